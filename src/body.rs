@@ -1,0 +1,35 @@
+//! Reading request bodies within the size limit, for both families' extractors.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::error::RequestProblem;
+
+/// Reads the whole body, refusing one over `limit` bytes without buffering more than that.
+pub async fn read_limited(body: Body, limit: usize) -> Result<Bytes, RequestProblem> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if is_length_limit(&*error) => Err(RequestProblem::BodyTooLarge { limit }),
+        Err(_) => Err(RequestProblem::BodyUnreadable),
+    }
+}
+
+fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<LengthLimitError>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// The media type of the request (`Content-Type` without parameters, lower-cased), if any.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    Some(essence.to_ascii_lowercase())
+}

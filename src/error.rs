@@ -1,0 +1,169 @@
+//! The domain outcomes every handler and extractor can end in.
+//!
+//! `ApiError` knows nothing of the wire: `legacy::LegacyError` renders it as the HTTP 200 `stat`
+//! envelope and `rest::RestError` as `{"errors": "..."}` with a real status. Variants carry enough
+//! for both renderers (the legacy argument name and reason, the kind of problem the Configuration
+//! API names in its fixed texts).
+
+use crate::model::{CidrError, FeatureError};
+
+/// Why a request could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// No credentials at all.
+    #[error("no client credentials were provided")]
+    MissingCredentials,
+    /// An `Authorization` header of a scheme the family does not take, or one that cannot be read.
+    #[error("the Authorization header is not one this API accepts: {0}")]
+    UnsupportedAuthScheme(String),
+    /// Credentials that do not authenticate. The detail is for logs and the journal only.
+    #[error("client credentials are invalid: {0}")]
+    InvalidCredentials(CredentialFailure),
+    /// An authenticated caller that may not do this.
+    #[error("the calling client is not allowed to do this: {0}")]
+    Forbidden(Denial),
+    /// A required parameter or field is absent (or empty).
+    #[error("missing required argument: {0}")]
+    MissingArgument(&'static str),
+    /// A parameter or field is present but not acceptable.
+    #[error("{argument} was not valid for the following reason: {reason}")]
+    InvalidArgument {
+        /// The legacy parameter name; the Configuration API does not name the field.
+        argument: &'static str,
+        /// What is wrong with it.
+        reason: InvalidReason,
+    },
+    /// Another client of the application already has this name.
+    #[error("API client {0} already exists.")]
+    NameTaken(String),
+    /// The application in the path does not exist.
+    #[error("application not found")]
+    AppNotFound,
+    /// The client named by an id parameter or path segment does not exist.
+    #[error("{argument} was not valid for the following reason: {argument} is not a valid id")]
+    ClientNotFound {
+        /// The legacy parameter that named it.
+        argument: &'static str,
+    },
+    /// The request as a whole could not be read.
+    #[error("{0}")]
+    BadRequest(RequestProblem),
+    /// No such endpoint.
+    #[error("no such endpoint: {0}")]
+    UnknownEndpoint(String),
+    /// The endpoint exists but not for this HTTP method.
+    #[error("{path} does not accept {method}")]
+    MethodNotAllowed {
+        /// The request path.
+        path: String,
+        /// The method that was used.
+        method: String,
+    },
+}
+
+/// What was wrong with credentials. Never sent on the wire, where the product only says 402/401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialFailure {
+    /// No client with this id in the application.
+    #[error("no client {0} in this application")]
+    UnknownClient(String),
+    /// The secret matches neither the current one nor a previous one in its grace period.
+    #[error("wrong secret for client {0}")]
+    WrongSecret(String),
+    /// Only one of `client_id` and `client_secret` was given.
+    #[error("client_id and client_secret must be given together")]
+    Incomplete,
+    /// A Basic header that does not decode to `id:secret`.
+    #[error("the Basic credentials cannot be decoded")]
+    MalformedBasic,
+}
+
+/// Why an authenticated caller was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The caller lacks the `owner` feature.
+    #[error("client {0} does not have the owner feature")]
+    NotOwner(String),
+    /// The request came from an address outside the caller's allowlist.
+    #[error("client {client} does not allow calls from {ip}")]
+    AddressNotAllowed {
+        /// The calling client.
+        client: String,
+        /// The address the emulator saw.
+        ip: String,
+    },
+    /// An end-user access token, which cannot manage clients.
+    #[error("access tokens cannot call client-management endpoints")]
+    AccessToken,
+}
+
+/// What is wrong with a parameter or field value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidReason {
+    /// A feature list that breaks a rule.
+    #[error(transparent)]
+    Feature(#[from] FeatureError),
+    /// An allowlist entry that is not a CIDR block.
+    #[error(transparent)]
+    Cidr(#[from] CidrError),
+    /// A legacy parameter that should hold JSON and does not.
+    #[error("the JSON is not syntactically valid")]
+    JsonSyntax,
+    /// A value that should be a list (a JSON array) and is not.
+    #[error("the value is not a JSON array")]
+    NotList,
+    /// A value that should be a string and is not.
+    #[error("the value is not a string")]
+    NotString,
+    /// A JSON `null` where a value is required.
+    #[error("the value may not be null")]
+    Null,
+    /// A value that should be a whole number and is not.
+    #[error("the value is not an integer")]
+    NotInteger,
+    /// A number outside its range.
+    #[error("the value must be between {min} and {max}")]
+    OutOfRange {
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+}
+
+/// Problems with the request as a whole, before any parameter is looked at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestProblem {
+    /// The body is over the size limit.
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body could not be read from the connection.
+    #[error("the request body could not be read")]
+    BodyUnreadable,
+    /// A body of a media type the family does not take.
+    #[error("a request body of type {found} is not accepted here; send {expected}")]
+    UnsupportedMediaType {
+        /// The `Content-Type` that was sent.
+        found: String,
+        /// What the family takes.
+        expected: &'static str,
+    },
+    /// Parameters that are not valid UTF-8 once decoded.
+    #[error("the request parameters are not valid UTF-8")]
+    NotUtf8,
+    /// A JSON body that does not parse.
+    #[error("the request body is not valid JSON")]
+    MalformedJson,
+    /// A JSON body that parses but is not an object.
+    #[error("the request body must be a JSON object")]
+    NotAnObject,
+}
+
+impl From<RequestProblem> for ApiError {
+    fn from(problem: RequestProblem) -> Self {
+        ApiError::BadRequest(problem)
+    }
+}

@@ -1,0 +1,112 @@
+//! The legacy Clients API on the Capture domain: `/clients/*`.
+//!
+//! Parameters come from the query string and a form body, merged; credentials from HTTP Basic or
+//! `client_id`/`client_secret` parameters. Every response, success or error, is HTTP 200 with a
+//! `stat` field: client libraries read `stat`, and some throw on any other status.
+
+mod clients;
+mod envelope;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequest, Request};
+use axum::http::{HeaderMap, header, request::Parts};
+use axum::routing::get;
+
+pub use envelope::{LegacyError, LegacyOk, LegacyResult};
+
+use crate::app::AppState;
+use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted};
+use crate::body;
+use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
+use crate::params::Params;
+
+/// The media type of a legacy request body.
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The legacy routes. Every endpoint takes GET and POST alike: the documentation marks
+/// `/clients/list` as GET while every example and client library POSTs.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clients/add", get(clients::add).post(clients::add))
+        .route("/clients/list", get(clients::list).post(clients::list))
+}
+
+/// An authenticated legacy call: who calls, and with which parameters.
+#[derive(Debug)]
+pub struct LegacyCall {
+    /// The verified caller.
+    pub caller: Caller,
+    /// Query and form parameters, merged.
+    pub params: Params,
+}
+
+impl FromRequest<AppState> for LegacyCall {
+    type Rejection = LegacyError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let mut params = Params::default();
+        if let Some(query) = parts.uri.query() {
+            params.extend_urlencoded(query.as_bytes())?;
+        }
+        let bytes = body::read_limited(body, state.config.max_body_bytes).await?;
+        if !bytes.is_empty() {
+            match body::media_type(&parts.headers) {
+                None => {}
+                Some(found) if found == FORM => {}
+                Some(found) => {
+                    return Err(RequestProblem::UnsupportedMediaType {
+                        found,
+                        expected: FORM,
+                    }
+                    .into());
+                }
+            }
+            params.extend_urlencoded(&bytes)?;
+        }
+        let presented = credentials(&parts.headers, &params)?;
+        let caller = auth::verify(
+            &state.store,
+            &state.default_app,
+            &presented,
+            peer_ip(&parts),
+        )?;
+        tracing::debug!(client_id = %caller.client_id, "legacy call authenticated");
+        Ok(Self { caller, params })
+    }
+}
+
+/// The credentials of a legacy request: an `Authorization` header if there is one, otherwise
+/// `client_id` and `client_secret` parameters.
+fn credentials(headers: &HeaderMap, params: &Params) -> Result<Presented, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        return match auth::parse_authorization(value.as_bytes())? {
+            AuthorizationHeader::Basic(presented) => Ok(presented),
+            AuthorizationHeader::Token => Err(ApiError::Forbidden(Denial::AccessToken)),
+        };
+    }
+    match (
+        params.optional("client_id"),
+        params.optional("client_secret"),
+    ) {
+        (Some(client_id), Some(secret)) => Ok(Presented::Parameters {
+            client_id: client_id.to_owned(),
+            secret: Redacted(secret.to_owned()),
+        }),
+        (None, None) if params.optional("access_token").is_some() => {
+            Err(ApiError::Forbidden(Denial::AccessToken))
+        }
+        (None, None) => Err(ApiError::MissingCredentials),
+        _ => Err(ApiError::InvalidCredentials(CredentialFailure::Incomplete)),
+    }
+}
+
+/// The address the request came from. Router-level tests without a socket count as loopback.
+pub(crate) fn peer_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip())
+}

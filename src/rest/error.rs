@@ -1,0 +1,126 @@
+//! The Configuration API's error shape: a real status and `{"errors": "<text>"}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::{ApiError, InvalidReason, RequestProblem};
+use crate::model::FeatureError;
+use crate::store::StoreError;
+
+/// Result of a Configuration API handler.
+pub type RestResult<T> = Result<T, RestError>;
+
+/// A Configuration API failure.
+#[derive(Debug)]
+pub struct RestError(pub ApiError);
+
+impl From<ApiError> for RestError {
+    fn from(error: ApiError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<RequestProblem> for RestError {
+    fn from(problem: RequestProblem) -> Self {
+        Self(problem.into())
+    }
+}
+
+impl From<StoreError> for RestError {
+    fn from(error: StoreError) -> Self {
+        Self(error.into())
+    }
+}
+
+#[derive(Serialize)]
+struct Errors {
+    errors: String,
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let (status, text) = render(&self.0);
+        tracing::info!(status = status.as_u16(), detail = %self.0, "config call failed");
+        (status, Json(Errors { errors: text })).into_response()
+    }
+}
+
+/// Status and text. The texts of the validation errors are the product's own (they are
+/// marshmallow's messages); the rest are written in the same style.
+fn render(error: &ApiError) -> (StatusCode, String) {
+    let fixed = |status, text: &str| (status, text.to_owned());
+    match error {
+        ApiError::MissingCredentials
+        | ApiError::InvalidCredentials(_)
+        | ApiError::UnsupportedAuthScheme(_) => {
+            fixed(StatusCode::UNAUTHORIZED, "Authentication required.")
+        }
+        // The documentation gives one text for 401 and 403 alike.
+        ApiError::Forbidden(_) => fixed(StatusCode::FORBIDDEN, "Authentication required."),
+        ApiError::MissingArgument(_) => {
+            fixed(StatusCode::BAD_REQUEST, "Missing data for required field.")
+        }
+        ApiError::InvalidArgument { reason, .. } => (StatusCode::BAD_REQUEST, invalid_text(reason)),
+        ApiError::NameTaken(name) => (
+            StatusCode::CONFLICT,
+            format!("API client {name} already exists."),
+        ),
+        ApiError::AppNotFound => fixed(StatusCode::NOT_FOUND, "Application ID not found."),
+        ApiError::ClientNotFound { .. } => fixed(StatusCode::NOT_FOUND, "Client ID not found."),
+        ApiError::BadRequest(problem) => request_problem(problem),
+        ApiError::UnknownEndpoint(_) => fixed(
+            StatusCode::NOT_FOUND,
+            "The requested URL was not found on the server.",
+        ),
+        ApiError::MethodNotAllowed { .. } => fixed(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The method is not allowed for the requested URL.",
+        ),
+    }
+}
+
+fn invalid_text(reason: &InvalidReason) -> String {
+    let text = match reason {
+        InvalidReason::Feature(FeatureError::Unknown(_)) => "Not a valid feature name.",
+        InvalidReason::Feature(FeatureError::Metadata) => {
+            "The metadata feature can only be applied to a client by Akamai."
+        }
+        InvalidReason::Feature(FeatureError::LoginClientCombined) => {
+            "Clients with the login_client feature cannot have any other features."
+        }
+        InvalidReason::Cidr(_) => "Not a valid CIDR address.",
+        InvalidReason::NotString => "Not a valid string.",
+        InvalidReason::NotList | InvalidReason::JsonSyntax => "Not a valid list.",
+        InvalidReason::Null => "Field may not be null.",
+        InvalidReason::NotInteger => "Not a valid integer.",
+        InvalidReason::OutOfRange { min, max } => {
+            return format!(
+                "Must be greater than or equal to {min} and less than or equal to {max}."
+            );
+        }
+    };
+    text.to_owned()
+}
+
+fn request_problem(problem: &RequestProblem) -> (StatusCode, String) {
+    let status = match problem {
+        RequestProblem::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        RequestProblem::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        RequestProblem::NotAnObject => {
+            return (StatusCode::BAD_REQUEST, "Invalid input type.".into());
+        }
+        RequestProblem::BodyUnreadable
+        | RequestProblem::NotUtf8
+        | RequestProblem::MalformedJson => StatusCode::BAD_REQUEST,
+    };
+    (status, sentence(&problem.to_string()))
+}
+
+/// "the body is ..." becomes "The body is ...."
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+    format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+}

@@ -1,0 +1,105 @@
+//! The Configuration API's clients resource: `/config/{appId}/clients...`.
+//!
+//! JSON bodies, HTTP Basic only, real status codes, and errors as `{"errors": "..."}`.
+
+mod clients;
+mod error;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::{header, request::Parts};
+use axum::routing::get;
+use serde_json::{Map, Value};
+
+pub use error::{RestError, RestResult};
+
+use crate::app::AppState;
+use crate::auth::{self, AuthorizationHeader, Caller};
+use crate::body;
+use crate::error::{ApiError, RequestProblem};
+use crate::legacy::peer_ip;
+use crate::model::AppId;
+
+/// The Configuration API routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/config/{app_id}/clients",
+        get(clients::list).post(clients::create),
+    )
+}
+
+/// The verified caller of a Configuration API request, in the application named by the path.
+#[derive(Debug)]
+pub struct RestCaller(pub Caller);
+
+impl FromRequestParts<AppState> for RestCaller {
+    type Rejection = RestError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RestError> {
+        // Credentials are looked at before the application: a request without any is refused
+        // the same way whatever path it names.
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::MissingCredentials)?;
+        let presented = match auth::parse_authorization(header.as_bytes())? {
+            AuthorizationHeader::Basic(presented) => presented,
+            AuthorizationHeader::Token => {
+                return Err(
+                    ApiError::UnsupportedAuthScheme("tokens are not accepted".into()).into(),
+                );
+            }
+        };
+        let app = app_in_path(parts, state).await?;
+        let caller = auth::verify(&state.store, &app, &presented, peer_ip(parts))?;
+        tracing::debug!(client_id = %caller.client_id, app = %app, "config call authenticated");
+        Ok(Self(caller))
+    }
+}
+
+async fn app_in_path(parts: &mut Parts, state: &AppState) -> Result<AppId, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::AppNotFound)?;
+    let raw = params
+        .iter()
+        .find(|(name, _)| *name == "app_id")
+        .map(|(_, value)| value)
+        .ok_or(ApiError::AppNotFound)?;
+    let app = AppId::parse(raw).map_err(|_| ApiError::AppNotFound)?;
+    if state.store.has_app(&app) {
+        Ok(app)
+    } else {
+        Err(ApiError::AppNotFound)
+    }
+}
+
+/// A JSON object body. Any other body is refused in the family's own shape, never with axum's
+/// plain-text rejection.
+#[derive(Debug)]
+pub struct RestJson(pub Map<String, Value>);
+
+impl FromRequest<AppState> for RestJson {
+    type Rejection = RestError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, RestError> {
+        let (parts, body) = request.into_parts();
+        match body::media_type(&parts.headers) {
+            None => {}
+            Some(found) if found == "application/json" || found.ends_with("+json") => {}
+            Some(found) => {
+                return Err(RequestProblem::UnsupportedMediaType {
+                    found,
+                    expected: "application/json",
+                }
+                .into());
+            }
+        }
+        let bytes = body::read_limited(body, state.config.max_body_bytes).await?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(RequestProblem::NotAnObject.into()),
+            Err(_) => Err(RequestProblem::MalformedJson.into()),
+        }
+    }
+}
