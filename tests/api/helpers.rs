@@ -1,0 +1,193 @@
+//! `spawn_app()` and typed helpers for both families.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
+use janrain_emulator::{Config, Emulator};
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::Value;
+
+/// A running emulator and an HTTP client for it.
+pub struct TestApp {
+    pub emulator: Emulator,
+    pub http: reqwest::Client,
+}
+
+/// A response read whole: status, `X-Request-Id`, and the JSON body (`Null` if empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub request_id: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Value,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let emulator = Emulator::start(Config::default())
+        .await
+        .expect("emulator starts");
+    TestApp {
+        emulator,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
+
+pub fn owner_basic() -> String {
+    basic(DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET)
+}
+
+pub async fn read(request: RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().expect("ascii header").to_owned())
+    };
+    let request_id = header("x-request-id");
+    let content_type = header("content-type");
+    let bytes = response.bytes().await.expect("body read");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+    };
+    Reply {
+        status,
+        request_id,
+        content_type,
+        body,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.emulator.uri())
+    }
+
+    pub fn app_id(&self) -> String {
+        self.emulator.app_id().to_string()
+    }
+
+    pub fn clients_url(&self) -> String {
+        self.url(&format!("/config/{}/clients", self.app_id()))
+    }
+
+    /// A legacy call as the owner, with Basic credentials and a form body. Checks the legacy
+    /// family's invariants on the way: HTTP 200, JSON, a `stat`, and for errors a request id that
+    /// matches the response header.
+    pub async fn legacy(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        self.legacy_send(
+            self.http
+                .post(self.url(path))
+                .header("authorization", owner_basic())
+                .form(form),
+        )
+        .await
+    }
+
+    pub async fn legacy_send(&self, request: RequestBuilder) -> Value {
+        let reply = read(request).await;
+        assert_eq!(reply.status, StatusCode::OK, "legacy is always HTTP 200");
+        assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+        let stat = reply.body["stat"].as_str().expect("stat present");
+        if stat == "error" {
+            let request_id = reply.body["request_id"].as_str().expect("request_id");
+            assert_eq!(request_id.len(), 16);
+            assert!(
+                request_id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            );
+            assert_eq!(reply.request_id.as_deref(), Some(request_id));
+        } else {
+            assert_eq!(stat, "ok");
+        }
+        reply.body
+    }
+
+    pub async fn rest_create(&self, body: Value) -> Reply {
+        read(
+            self.http
+                .post(self.clients_url())
+                .header("authorization", owner_basic())
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn rest_list(&self, query: &str) -> Reply {
+        read(
+            self.http
+                .get(format!("{}{query}", self.clients_url()))
+                .header("authorization", owner_basic()),
+        )
+        .await
+    }
+
+    /// Names of every client, through the Configuration API.
+    pub async fn names(&self) -> Vec<String> {
+        let reply = self.rest_list("").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        reply
+            .body
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|c| c["name"].as_str().expect("name").to_owned())
+            .collect()
+    }
+}
+
+fn is_token(value: &str, len: usize) -> bool {
+    value.len() == len
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Replaces generated values by placeholders for snapshots. A value that does not have the
+/// generated shape is left alone, so the snapshot shows it and fails.
+pub fn redact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), redact_field(key, value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
+        other => other.clone(),
+    }
+}
+
+fn redact_field(key: &str, value: &Value) -> Value {
+    let Some(text) = value.as_str() else {
+        return redact(value);
+    };
+    let generated = text != DEFAULT_OWNER_CLIENT_ID && text != DEFAULT_OWNER_CLIENT_SECRET;
+    match key {
+        "client_id" | "_id" if generated && is_token(text, 32) => "[client_id]".into(),
+        "client_secret" | "_secret" if generated && is_token(text, 32) => "[secret]".into(),
+        "request_id" if is_token(text, 16) => "[request_id]".into(),
+        "_self" | "_settings" => {
+            let parts: Vec<&str> = text.split('/').collect();
+            match parts.get(4) {
+                Some(id) if is_token(id, 32) && *id != DEFAULT_OWNER_CLIENT_ID => {
+                    text.replacen(id, "[client_id]", 1).into()
+                }
+                _ => value.clone(),
+            }
+        }
+        _ => value.clone(),
+    }
+}

@@ -1,0 +1,7 @@
+//! Black-box tests over real HTTP: each test starts its own emulator on a free port.
+
+mod bad_input;
+mod cross_family;
+mod helpers;
+mod legacy_clients;
+mod rest_clients;

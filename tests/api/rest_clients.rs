@@ -1,0 +1,336 @@
+//! `POST` and `GET /config/{appId}/clients`, as seeds 003 and 004 describe them.
+
+use insta::assert_json_snapshot;
+use janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{basic, owner_basic, read, redact, spawn_app};
+
+#[tokio::test]
+async fn create_the_documented_example() {
+    let app = spawn_app().await;
+    let reply = app
+        .rest_create(json!({
+            "name": "Documentation Client",
+            "ipWhitelist": ["0.0.0.0/0"],
+            "features": ["login_client"]
+        }))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    let id = reply.body["_id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        reply.body["_self"],
+        format!("/config/{}/clients/{id}", app.app_id())
+    );
+    assert_json_snapshot!(redact(&reply.body), @r#"
+    {
+      "_id": "[client_id]",
+      "_secret": "[secret]",
+      "_self": "/config/emulatorapp000000000000001/clients/[client_id]",
+      "_settings": "/config/emulatorapp000000000000001/clients/[client_id]/settings",
+      "features": [
+        "login_client"
+      ],
+      "ipWhitelist": [
+        "0.0.0.0/0"
+      ],
+      "name": "Documentation Client"
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn create_defaults() {
+    let app = spawn_app().await;
+    let reply = app.rest_create(json!({"name": "bare"})).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.body["ipWhitelist"], json!(["0.0.0.0/0"]));
+    assert_eq!(reply.body["features"], json!([]));
+}
+
+#[tokio::test]
+async fn create_keeps_the_allowlist_as_given() {
+    let app = spawn_app().await;
+    let reply = app
+        .rest_create(json!({"name": "net", "ipWhitelist": ["10.0.0.0/8", "192.168.1.7/32"]}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(
+        reply.body["ipWhitelist"],
+        json!(["10.0.0.0/8", "192.168.1.7/32"])
+    );
+}
+
+#[tokio::test]
+async fn every_documented_create_error() {
+    let app = spawn_app().await;
+    app.rest_create(json!({"name": "Test Client"})).await;
+    let cases = [
+        (
+            json!({"name": "m", "features": ["metadata"]}),
+            400,
+            "The metadata feature can only be applied to a client by Akamai.",
+        ),
+        (
+            json!({"name": "l", "features": ["login_client", "direct_access"]}),
+            400,
+            "Clients with the login_client feature cannot have any other features.",
+        ),
+        (
+            json!({"features": ["owner"]}),
+            400,
+            "Missing data for required field.",
+        ),
+        (
+            json!({"name": "   "}),
+            400,
+            "Missing data for required field.",
+        ),
+        (json!({"name": 42}), 400, "Not a valid string."),
+        (json!({"name": ["x"]}), 400, "Not a valid string."),
+        (json!({"name": null}), 400, "Field may not be null."),
+        (
+            json!({"name": "Test Client"}),
+            409,
+            "API client Test Client already exists.",
+        ),
+        (
+            json!({"name": "c", "ipWhitelist": ["10.0.0.0/33"]}),
+            400,
+            "Not a valid CIDR address.",
+        ),
+        (
+            json!({"name": "c", "ipWhitelist": ["10.0.0.1"]}),
+            400,
+            "Not a valid CIDR address.",
+        ),
+        (
+            json!({"name": "c", "ipWhitelist": [7]}),
+            400,
+            "Not a valid CIDR address.",
+        ),
+        (
+            json!({"name": "c", "ipWhitelist": "0.0.0.0/0"}),
+            400,
+            "Not a valid list.",
+        ),
+        (
+            json!({"name": "f", "features": ["superuser_owner"]}),
+            400,
+            "Not a valid feature name.",
+        ),
+        (
+            json!({"name": "f", "features": [true]}),
+            400,
+            "Not a valid feature name.",
+        ),
+        (
+            json!({"name": "f", "features": "owner"}),
+            400,
+            "Not a valid list.",
+        ),
+        (
+            json!({"name": "f", "features": null}),
+            400,
+            "Field may not be null.",
+        ),
+    ];
+    for (body, status, text) in cases {
+        let reply = app.rest_create(body.clone()).await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.body),
+            (status, json!({ "errors": text })),
+            "{body}"
+        );
+    }
+    assert_eq!(app.names().await, ["Emulator owner client", "Test Client"]);
+}
+
+#[tokio::test]
+async fn authentication_and_application_errors() {
+    let app = spawn_app().await;
+    let worker = app
+        .rest_create(json!({"name": "worker", "features": ["direct_access"]}))
+        .await
+        .body;
+    let worker_auth = basic(
+        worker["_id"].as_str().expect("id"),
+        worker["_secret"].as_str().expect("secret"),
+    );
+    let other_app = app.url("/config/htb8fuhxnf8e38jrzub3c7pfrr/clients");
+    let cases = [
+        (app.clients_url(), None, 401, "Authentication required."),
+        (
+            app.clients_url(),
+            Some(basic(DEFAULT_OWNER_CLIENT_ID, "wrong")),
+            401,
+            "Authentication required.",
+        ),
+        (
+            app.clients_url(),
+            Some(basic("nobody", "x")),
+            401,
+            "Authentication required.",
+        ),
+        (
+            app.clients_url(),
+            Some("Basic ***".to_owned()),
+            401,
+            "Authentication required.",
+        ),
+        (
+            app.clients_url(),
+            Some("Bearer token".to_owned()),
+            401,
+            "Authentication required.",
+        ),
+        (
+            app.clients_url(),
+            Some(worker_auth),
+            403,
+            "Authentication required.",
+        ),
+        (
+            other_app.clone(),
+            Some(owner_basic()),
+            404,
+            "Application ID not found.",
+        ),
+        (other_app, None, 401, "Authentication required."),
+    ];
+    for (url, authorization, status, text) in cases {
+        for post in [false, true] {
+            let mut request = if post {
+                app.http.post(&url).json(&json!({"name": "intruder"}))
+            } else {
+                app.http.get(&url)
+            };
+            if let Some(value) = &authorization {
+                request = request.header("authorization", value);
+            }
+            let reply = read(request).await;
+            assert_eq!(
+                (reply.status.as_u16(), reply.body),
+                (status, json!({ "errors": text })),
+                "{url} {authorization:?} post={post}"
+            );
+        }
+    }
+    assert_eq!(app.names().await, ["Emulator owner client", "worker"]);
+}
+
+#[tokio::test]
+async fn list_in_creation_order_with_and_filters() {
+    let app = spawn_app().await;
+    for (name, features) in [
+        ("both", json!(["direct_access", "access_issuer"])),
+        ("direct", json!(["direct_access"])),
+        ("login", json!(["login_client"])),
+    ] {
+        let reply = app
+            .rest_create(json!({"name": name, "features": features}))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    let names = |reply: &crate::helpers::Reply| -> Vec<String> {
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply
+            .body
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|c| c["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&app.rest_list("").await),
+        ["Emulator owner client", "both", "direct", "login"]
+    );
+    assert_eq!(
+        names(&app.rest_list("?has_feature=login_client").await),
+        ["login"]
+    );
+    assert_eq!(
+        names(
+            &app.rest_list("?has_feature=direct_access&has_feature=access_issuer")
+                .await
+        ),
+        ["both"]
+    );
+    assert_eq!(
+        names(
+            &app.rest_list("?has_feature=owner&has_feature=login_client")
+                .await
+        ),
+        Vec::<String>::new()
+    );
+    let bad = app.rest_list("?has_feature=superuser").await;
+    assert_eq!(
+        (bad.status, bad.body),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"errors": "Not a valid feature name."})
+        )
+    );
+}
+
+#[tokio::test]
+async fn list_shows_every_field() {
+    let app = spawn_app().await;
+    app.rest_create(json!({"name": "Default Login Client", "features": ["login_client"]}))
+        .await;
+    let reply = app.rest_list("").await;
+    assert_json_snapshot!(redact(&reply.body), @r#"
+    [
+      {
+        "_id": "emulatorowner0000000000000000001",
+        "_secret": "emulatorsecret000000000000000001",
+        "_self": "/config/emulatorapp000000000000001/clients/emulatorowner0000000000000000001",
+        "_settings": "/config/emulatorapp000000000000001/clients/emulatorowner0000000000000000001/settings",
+        "features": [
+          "owner"
+        ],
+        "ipWhitelist": [
+          "0.0.0.0/0"
+        ],
+        "name": "Emulator owner client"
+      },
+      {
+        "_id": "[client_id]",
+        "_secret": "[secret]",
+        "_self": "/config/emulatorapp000000000000001/clients/[client_id]",
+        "_settings": "/config/emulatorapp000000000000001/clients/[client_id]/settings",
+        "features": [
+          "login_client"
+        ],
+        "ipWhitelist": [
+          "0.0.0.0/0"
+        ],
+        "name": "Default Login Client"
+      }
+    ]
+    "#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_of_one_name_have_one_winner() {
+    let app = spawn_app().await;
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..32 {
+        let request = app
+            .http
+            .post(app.clients_url())
+            .header("authorization", owner_basic())
+            .json(&json!({"name": "racer"}));
+        racers.spawn(async move { read(request).await.status });
+    }
+    let statuses = racers.join_all().await;
+    let count = |wanted| statuses.iter().filter(|s| **s == wanted).count();
+    assert_eq!(
+        (count(StatusCode::CREATED), count(StatusCode::CONFLICT)),
+        (1, 31)
+    );
+    assert_eq!(app.names().await, ["Emulator owner client", "racer"]);
+}
