@@ -10,6 +10,8 @@ pub const DEFAULT_OWNER_CLIENT_SECRET: &str = "emulatorsecret000000000000000001"
 pub const OWNER_CLIENT_NAME: &str = "Emulator owner client";
 /// The default largest request body, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The default tolerance between a signed request's `Date` and the emulator's clock, in seconds.
+pub const DEFAULT_SIGNATURE_SKEW_SECS: u64 = 15 * 60;
 
 /// Everything the emulator needs to know to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,11 @@ pub struct Config {
     pub owner_client_secret: String,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How far a signed request's `Date` may be from the emulator's clock, either way.
+    pub signature_skew: std::time::Duration,
+    /// Take the caller's address from `X-Forwarded-For` (behind a proxy or a container network)
+    /// instead of the socket's peer address.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -31,6 +38,8 @@ impl Default for Config {
             owner_client_id: DEFAULT_OWNER_CLIENT_ID.to_owned(),
             owner_client_secret: DEFAULT_OWNER_CLIENT_SECRET.to_owned(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            signature_skew: std::time::Duration::from_secs(DEFAULT_SIGNATURE_SKEW_SECS),
+            trust_forwarded_for: false,
         }
     }
 }

@@ -76,6 +76,26 @@ pub enum CredentialFailure {
     /// A Basic header that does not decode to `id:secret`.
     #[error("the Basic credentials cannot be decoded")]
     MalformedBasic,
+    /// A `Signature` header that is not `<client_id>:<base64>`.
+    #[error("the Signature credentials cannot be decoded")]
+    MalformedSignature,
+    /// A signed request without a readable `Date: YYYY-MM-DD HH:MM:SS` header.
+    #[error("a signed request needs a Date header of the form YYYY-MM-DD HH:MM:SS (UTC)")]
+    MissingDate,
+    /// A signed request whose date is too far from the emulator's clock.
+    #[error("the Date header is {off_by_secs} s away from the emulator's clock")]
+    DateOutsideWindow {
+        /// How far off, in seconds.
+        off_by_secs: u64,
+    },
+    /// A signature that matches no secret of the client over any accepted text.
+    #[error("the signature of client {client} does not match; expected it over {signed:?}")]
+    BadSignature {
+        /// The client.
+        client: String,
+        /// The text the emulator expected to be signed (the Python library's form).
+        signed: String,
+    },
 }
 
 /// Why an authenticated caller was refused.
@@ -121,6 +141,21 @@ pub enum InvalidReason {
     /// A value that should be a whole number and is not.
     #[error("the value is not an integer")]
     NotInteger,
+    /// A caller's change to itself that would take away its `owner` feature.
+    #[error("an owner client cannot remove the owner feature from itself")]
+    OwnerRemovedFromSelf,
+    /// A caller's change to its own allowlist that would shut out the address it calls from.
+    #[error("the whitelist must allow the address making the call ({ip})")]
+    LocksOutCaller {
+        /// The caller's address.
+        ip: String,
+    },
+    /// A client asked to delete itself.
+    #[error("a client cannot delete itself")]
+    SelfDeletion,
+    /// A client with the `owner` feature cannot be deleted through the Configuration API.
+    #[error("clients with the owner feature cannot be deleted")]
+    OwnerDeletion,
     /// A number outside its range.
     #[error("the value must be between {min} and {max}")]
     OutOfRange {

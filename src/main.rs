@@ -1,6 +1,7 @@
 //! The `janrain-emulator` command: parse flags, bind, print the address, serve until a signal.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -30,6 +31,12 @@ struct Cli {
     /// The secret of that owner client.
     #[arg(long, env = "JANRAIN_EMULATOR_OWNER_CLIENT_SECRET", default_value = config::DEFAULT_OWNER_CLIENT_SECRET, hide_env_values = true)]
     owner_client_secret: String,
+    /// How far a signed request's Date header may be from the emulator's clock, in seconds.
+    #[arg(long, env = "JANRAIN_EMULATOR_SIGNATURE_SKEW_SECS", default_value_t = config::DEFAULT_SIGNATURE_SKEW_SECS)]
+    signature_skew_secs: u64,
+    /// Take the caller's address from X-Forwarded-For (behind a proxy or container network).
+    #[arg(long, env = "JANRAIN_EMULATOR_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
 }
 
 #[tokio::main]
@@ -46,6 +53,8 @@ async fn main() -> anyhow::Result<()> {
         app_id: cli.app_id,
         owner_client_id: cli.owner_client_id,
         owner_client_secret: cli.owner_client_secret,
+        signature_skew: Duration::from_secs(cli.signature_skew_secs),
+        trust_forwarded_for: cli.trust_forwarded_for,
         ..Config::default()
     };
     let state = AppState::new(config, IdGenerator::from_entropy(), Arc::new(SystemClock))?;

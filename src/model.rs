@@ -419,6 +419,28 @@ impl Default for Whitelist {
     }
 }
 
+/// How long a replaced secret keeps working: 0 to 168 hours (a week).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HoursToLive(u8);
+
+impl HoursToLive {
+    /// The longest grace period.
+    pub const MAX: i64 = 168;
+
+    /// Accepts 0 to 168.
+    pub fn new(hours: i64) -> Option<Self> {
+        u8::try_from(hours)
+            .ok()
+            .filter(|h| i64::from(*h) <= Self::MAX)
+            .map(Self)
+    }
+
+    /// The grace period.
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.0) * 3600)
+    }
+}
+
 /// Client settings (`/config/{appId}/clients/{clientId}/settings`): a JSON object.
 pub type Settings = serde_json::Map<String, serde_json::Value>;
 

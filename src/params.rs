@@ -31,6 +31,11 @@ impl Params {
         Ok(params)
     }
 
+    /// Appends one pair.
+    pub fn push(&mut self, key: &str, value: &str) {
+        self.0.push((key.to_owned(), value.to_owned()));
+    }
+
     /// The last value given for `name`, as sent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

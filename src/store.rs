@@ -7,13 +7,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::{ApiError, CredentialFailure};
 use crate::ids::IdGenerator;
-use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Features, Whitelist};
+use crate::model::{
+    AppId, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret, Settings,
+    Whitelist,
+};
 
 /// A handle to the shared state. Clones share the same data.
 #[derive(Clone)]
@@ -64,6 +67,31 @@ impl App {
         self.names.get(name.as_str()).is_some_and(|n| *n > 0)
     }
 
+    fn forget_name(&mut self, name: &ClientName) {
+        if let Some(count) = self.names.get_mut(name.as_str()) {
+            *count -= 1;
+            if *count == 0 {
+                self.names.remove(name.as_str());
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &ClientId) -> Option<Client> {
+        let client = self.clients.remove(id)?;
+        if let Some(seq) = self.sequence.remove(id) {
+            self.order.remove(&seq);
+        }
+        self.forget_name(&client.name);
+        Some(client)
+    }
+
+    fn get_mut(&mut self, id: &str) -> Result<&mut Client, StoreError> {
+        ClientId::parse(id)
+            .ok()
+            .and_then(|id| self.clients.get_mut(&id))
+            .ok_or(StoreError::ClientNotFound)
+    }
+
     fn in_order(&self) -> impl Iterator<Item = &Client> {
         self.order.values().filter_map(|id| self.clients.get(id))
     }
@@ -78,6 +106,19 @@ pub struct NewClient {
     pub features: Features,
     /// Its allowlist.
     pub whitelist: Whitelist,
+}
+
+/// A change to an existing client; a `None` field is left as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChange {
+    /// A new name.
+    pub name: Option<ClientName>,
+    /// New features, replacing the old ones.
+    pub features: Option<Features>,
+    /// A new allowlist, replacing the old one.
+    pub whitelist: Option<Whitelist>,
+    /// New settings, replacing the old ones.
+    pub settings: Option<Settings>,
 }
 
 /// Whether a create must refuse a name that another client of the application already has.
@@ -104,6 +145,9 @@ pub enum StoreError {
     /// A client with this id exists already.
     #[error("a client with id {0} exists already")]
     DuplicateId(String),
+    /// The caller's own rule refused the change.
+    #[error(transparent)]
+    Refused(ApiError),
 }
 
 impl StoreError {
@@ -115,6 +159,7 @@ impl StoreError {
                 ApiError::ClientNotFound { argument }
             }
             StoreError::NameTaken(name) => ApiError::NameTaken(name),
+            StoreError::Refused(error) => error,
         }
     }
 }
@@ -231,6 +276,82 @@ impl Store {
             .ok_or(StoreError::ClientNotFound)
     }
 
+    /// Applies `change` to client `id` of `app`, all or nothing. `check` sees the client before and
+    /// after and may refuse; under [`NameRule::Unique`] a new name must not belong to another
+    /// client.
+    pub fn update_client(
+        &self,
+        app: &AppId,
+        id: &str,
+        change: ClientChange,
+        rule: NameRule,
+        check: impl FnOnce(&Client, &Client) -> Result<(), ApiError>,
+    ) -> Result<Client, StoreError> {
+        let mut state = self.lock();
+        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
+        let before = app.get_mut(id)?.clone();
+        let mut after = before.clone();
+        let ClientChange {
+            name,
+            features,
+            whitelist,
+            settings,
+        } = change;
+        if let Some(name) = name {
+            after.name = name;
+        }
+        after.features = features.unwrap_or(after.features);
+        after.whitelist = whitelist.unwrap_or(after.whitelist);
+        after.settings = settings.unwrap_or(after.settings);
+        let renamed = after.name != before.name;
+        if renamed && rule == NameRule::Unique && app.name_taken(&after.name) {
+            return Err(StoreError::NameTaken(after.name.to_string()));
+        }
+        check(&before, &after).map_err(StoreError::Refused)?;
+        if renamed {
+            app.forget_name(&before.name);
+            *app.names.entry(after.name.as_str().to_owned()).or_default() += 1;
+        }
+        *app.get_mut(id)? = after.clone();
+        Ok(after)
+    }
+
+    /// Deletes client `id` of `app` if `check` allows it, returning what was deleted.
+    pub fn delete_client(
+        &self,
+        app: &AppId,
+        id: &str,
+        check: impl FnOnce(&Client) -> Result<(), ApiError>,
+    ) -> Result<Client, StoreError> {
+        let mut state = self.lock();
+        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
+        let client = app.get_mut(id)?;
+        check(client).map_err(StoreError::Refused)?;
+        let id = client.id.clone();
+        app.remove(&id).ok_or(StoreError::ClientNotFound)
+    }
+
+    /// Gives client `id` of `app` a new secret. The old one keeps working for `grace` (not at all
+    /// if it is zero); only the immediately previous secret is kept.
+    pub fn reset_secret(
+        &self,
+        app: &AppId,
+        id: &str,
+        grace: Duration,
+    ) -> Result<Client, StoreError> {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
+        let client = app.get_mut(id)?;
+        let new_secret = ClientSecret::generated(self.ids.client_token());
+        let old_secret = std::mem::replace(&mut client.secret, new_secret);
+        client.previous_secret = (!grace.is_zero()).then(|| PreviousSecret {
+            secret: old_secret,
+            expires_at: now + grace,
+        });
+        Ok(client.clone())
+    }
+
     /// Finds client `id` in `app` and asks `proof` whether the request proves knowledge of its
     /// secret: the current one, or the previous one while its grace period lasts. `proof` is
     /// called for every candidate, whatever the outcome of the first, so that the time taken does
@@ -239,6 +360,7 @@ impl Store {
         &self,
         app: &AppId,
         id: &str,
+        ip: std::net::IpAddr,
         proof: impl Fn(&ClientSecret) -> bool,
     ) -> Result<Caller, ApiError> {
         let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient(id.into()));
@@ -263,6 +385,7 @@ impl Store {
             client_id: client.id.clone(),
             features: client.features.clone(),
             whitelist: client.whitelist.clone(),
+            ip,
         })
     }
 }
@@ -272,6 +395,8 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::model::Feature;
+
+    const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
     fn store_with_app() -> (Store, AppId) {
         let store = Store::new(IdGenerator::seeded(1), Arc::new(SystemClock));
@@ -332,17 +457,17 @@ mod tests {
             .expect("create");
         let secret = client.secret.expose().to_owned();
         let caller = store
-            .authenticate(&app, client.id.as_str(), |s| s.matches(&secret))
+            .authenticate(&app, client.id.as_str(), LOCAL, |s| s.matches(&secret))
             .expect("right secret");
         assert_eq!(caller.client_id, client.id);
         assert!(matches!(
-            store.authenticate(&app, client.id.as_str(), |s| s.matches("nope")),
+            store.authenticate(&app, client.id.as_str(), LOCAL, |s| s.matches("nope")),
             Err(ApiError::InvalidCredentials(
                 CredentialFailure::WrongSecret(_)
             ))
         ));
         assert!(matches!(
-            store.authenticate(&app, "unknown", |_| true),
+            store.authenticate(&app, "unknown", LOCAL, |_| true),
             Err(ApiError::InvalidCredentials(
                 CredentialFailure::UnknownClient(_)
             ))

@@ -6,9 +6,10 @@ use super::{LegacyCall, LegacyOk, LegacyResult};
 use crate::app::AppState;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
-    ClientId, ClientName, ClientSecret, Feature, Features, Whitelist, features_from_json,
+    ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
+    features_from_json,
 };
-use crate::store::{NameRule, NewClient};
+use crate::store::{ClientChange, NameRule, NewClient};
 use axum::extract::State;
 
 /// The body of a successful `/clients/add`, fields in the documentation's order.
@@ -82,6 +83,170 @@ pub async fn list(State(state): State<AppState>, call: LegacyCall) -> LegacyResu
         })
         .collect();
     Ok(LegacyOk(Listing { results }))
+}
+
+/// The body of operations that answer only `{"stat": "ok"}`.
+#[derive(Serialize)]
+pub struct Done {}
+
+/// `/clients/delete`: removes `client_id_for_deletion`. A client cannot delete itself, which
+/// also keeps the last owner in place.
+pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
+    call.caller.require_owner()?;
+    let argument = "client_id_for_deletion";
+    let id = call.params.required(argument)?;
+    state
+        .store
+        .delete_client(&call.caller.app, id, |client| {
+            if client.id == call.caller.client_id {
+                Err(ApiError::InvalidArgument {
+                    argument,
+                    reason: InvalidReason::SelfDeletion,
+                })
+            } else {
+                Ok(())
+            }
+        })
+        .map_err(|error| error.with_argument(argument))?;
+    Ok(LegacyOk(Done {}))
+}
+
+/// `/clients/set_description`: renames `for_client_id` (default: the caller).
+pub async fn set_description(
+    State(state): State<AppState>,
+    call: LegacyCall,
+) -> LegacyResult<Done> {
+    call.caller.require_owner()?;
+    let description = call.params.required("description")?;
+    let name = ClientName::parse(description).ok_or(ApiError::MissingArgument("description"))?;
+    change(
+        &state,
+        &call,
+        ClientChange {
+            name: Some(name),
+            ..ClientChange::default()
+        },
+    )
+}
+
+/// `/clients/set_features`: replaces the features of `for_client_id` (default: the caller).
+pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
+    call.caller.require_owner()?;
+    let items = call
+        .params
+        .json_array("features")?
+        .ok_or(ApiError::MissingArgument("features"))?;
+    let features = features_from_json(&items)
+        .and_then(Features::assignable)
+        .map_err(|reason| ApiError::InvalidArgument {
+            argument: "features",
+            reason: reason.into(),
+        })?;
+    change(
+        &state,
+        &call,
+        ClientChange {
+            features: Some(features),
+            ..ClientChange::default()
+        },
+    )
+}
+
+/// `/clients/set_whitelist`: replaces the allowlist of `for_client_id` (default: the caller).
+pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
+    call.caller.require_owner()?;
+    let items = call
+        .params
+        .json_array("whitelist")?
+        .ok_or(ApiError::MissingArgument("whitelist"))?;
+    let whitelist = Whitelist::from_json(&items).map_err(|reason| ApiError::InvalidArgument {
+        argument: "whitelist",
+        reason: reason.into(),
+    })?;
+    change(
+        &state,
+        &call,
+        ClientChange {
+            whitelist: Some(whitelist),
+            ..ClientChange::default()
+        },
+    )
+}
+
+/// `/clients/clear_whitelist`: sets the allowlist of `for_client_id` (default: the caller) back
+/// to `["0.0.0.0/0"]`.
+pub async fn clear_whitelist(
+    State(state): State<AppState>,
+    call: LegacyCall,
+) -> LegacyResult<Done> {
+    call.caller.require_owner()?;
+    change(
+        &state,
+        &call,
+        ClientChange {
+            whitelist: Some(Whitelist::allow_all()),
+            ..ClientChange::default()
+        },
+    )
+}
+
+/// The body of a successful `/clients/reset_secret`.
+#[derive(Serialize)]
+pub struct NewSecret {
+    new_secret: ClientSecret,
+}
+
+/// `/clients/reset_secret`: a new secret for `for_client_id`; the old one keeps working for
+/// `hours_to_live` hours (0 to 168). An absent `hours_to_live` means 0: a client library sends
+/// nothing when asked for 0.
+pub async fn reset_secret(
+    State(state): State<AppState>,
+    call: LegacyCall,
+) -> LegacyResult<NewSecret> {
+    call.caller.require_owner()?;
+    let id = call.params.required("for_client_id")?;
+    let hours = match call.params.optional("hours_to_live") {
+        None => HoursToLive::default(),
+        Some(raw) => parse_hours(raw)?,
+    };
+    let client = state
+        .store
+        .reset_secret(&call.caller.app, id, hours.duration())?;
+    Ok(LegacyOk(NewSecret {
+        new_secret: client.secret,
+    }))
+}
+
+fn parse_hours(raw: &str) -> Result<HoursToLive, ApiError> {
+    let invalid = |reason| ApiError::InvalidArgument {
+        argument: "hours_to_live",
+        reason,
+    };
+    let hours: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| invalid(InvalidReason::NotInteger))?;
+    HoursToLive::new(hours).ok_or(invalid(InvalidReason::OutOfRange {
+        min: 0,
+        max: HoursToLive::MAX,
+    }))
+}
+
+/// Applies `change` to `for_client_id`, or to the caller without it, refusing changes that would
+/// lock the caller out of its own record.
+fn change(state: &AppState, call: &LegacyCall, change: ClientChange) -> LegacyResult<Done> {
+    let target = call
+        .params
+        .optional("for_client_id")
+        .unwrap_or(call.caller.client_id.as_str());
+    state.store.update_client(
+        &call.caller.app,
+        target,
+        change,
+        NameRule::AllowDuplicate,
+        |before, after| call.caller.check_change(before, after),
+    )?;
+    Ok(LegacyOk(Done {}))
 }
 
 /// A parameter holding a JSON array of feature names; absent or empty is no features.

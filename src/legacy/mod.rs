@@ -11,14 +11,15 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request};
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{header, request::Parts};
 use axum::routing::get;
 
 pub use envelope::{LegacyError, LegacyOk, LegacyResult};
 
 use crate::app::AppState;
-use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted};
+use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted, signature};
 use crate::body;
+use crate::config::Config;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
 use crate::params::Params;
 
@@ -31,6 +32,30 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/clients/add", get(clients::add).post(clients::add))
         .route("/clients/list", get(clients::list).post(clients::list))
+        .route(
+            "/clients/delete",
+            get(clients::delete).post(clients::delete),
+        )
+        .route(
+            "/clients/set_description",
+            get(clients::set_description).post(clients::set_description),
+        )
+        .route(
+            "/clients/set_features",
+            get(clients::set_features).post(clients::set_features),
+        )
+        .route(
+            "/clients/set_whitelist",
+            get(clients::set_whitelist).post(clients::set_whitelist),
+        )
+        .route(
+            "/clients/clear_whitelist",
+            get(clients::clear_whitelist).post(clients::clear_whitelist),
+        )
+        .route(
+            "/clients/reset_secret",
+            get(clients::reset_secret).post(clients::reset_secret),
+        )
 }
 
 /// An authenticated legacy call: who calls, and with which parameters.
@@ -66,12 +91,13 @@ impl FromRequest<AppState> for LegacyCall {
             }
             params.extend_urlencoded(&bytes)?;
         }
-        let presented = credentials(&parts.headers, &params)?;
+        let presented = credentials(&parts, &params)?;
         let caller = auth::verify(
             &state.store,
             &state.default_app,
             &presented,
-            peer_ip(&parts),
+            caller_ip(&parts, &state.config),
+            state.config.signature_skew,
         )?;
         tracing::debug!(client_id = %caller.client_id, "legacy call authenticated");
         Ok(Self { caller, params })
@@ -80,10 +106,28 @@ impl FromRequest<AppState> for LegacyCall {
 
 /// The credentials of a legacy request: an `Authorization` header if there is one, otherwise
 /// `client_id` and `client_secret` parameters.
-fn credentials(headers: &HeaderMap, params: &Params) -> Result<Presented, ApiError> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
+fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         return match auth::parse_authorization(value.as_bytes())? {
             AuthorizationHeader::Basic(presented) => Ok(presented),
+            AuthorizationHeader::Signature {
+                client_id,
+                signature,
+            } => {
+                let date = parts
+                    .headers
+                    .get(header::DATE)
+                    .and_then(|value| value.to_str().ok())
+                    .ok_or(ApiError::InvalidCredentials(CredentialFailure::MissingDate))?;
+                let at = signature::parse_date(date)
+                    .ok_or(ApiError::InvalidCredentials(CredentialFailure::MissingDate))?;
+                Ok(Presented::Signed {
+                    client_id,
+                    signature,
+                    candidates: signature::candidates(parts.uri.path(), date.trim(), params),
+                    date: at,
+                })
+            }
             AuthorizationHeader::Token => Err(ApiError::Forbidden(Denial::AccessToken)),
         };
     }
@@ -103,10 +147,27 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Result<Presented, ApiErr
     }
 }
 
-/// The address the request came from. Router-level tests without a socket count as loopback.
-pub(crate) fn peer_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip())
+/// The address the call came from: the socket's peer or, when the configuration trusts it, the
+/// first address of `X-Forwarded-For`. Router-level tests without a socket count as loopback.
+pub(crate) fn caller_ip(parts: &Parts, config: &Config) -> IpAddr {
+    let forwarded = || {
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .find_map(|entry| entry.trim().parse::<IpAddr>().ok())
+    };
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip())
+    };
+    config
+        .trust_forwarded_for
+        .then(forwarded)
+        .flatten()
+        .unwrap_or_else(peer)
 }

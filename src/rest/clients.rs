@@ -6,15 +6,15 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{RestCaller, RestJson, RestResult};
+use super::{ClientPath, RestCaller, RestJson, RestResult};
 use crate::app::AppState;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
-    features_from_json,
+    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Settings,
+    Whitelist, features_from_json,
 };
 use crate::params::Params;
-use crate::store::{NameRule, NewClient};
+use crate::store::{ClientChange, NameRule, NewClient};
 
 /// A client as the Configuration API shows it. Fields are in alphabetical order, as in the
 /// documentation's listing.
@@ -91,6 +91,121 @@ pub async fn create(
         StatusCode::CREATED,
         Json(RestClient::new(&caller.app, client)),
     ))
+}
+
+/// `GET /config/{appId}/clients/{clientId}`.
+pub async fn get(
+    State(state): State<AppState>,
+    RestCaller(caller): RestCaller,
+    ClientPath(id): ClientPath,
+) -> RestResult<Json<RestClient>> {
+    caller.require_owner()?;
+    let client = state.store.client(&caller.app, &id)?;
+    Ok(Json(RestClient::new(&caller.app, client)))
+}
+
+/// `PUT /config/{appId}/clients/{clientId}`: full replacement. An omitted `ipWhitelist` goes back
+/// to `["0.0.0.0/0"]` and omitted `features` to none.
+pub async fn put(
+    State(state): State<AppState>,
+    RestCaller(caller): RestCaller,
+    ClientPath(id): ClientPath,
+    RestJson(body): RestJson,
+) -> RestResult<Json<RestClient>> {
+    caller.require_owner()?;
+    let replacement = client_from_json(&body)?;
+    let change = ClientChange {
+        name: Some(replacement.name),
+        features: Some(replacement.features),
+        whitelist: Some(replacement.whitelist),
+        settings: None,
+    };
+    let client = state.store.update_client(
+        &caller.app,
+        &id,
+        change,
+        NameRule::Unique,
+        |before, after| caller.check_change(before, after),
+    )?;
+    Ok(Json(RestClient::new(&caller.app, client)))
+}
+
+/// `DELETE /config/{appId}/clients/{clientId}`: 204 with no body. Owner clients cannot be
+/// deleted.
+pub async fn delete(
+    State(state): State<AppState>,
+    RestCaller(caller): RestCaller,
+    ClientPath(id): ClientPath,
+) -> RestResult<StatusCode> {
+    caller.require_owner()?;
+    state.store.delete_client(&caller.app, &id, |client| {
+        if client.features.contains(Feature::Owner) {
+            Err(invalid("client_id", InvalidReason::OwnerDeletion))
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /config/{appId}/clients/{clientId}/secret` with `{"hoursToLive": 0..168}`: a new secret;
+/// the old one keeps working for that many hours.
+pub async fn reset_secret(
+    State(state): State<AppState>,
+    RestCaller(caller): RestCaller,
+    ClientPath(id): ClientPath,
+    RestJson(body): RestJson,
+) -> RestResult<Json<RestClient>> {
+    caller.require_owner()?;
+    let field = "hoursToLive";
+    let hours = match body.get(field) {
+        None => return Err(ApiError::MissingArgument(field).into()),
+        Some(Value::Null) => return Err(invalid(field, InvalidReason::Null).into()),
+        Some(value) => value
+            .as_i64()
+            .ok_or(invalid(field, InvalidReason::NotInteger))?,
+    };
+    let hours = HoursToLive::new(hours).ok_or(invalid(
+        field,
+        InvalidReason::OutOfRange {
+            min: 0,
+            max: HoursToLive::MAX,
+        },
+    ))?;
+    let client = state
+        .store
+        .reset_secret(&caller.app, &id, hours.duration())?;
+    Ok(Json(RestClient::new(&caller.app, client)))
+}
+
+/// `GET /config/{appId}/clients/{clientId}/settings`: the client's settings object.
+pub async fn get_settings(
+    State(state): State<AppState>,
+    RestCaller(caller): RestCaller,
+    ClientPath(id): ClientPath,
+) -> RestResult<Json<Settings>> {
+    caller.require_owner()?;
+    Ok(Json(state.store.client(&caller.app, &id)?.settings))
+}
+
+/// `PUT /config/{appId}/clients/{clientId}/settings`: replaces the settings object; settings left
+/// out are removed.
+pub async fn put_settings(
+    State(state): State<AppState>,
+    RestCaller(caller): RestCaller,
+    ClientPath(id): ClientPath,
+    RestJson(settings): RestJson,
+) -> RestResult<Json<Settings>> {
+    caller.require_owner()?;
+    let change = ClientChange {
+        settings: Some(settings),
+        ..ClientChange::default()
+    };
+    let client =
+        state
+            .store
+            .update_client(&caller.app, &id, change, NameRule::Unique, |_, _| Ok(()))?;
+    Ok(Json(client.settings))
 }
 
 /// Reads `name` (required), `ipWhitelist` (default `["0.0.0.0/0"]`) and `features` (default

@@ -95,6 +95,14 @@ fn invalid_text(reason: &InvalidReason) -> String {
         InvalidReason::NotList | InvalidReason::JsonSyntax => "Not a valid list.",
         InvalidReason::Null => "Field may not be null.",
         InvalidReason::NotInteger => "Not a valid integer.",
+        InvalidReason::OwnerRemovedFromSelf => {
+            "An owner client cannot remove the owner feature from itself."
+        }
+        InvalidReason::LocksOutCaller { .. } => {
+            "The IP whitelist must allow the address making the call."
+        }
+        InvalidReason::SelfDeletion => "A client cannot delete itself.",
+        InvalidReason::OwnerDeletion => "Clients with the owner feature cannot be deleted.",
         InvalidReason::OutOfRange { min, max } => {
             return format!(
                 "Must be greater than or equal to {min} and less than or equal to {max}."

@@ -8,7 +8,7 @@ mod error;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};
-use axum::routing::get;
+use axum::routing::{get, put};
 use serde_json::{Map, Value};
 
 pub use error::{RestError, RestResult};
@@ -17,15 +17,28 @@ use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
 use crate::error::{ApiError, RequestProblem};
-use crate::legacy::peer_ip;
+use crate::legacy::caller_ip;
 use crate::model::AppId;
 
 /// The Configuration API routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/config/{app_id}/clients",
-        get(clients::list).post(clients::create),
-    )
+    Router::new()
+        .route(
+            "/config/{app_id}/clients",
+            get(clients::list).post(clients::create),
+        )
+        .route(
+            "/config/{app_id}/clients/{client_id}",
+            get(clients::get).put(clients::put).delete(clients::delete),
+        )
+        .route(
+            "/config/{app_id}/clients/{client_id}/secret",
+            put(clients::reset_secret),
+        )
+        .route(
+            "/config/{app_id}/clients/{client_id}/settings",
+            get(clients::get_settings).put(clients::put_settings),
+        )
 }
 
 /// The verified caller of a Configuration API request, in the application named by the path.
@@ -44,29 +57,57 @@ impl FromRequestParts<AppState> for RestCaller {
             .ok_or(ApiError::MissingCredentials)?;
         let presented = match auth::parse_authorization(header.as_bytes())? {
             AuthorizationHeader::Basic(presented) => presented,
-            AuthorizationHeader::Token => {
-                return Err(
-                    ApiError::UnsupportedAuthScheme("tokens are not accepted".into()).into(),
-                );
+            AuthorizationHeader::Signature { .. } | AuthorizationHeader::Token => {
+                let only = "the Configuration API takes Basic credentials only";
+                return Err(ApiError::UnsupportedAuthScheme(only.into()).into());
             }
         };
         let app = app_in_path(parts, state).await?;
-        let caller = auth::verify(&state.store, &app, &presented, peer_ip(parts))?;
+        let caller = auth::verify(
+            &state.store,
+            &app,
+            &presented,
+            caller_ip(parts, &state.config),
+            state.config.signature_skew,
+        )?;
         tracing::debug!(client_id = %caller.client_id, app = %app, "config call authenticated");
         Ok(Self(caller))
     }
 }
 
-async fn app_in_path(parts: &mut Parts, state: &AppState) -> Result<AppId, ApiError> {
-    let params = RawPathParams::from_request_parts(parts, state)
-        .await
-        .map_err(|_| ApiError::AppNotFound)?;
-    let raw = params
+/// The client id in the path, as sent; the store decides whether it exists.
+#[derive(Debug)]
+pub struct ClientPath(pub String);
+
+impl FromRequestParts<AppState> for ClientPath {
+    type Rejection = RestError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RestError> {
+        let not_found = ApiError::ClientNotFound {
+            argument: "client_id",
+        };
+        Ok(Self(
+            path_param(parts, state, "client_id")
+                .await
+                .ok_or(not_found)?,
+        ))
+    }
+}
+
+/// A named path segment, percent-decoded; `None` if absent or not UTF-8.
+async fn path_param(parts: &mut Parts, state: &AppState, name: &str) -> Option<String> {
+    let params = RawPathParams::from_request_parts(parts, state).await.ok()?;
+    params
         .iter()
-        .find(|(name, _)| *name == "app_id")
-        .map(|(_, value)| value)
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+async fn app_in_path(parts: &mut Parts, state: &AppState) -> Result<AppId, ApiError> {
+    let raw = path_param(parts, state, "app_id")
+        .await
         .ok_or(ApiError::AppNotFound)?;
-    let app = AppId::parse(raw).map_err(|_| ApiError::AppNotFound)?;
+    let app = AppId::parse(&raw).map_err(|_| ApiError::AppNotFound)?;
     if state.store.has_app(&app) {
         Ok(app)
     } else {

@@ -1,7 +1,11 @@
 //! Black-box tests over real HTTP: each test starts its own emulator on a free port.
 
+mod allowlist;
 mod bad_input;
 mod cross_family;
 mod helpers;
 mod legacy_clients;
+mod legacy_operations;
 mod rest_clients;
+mod rest_operations;
+mod signed;

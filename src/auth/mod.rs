@@ -4,14 +4,17 @@
 //! [`verify`]; permission (the `owner` feature) is checked by the handler itself with
 //! [`Caller::require_owner`], where a reader sees it.
 
+pub mod signature;
+
 use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::error::{ApiError, CredentialFailure, Denial};
-use crate::model::{AppId, ClientId, Feature, Features, Whitelist};
+use crate::error::{ApiError, CredentialFailure, Denial, InvalidReason};
+use crate::model::{AppId, Client, ClientId, Feature, Features, Whitelist};
 use crate::store::Store;
 
 /// Standard base64 that accepts the value with or without its `=` padding: the documentation's
@@ -32,6 +35,8 @@ pub struct Caller {
     pub features: Features,
     /// Its allowlist at the time of the call.
     pub whitelist: Whitelist,
+    /// The address the call came from.
+    pub ip: IpAddr,
 }
 
 impl Caller {
@@ -44,6 +49,29 @@ impl Caller {
                 self.client_id.to_string(),
             )))
         }
+    }
+
+    /// Refuses a change by the caller to its own record that would lock it out: dropping its
+    /// `owner` feature, or an allowlist that no longer admits the address it calls from.
+    pub fn check_change(&self, before: &Client, after: &Client) -> Result<(), ApiError> {
+        if after.id != self.client_id {
+            return Ok(());
+        }
+        if before.features.contains(Feature::Owner) && !after.features.contains(Feature::Owner) {
+            return Err(ApiError::InvalidArgument {
+                argument: "features",
+                reason: InvalidReason::OwnerRemovedFromSelf,
+            });
+        }
+        if !after.whitelist.allows(self.ip) {
+            return Err(ApiError::InvalidArgument {
+                argument: "whitelist",
+                reason: InvalidReason::LocksOutCaller {
+                    ip: self.ip.to_string(),
+                },
+            });
+        }
+        Ok(())
     }
 }
 
@@ -64,15 +92,26 @@ pub enum Presented {
         /// The secret.
         secret: Redacted,
     },
+    /// A `janrain-signed` request (legacy family only).
+    Signed {
+        /// The client id.
+        client_id: String,
+        /// The decoded HMAC-SHA1 signature.
+        signature: Vec<u8>,
+        /// The texts the client may have signed (see [`signature::candidates`]).
+        candidates: Vec<String>,
+        /// The instant in the `Date` header.
+        date: SystemTime,
+    },
 }
 
 impl Presented {
     /// The client id the request claims to be.
     pub fn client_id(&self) -> &str {
         match self {
-            Presented::Basic { client_id, .. } | Presented::Parameters { client_id, .. } => {
-                client_id
-            }
+            Presented::Basic { client_id, .. }
+            | Presented::Parameters { client_id, .. }
+            | Presented::Signed { client_id, .. } => client_id,
         }
     }
 }
@@ -92,6 +131,14 @@ impl std::fmt::Debug for Redacted {
 pub enum AuthorizationHeader {
     /// Basic credentials.
     Basic(Presented),
+    /// `Signature <client_id>:<base64>`; the family completes it with the `Date` header and
+    /// the parameters.
+    Signature {
+        /// The client id.
+        client_id: String,
+        /// The decoded signature.
+        signature: Vec<u8>,
+    },
     /// `OAuth <token>` or `Bearer <token>`: an end-user token, which no client-management call
     /// accepts.
     Token,
@@ -115,6 +162,15 @@ pub fn parse_authorization(value: &[u8]) -> Result<AuthorizationHeader, ApiError
             secret: Redacted(secret.to_owned()),
         }));
     }
+    if scheme.eq_ignore_ascii_case("signature") {
+        let (client_id, signature) = signature::parse_credentials(rest).ok_or(
+            ApiError::InvalidCredentials(CredentialFailure::MalformedSignature),
+        )?;
+        return Ok(AuthorizationHeader::Signature {
+            client_id,
+            signature,
+        });
+    }
     if scheme.eq_ignore_ascii_case("oauth") || scheme.eq_ignore_ascii_case("bearer") {
         return Ok(AuthorizationHeader::Token);
     }
@@ -123,17 +179,47 @@ pub fn parse_authorization(value: &[u8]) -> Result<AuthorizationHeader, ApiError
     )))
 }
 
-/// Checks presented credentials against client records of `app`, then the calling client's
-/// allowlist against the address the request came from.
+/// Checks presented credentials against client records of `app` (a signature's date must lie
+/// within `skew` of the store's clock), then the calling client's allowlist against the address
+/// the request came from.
 pub fn verify(
     store: &Store,
     app: &AppId,
     presented: &Presented,
     peer: IpAddr,
+    skew: Duration,
 ) -> Result<Caller, ApiError> {
     let caller = match presented {
         Presented::Basic { client_id, secret } | Presented::Parameters { client_id, secret } => {
-            store.authenticate(app, client_id, |stored| stored.matches(&secret.0))?
+            store.authenticate(app, client_id, peer, |stored| stored.matches(&secret.0))?
+        }
+        Presented::Signed {
+            client_id,
+            signature,
+            candidates,
+            date,
+        } => {
+            // The header has whole seconds, so compare whole seconds: a date sent exactly
+            // `skew` ago stays valid for the rest of that second.
+            let off_by_secs = unix_secs(store.now()).abs_diff(unix_secs(*date));
+            if off_by_secs > skew.as_secs() {
+                return Err(ApiError::InvalidCredentials(
+                    CredentialFailure::DateOutsideWindow { off_by_secs },
+                ));
+            }
+            store
+                .authenticate(app, client_id, peer, |stored| {
+                    signature::verifies(stored, candidates, signature)
+                })
+                .map_err(|error| match error {
+                    ApiError::InvalidCredentials(CredentialFailure::WrongSecret(id)) => {
+                        ApiError::InvalidCredentials(CredentialFailure::BadSignature {
+                            client: id,
+                            signed: candidates.first().cloned().unwrap_or_default(),
+                        })
+                    }
+                    other => other,
+                })?
         }
     };
     if !caller.whitelist.allows(peer) {
@@ -143,6 +229,14 @@ pub fn verify(
         }));
     }
     Ok(caller)
+}
+
+/// Seconds since 1970, negative before it.
+fn unix_secs(at: SystemTime) -> i64 {
+    match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
 }
 
 #[cfg(test)]
