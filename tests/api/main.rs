@@ -2,6 +2,7 @@
 
 mod allowlist;
 mod bad_input;
+mod credential_forms;
 mod cross_family;
 mod helpers;
 mod legacy_clients;
