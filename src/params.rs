@@ -80,6 +80,12 @@ impl Params {
         }
     }
 
+    /// A required parameter that holds a JSON array in a string.
+    pub fn required_json_array(&self, name: &'static str) -> Result<Vec<Value>, ApiError> {
+        self.json_array(name)?
+            .ok_or(ApiError::MissingArgument(name))
+    }
+
     /// All pairs in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))

@@ -1,6 +1,7 @@
 //! Handlers of the `/clients/*` operations.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::{LegacyCall, LegacyOk, LegacyResult};
 use crate::app::AppState;
@@ -26,14 +27,9 @@ pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResul
     call.caller.require_owner()?;
     let description = call.params.required("description")?;
     let name = ClientName::parse(description).ok_or(ApiError::MissingArgument("description"))?;
-    let features = parse_features(&call, "features")?;
-    let features = Features::assignable(features).map_err(|reason| ApiError::InvalidArgument {
-        argument: "features",
-        reason: reason.into(),
-    })?;
     let new = NewClient {
         name,
-        features,
+        features: assignable_features(&call.params.json_array("features")?.unwrap_or_default())?,
         whitelist: Whitelist::allow_all(),
     };
     let client = state
@@ -132,16 +128,7 @@ pub async fn set_description(
 /// `/clients/set_features`: replaces the features of `for_client_id` (default: the caller).
 pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
-    let items = call
-        .params
-        .json_array("features")?
-        .ok_or(ApiError::MissingArgument("features"))?;
-    let features = features_from_json(&items)
-        .and_then(Features::assignable)
-        .map_err(|reason| ApiError::InvalidArgument {
-            argument: "features",
-            reason: reason.into(),
-        })?;
+    let features = assignable_features(&call.params.required_json_array("features")?)?;
     change(
         &state,
         &call,
@@ -155,10 +142,7 @@ pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> Le
 /// `/clients/set_whitelist`: replaces the allowlist of `for_client_id` (default: the caller).
 pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
-    let items = call
-        .params
-        .json_array("whitelist")?
-        .ok_or(ApiError::MissingArgument("whitelist"))?;
+    let items = call.params.required_json_array("whitelist")?;
     let whitelist = Whitelist::from_json(&items).map_err(|reason| ApiError::InvalidArgument {
         argument: "whitelist",
         reason: reason.into(),
@@ -247,6 +231,16 @@ fn change(state: &AppState, call: &LegacyCall, change: ClientChange) -> LegacyRe
         |before, after| call.caller.check_change(before, after),
     )?;
     Ok(LegacyOk(Done {}))
+}
+
+/// The `features` parameter's items as features a caller may assign.
+fn assignable_features(items: &[Value]) -> Result<Features, ApiError> {
+    features_from_json(items)
+        .and_then(Features::assignable)
+        .map_err(|reason| ApiError::InvalidArgument {
+            argument: "features",
+            reason: reason.into(),
+        })
 }
 
 /// A parameter holding a JSON array of feature names; absent or empty is no features.
