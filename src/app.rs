@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{Method, Uri};
+use axum::http::{Method, Uri, header, request::Parts};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
-use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME};
+use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::control::{self, ControlError};
 use crate::error::ApiError;
+use crate::fixture::{Fixture, FixtureApp, normalize_host};
 use crate::ids::IdGenerator;
 use crate::legacy::{self, LegacyError};
 use crate::model::{
@@ -20,7 +21,9 @@ use crate::model::{
 };
 use crate::request_id;
 use crate::rest::{self, RestError};
+use crate::state_file::StateFile;
 use crate::store::Store;
+use crate::store::StoreError;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -34,44 +37,140 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Validates `config` and builds the starting state: the default application with its owner
-    /// client.
-    pub fn new(
-        config: Config,
-        ids: IdGenerator,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, ConfigError> {
+    /// Validates `config` and builds the starting state: the imported fixture (or, without one,
+    /// an empty state) with the default application and the configured owner made sure of; or,
+    /// with a state file that already holds state, that state.
+    pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         let default_app = AppId::parse(&config.app_id).map_err(|reason| ConfigError::AppId {
             value: config.app_id.clone(),
             reason,
         })?;
-        let owner_id = ClientId::parse(&config.owner_client_id).map_err(|reason| {
-            ConfigError::OwnerClientId {
-                value: config.owner_client_id.clone(),
-                reason,
+        let owner = config.owner.as_ref().map(owner_client).transpose()?;
+        let mut seed = config.fixture.clone().unwrap_or_default();
+        ensure_start(&mut seed, &default_app, owner.as_ref(), OnConflict::Refuse)?;
+        let store = Store::new(IdGenerator::for_seed(config.seed), clock);
+        let stored = match &config.state_file {
+            Some(path) => {
+                let (file, stored) = StateFile::open(path)?;
+                store.attach_state_file(file);
+                stored
             }
-        })?;
-        let owner_secret = ClientSecret::new(config.owner_client_secret.clone())
-            .ok_or(ConfigError::OwnerClientSecret)?;
-        let store = Store::new(ids, clock);
-        store.ensure_app(&default_app);
-        let owner = Client {
-            id: owner_id,
-            secret: owner_secret,
-            previous_secret: None,
-            name: ClientName::known(OWNER_CLIENT_NAME),
-            features: Features::stored([Feature::Owner]),
-            whitelist: Whitelist::allow_all(),
-            settings: Default::default(),
+            None => None,
         };
-        // The application was created just above and holds no client, so this cannot clash.
-        let _ = store.insert_client(&default_app, owner);
+        let store_error = |e: StoreError| ConfigError::Store(e.to_string());
+        match stored {
+            Some(mut state) => {
+                // The file wins over --import: it is where the work of earlier runs lives.
+                if ensure_start(&mut state, &default_app, owner.as_ref(), OnConflict::Keep)? {
+                    store.load(&state).map_err(store_error)?;
+                } else {
+                    store.restore(&state);
+                }
+            }
+            None => store.load(&seed).map_err(store_error)?,
+        }
+        store.set_initial(seed);
         Ok(Self {
             store,
             config: Arc::new(config),
             default_app,
         })
     }
+
+    /// The application a legacy call is for: the one whose capture domains hold the request's
+    /// host (port ignored), or the default application.
+    pub fn legacy_app(&self, parts: &Parts) -> AppId {
+        parts
+            .headers
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .or_else(|| parts.uri.host())
+            .map(normalize_host)
+            .and_then(|host| self.store.app_for_host(&host))
+            .unwrap_or_else(|| self.default_app.clone())
+    }
+}
+
+fn owner_client(owner: &OwnerCredentials) -> Result<Client, ConfigError> {
+    let id = ClientId::parse(&owner.client_id).map_err(|reason| ConfigError::OwnerClientId {
+        value: owner.client_id.clone(),
+        reason,
+    })?;
+    let secret =
+        ClientSecret::new(owner.client_secret.clone()).ok_or(ConfigError::OwnerClientSecret)?;
+    Ok(Client {
+        id,
+        secret,
+        previous_secret: None,
+        name: ClientName::known(OWNER_CLIENT_NAME),
+        features: Features::stored([Feature::Owner]),
+        whitelist: Whitelist::allow_all(),
+        settings: Default::default(),
+    })
+}
+
+/// What to do when the starting state has a client with the owner's id that is not that owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnConflict {
+    /// Refuse to start: the fixture and the flags disagree.
+    Refuse,
+    /// Keep the stored client: its secret may have been rotated on purpose in an earlier run.
+    Keep,
+}
+
+/// Makes sure `state` has the default application and the owner in it. Returns whether it
+/// changed anything.
+fn ensure_start(
+    state: &mut Fixture,
+    app: &AppId,
+    owner: Option<&Client>,
+    on_conflict: OnConflict,
+) -> Result<bool, ConfigError> {
+    let mut changed = false;
+    if !state.apps.iter().any(|a| &a.app_id == app) {
+        state.apps.push(FixtureApp {
+            app_id: app.clone(),
+            capture_domains: Vec::new(),
+            clients: Vec::new(),
+        });
+        changed = true;
+    }
+    let Some(owner) = owner else {
+        return Ok(changed);
+    };
+    let entry = state
+        .apps
+        .iter_mut()
+        .find(|a| &a.app_id == app)
+        .ok_or_else(|| ConfigError::Store("the default application vanished".into()))?;
+    let Some(existing) = entry.clients.iter().find(|c| c.id == owner.id) else {
+        entry.clients.push(owner.clone());
+        return Ok(true);
+    };
+    let conflict = if !existing.secret.matches(owner.secret.expose()) {
+        Some("another secret")
+    } else if !existing.features.contains(Feature::Owner) {
+        Some("no owner feature")
+    } else {
+        None
+    };
+    match (conflict, on_conflict) {
+        (None, _) => {}
+        (Some(reason), OnConflict::Refuse) => {
+            return Err(ConfigError::OwnerConflict {
+                app: app.to_string(),
+                client_id: owner.id.to_string(),
+                reason,
+            });
+        }
+        (Some(reason), OnConflict::Keep) => {
+            tracing::warn!(
+                client_id = %owner.id,
+                "the state file's owner client differs from the command line ({reason}); keeping the stored one"
+            );
+        }
+    }
+    Ok(changed)
 }
 
 /// The whole HTTP surface.

@@ -1,51 +1,97 @@
 //! Configuration: plain data that the command line fills in and tests build directly.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::fixture::{Fixture, FixtureError};
+use crate::model::IdError;
+use crate::state_file::StateFileError;
+
 /// The default application id: 26 lower-case alphanumerics, the shape of a real one.
 pub const DEFAULT_APP_ID: &str = "emulatorapp000000000000001";
 /// The default owner client id: 32 lower-case alphanumerics, the shape of a real one.
 pub const DEFAULT_OWNER_CLIENT_ID: &str = "emulatorowner0000000000000000001";
 /// The default owner client secret. Public on purpose: it is for local use only.
 pub const DEFAULT_OWNER_CLIENT_SECRET: &str = "emulatorsecret000000000000000001";
-/// The name given to the owner client the emulator starts with.
+/// The name given to the owner client the emulator adds.
 pub const OWNER_CLIENT_NAME: &str = "Emulator owner client";
 /// The default largest request body, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The default tolerance between a signed request's `Date` and the emulator's clock, in seconds.
 pub const DEFAULT_SIGNATURE_SKEW_SECS: u64 = 15 * 60;
+/// The default number of requests the journal keeps.
+pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
 
 /// Everything the emulator needs to know to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
-    /// The default application: the one the legacy family serves.
+    /// The default application: the one legacy calls go to when their `Host` matches no
+    /// application's capture domains. It is created if the starting state lacks it.
     pub app_id: String,
-    /// The owner client the default application starts with.
-    pub owner_client_id: String,
-    /// Its secret.
-    pub owner_client_secret: String,
+    /// An owner client to make sure of in the default application.
+    pub owner: Option<OwnerCredentials>,
+    /// The state to start from (`--import`).
+    pub fixture: Option<Fixture>,
+    /// Where to keep the state across restarts (`--state-file`).
+    pub state_file: Option<PathBuf>,
+    /// Make ids, secrets and request ids reproducible (`--seed`).
+    pub seed: Option<u64>,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// How far a signed request's `Date` may be from the emulator's clock, either way.
-    pub signature_skew: std::time::Duration,
+    pub signature_skew: Duration,
     /// Take the caller's address from `X-Forwarded-For` (behind a proxy or a container network)
     /// instead of the socket's peer address.
     pub trust_forwarded_for: bool,
+    /// How many recent requests the journal keeps.
+    pub journal_capacity: usize,
+}
+
+/// The id and secret of an owner client.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OwnerCredentials {
+    /// The client id.
+    pub client_id: String,
+    /// The secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for OwnerCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnerCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
+}
+
+impl Default for OwnerCredentials {
+    fn default() -> Self {
+        Self {
+            client_id: DEFAULT_OWNER_CLIENT_ID.to_owned(),
+            client_secret: DEFAULT_OWNER_CLIENT_SECRET.to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             app_id: DEFAULT_APP_ID.to_owned(),
-            owner_client_id: DEFAULT_OWNER_CLIENT_ID.to_owned(),
-            owner_client_secret: DEFAULT_OWNER_CLIENT_SECRET.to_owned(),
+            owner: Some(OwnerCredentials::default()),
+            fixture: None,
+            state_file: None,
+            seed: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            signature_skew: std::time::Duration::from_secs(DEFAULT_SIGNATURE_SKEW_SECS),
+            signature_skew: Duration::from_secs(DEFAULT_SIGNATURE_SKEW_SECS),
             trust_forwarded_for: false,
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
         }
     }
 }
 
-/// A configuration value that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The application id is not usable in a URL path.
     #[error("invalid application id {value:?}: {reason}")]
@@ -53,7 +99,7 @@ pub enum ConfigError {
         /// The value given.
         value: String,
         /// Why it was refused.
-        reason: crate::model::IdError,
+        reason: IdError,
     },
     /// The owner client id cannot be used (it also has to survive Basic's `id:secret` split).
     #[error("invalid owner client id {value:?}: {reason}")]
@@ -61,9 +107,31 @@ pub enum ConfigError {
         /// The value given.
         value: String,
         /// Why it was refused.
-        reason: crate::model::IdError,
+        reason: IdError,
     },
     /// The owner client secret is empty.
     #[error("the owner client secret must not be empty")]
     OwnerClientSecret,
+    /// The imported state already has a client with the owner's id, but not as that owner.
+    #[error(
+        "application {app}: the imported client {client_id} is not the owner given on the \
+         command line ({reason}); change one or the other"
+    )]
+    OwnerConflict {
+        /// The application.
+        app: String,
+        /// The client id.
+        client_id: String,
+        /// What differs.
+        reason: &'static str,
+    },
+    /// The fixture is invalid.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// The state file cannot be used.
+    #[error(transparent)]
+    StateFile(#[from] StateFileError),
+    /// The starting state could not be written to the state file.
+    #[error("the starting state could not be stored: {0}")]
+    Store(String),
 }

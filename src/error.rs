@@ -51,6 +51,9 @@ pub enum ApiError {
     /// No such endpoint.
     #[error("no such endpoint: {0}")]
     UnknownEndpoint(String),
+    /// The emulator itself failed (its state file could not be written). Nothing was changed.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The endpoint exists but not for this HTTP method.
     #[error("{path} does not accept {method}")]
     MethodNotAllowed {

@@ -32,6 +32,11 @@ impl IdGenerator {
         Self(Mutex::new(StdRng::seed_from_u64(seed)))
     }
 
+    /// Seeded from `seed` if there is one, from the operating system otherwise.
+    pub fn for_seed(seed: Option<u64>) -> Self {
+        seed.map_or_else(Self::from_entropy, Self::seeded)
+    }
+
     /// A token of `len` characters from `[a-z0-9]`, uniformly drawn.
     pub fn token(&self, len: usize) -> String {
         let mut rng = self

@@ -33,10 +33,12 @@
 pub mod app;
 pub mod auth;
 mod body;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod error;
+pub mod fixture;
 pub mod ids;
 pub mod legacy;
 pub mod model;
@@ -44,6 +46,7 @@ pub mod params;
 pub mod request_id;
 pub mod rest;
 pub mod server;
+pub mod state_file;
 pub mod store;
 
 pub use config::Config;

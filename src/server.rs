@@ -10,7 +10,6 @@ use tokio::sync::oneshot;
 use crate::app::{AppState, build_router};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::ids::IdGenerator;
 use crate::store::Store;
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
@@ -52,18 +51,15 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts an emulator with the system clock and fresh random ids.
+    /// Starts an emulator with the system clock.
     pub async fn start(config: Config) -> Result<Self, StartError> {
-        Self::start_with(config, IdGenerator::from_entropy(), Arc::new(SystemClock)).await
+        Self::start_with(config, Arc::new(SystemClock)).await
     }
 
-    /// Starts an emulator with the given id generator and clock.
-    pub async fn start_with(
-        config: Config,
-        ids: IdGenerator,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartError> {
-        let state = AppState::new(config, ids, clock)?;
+    /// Starts an emulator with the given clock, such as a
+    /// [`ManualClock`](crate::clock::ManualClock) that a test moves.
+    pub async fn start_with(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let state = AppState::new(config, clock)?;
         let bind = |source| StartError::Bind {
             addr: "127.0.0.1:0".into(),
             source,

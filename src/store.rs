@@ -1,8 +1,10 @@
 //! The one store of applications and their API clients, shared by both API families.
 //!
 //! `Store` is a cheap handle around one `std::sync::Mutex`. Every method locks once, does the
-//! whole operation (including checks that span clients, such as name uniqueness) and returns
-//! owned values, so no guard ever reaches a handler or an `.await`.
+//! whole operation (including checks that span clients, such as name uniqueness, and the write
+//! to the state file when there is one) and returns owned values, so no guard ever reaches a
+//! handler or an `.await`. A change is written to the state file before memory, so a failed
+//! write leaves both as they were.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -12,16 +14,18 @@ use std::time::{Duration, SystemTime};
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::{ApiError, CredentialFailure};
+use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret, Settings,
     Whitelist,
 };
+use crate::state_file::StateFile;
 
 /// A handle to the shared state. Clones share the same data.
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Mutex<State>>,
+    inner: Arc<Mutex<Inner>>,
     ids: Arc<IdGenerator>,
     clock: Arc<dyn Clock>,
 }
@@ -32,15 +36,82 @@ impl fmt::Debug for Store {
     }
 }
 
+struct Inner {
+    data: Data,
+    /// What `reset` goes back to.
+    initial: Fixture,
+    file: Option<StateFile>,
+}
+
+impl Inner {
+    /// Runs a write against the state file, if there is one.
+    fn persist(
+        &mut self,
+        write: impl FnOnce(&mut StateFile) -> Result<(), rusqlite::Error>,
+    ) -> Result<(), StoreError> {
+        match &mut self.file {
+            Some(file) => write(file).map_err(|e| StoreError::Persistence(e.to_string())),
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Default)]
-struct State {
+struct Data {
     apps: HashMap<AppId, App>,
+    order: Vec<AppId>,
+    /// Capture domain (lower case, no port) to the application it serves.
+    domains: HashMap<String, AppId>,
+}
+
+impl Data {
+    fn from_fixture(fixture: &Fixture) -> Self {
+        let mut data = Data::default();
+        for app in &fixture.apps {
+            let mut entry = App {
+                capture_domains: app.capture_domains.clone(),
+                ..App::default()
+            };
+            for client in &app.clients {
+                entry.insert(client.clone());
+            }
+            for domain in &app.capture_domains {
+                data.domains.insert(domain.clone(), app.app_id.clone());
+            }
+            data.order.push(app.app_id.clone());
+            data.apps.insert(app.app_id.clone(), entry);
+        }
+        data
+    }
+
+    fn to_fixture(&self) -> Fixture {
+        let apps = self
+            .order
+            .iter()
+            .filter_map(|id| self.apps.get(id).map(|app| (id, app)))
+            .map(|(id, app)| FixtureApp {
+                app_id: id.clone(),
+                capture_domains: app.capture_domains.clone(),
+                clients: app.in_order().cloned().collect(),
+            })
+            .collect();
+        Fixture { apps }
+    }
+
+    fn app(&self, id: &AppId) -> Result<&App, StoreError> {
+        self.apps.get(id).ok_or(StoreError::AppNotFound)
+    }
+
+    fn app_mut(&mut self, id: &AppId) -> Result<&mut App, StoreError> {
+        self.apps.get_mut(id).ok_or(StoreError::AppNotFound)
+    }
 }
 
 /// One application's clients. `order` keeps creation order for listings while `clients` gives
 /// constant-time lookup, so neither a create nor an authentication grows with the client count.
 #[derive(Default)]
 struct App {
+    capture_domains: Vec<String>,
     clients: HashMap<ClientId, Client>,
     order: BTreeMap<u64, ClientId>,
     sequence: HashMap<ClientId, u64>,
@@ -51,7 +122,8 @@ struct App {
 }
 
 impl App {
-    fn insert(&mut self, client: Client) {
+    /// Adds a client at the end of the order and returns its position.
+    fn insert(&mut self, client: Client) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         *self
@@ -61,6 +133,7 @@ impl App {
         self.order.insert(seq, client.id.clone());
         self.sequence.insert(client.id.clone(), seq);
         self.clients.insert(client.id.clone(), client);
+        seq
     }
 
     fn name_taken(&self, name: &ClientName) -> bool {
@@ -85,11 +158,27 @@ impl App {
         Some(client)
     }
 
-    fn get_mut(&mut self, id: &str) -> Result<&mut Client, StoreError> {
+    fn find(&self, id: &str) -> Result<&Client, StoreError> {
         ClientId::parse(id)
             .ok()
-            .and_then(|id| self.clients.get_mut(&id))
+            .and_then(|id| self.clients.get(&id))
             .ok_or(StoreError::ClientNotFound)
+    }
+
+    /// Replaces a stored client (same id) with `client`, keeping its place in the order.
+    fn replace(&mut self, before: &Client, client: Client) {
+        if before.name != client.name {
+            self.forget_name(&before.name);
+            *self
+                .names
+                .entry(client.name.as_str().to_owned())
+                .or_default() += 1;
+        }
+        self.clients.insert(client.id.clone(), client);
+    }
+
+    fn seq_of(&self, id: &ClientId) -> u64 {
+        self.sequence.get(id).copied().unwrap_or_default()
     }
 
     fn in_order(&self) -> impl Iterator<Item = &Client> {
@@ -142,12 +231,18 @@ pub enum StoreError {
     /// A client with this name exists.
     #[error("API client {0} already exists.")]
     NameTaken(String),
-    /// A client with this id exists already.
-    #[error("a client with id {0} exists already")]
-    DuplicateId(String),
+    /// A client or application with this id exists already.
+    #[error("{0} exists already")]
+    Duplicate(String),
+    /// A capture domain already served by another application.
+    #[error("the capture domain {0} is served by another application")]
+    DomainTaken(String),
     /// The caller's own rule refused the change.
     #[error(transparent)]
     Refused(ApiError),
+    /// The state file could not be written; nothing was changed.
+    #[error("the state file could not be written: {0}")]
+    Persistence(String),
 }
 
 impl StoreError {
@@ -155,11 +250,10 @@ impl StoreError {
     pub fn with_argument(self, argument: &'static str) -> ApiError {
         match self {
             StoreError::AppNotFound => ApiError::AppNotFound,
-            StoreError::ClientNotFound | StoreError::DuplicateId(_) => {
-                ApiError::ClientNotFound { argument }
-            }
+            StoreError::ClientNotFound => ApiError::ClientNotFound { argument },
             StoreError::NameTaken(name) => ApiError::NameTaken(name),
             StoreError::Refused(error) => error,
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }
@@ -174,7 +268,11 @@ impl Store {
     /// An empty store drawing ids from `ids` and time from `clock`.
     pub fn new(ids: IdGenerator, clock: Arc<dyn Clock>) -> Self {
         Self {
-            inner: Arc::new(Mutex::new(State::default())),
+            inner: Arc::new(Mutex::new(Inner {
+                data: Data::default(),
+                initial: Fixture::default(),
+                file: None,
+            })),
             ids: Arc::new(ids),
             clock,
         }
@@ -190,33 +288,100 @@ impl Store {
         self.clock.now()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave a half-done change: every method validates
-        // before it mutates. So the data behind a poisoned lock is still consistent.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every method checks before it changes anything, so the data behind a lock poisoned by
+        // a panic elsewhere is still consistent.
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Creates `app` if it does not exist yet.
-    pub fn ensure_app(&self, app: &AppId) {
-        self.lock().apps.entry(app.clone()).or_default();
+    /// Writes every change from now on to `file` as well. The file's content is not read.
+    pub fn attach_state_file(&self, file: StateFile) {
+        self.lock().file = Some(file);
+    }
+
+    /// Replaces the whole state with `fixture` (and the state file's content, if any).
+    pub fn load(&self, fixture: &Fixture) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.persist(|file| file.replace_all(fixture))?;
+        inner.data = Data::from_fixture(fixture);
+        Ok(())
+    }
+
+    /// Replaces the state in memory only: for state just read from the state file.
+    pub fn restore(&self, fixture: &Fixture) {
+        self.lock().data = Data::from_fixture(fixture);
+    }
+
+    /// Sets the state that [`Store::reset`] goes back to.
+    pub fn set_initial(&self, fixture: Fixture) {
+        self.lock().initial = fixture;
+    }
+
+    /// Goes back to the initial state, atomically.
+    pub fn reset(&self) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let initial = inner.initial.clone();
+        inner.persist(|file| file.replace_all(&initial))?;
+        inner.data = Data::from_fixture(&initial);
+        Ok(())
+    }
+
+    /// The whole state, in order.
+    pub fn snapshot(&self) -> Fixture {
+        self.lock().data.to_fixture()
+    }
+
+    /// Adds an application that serves legacy calls for `capture_domains`.
+    pub fn add_app(&self, app: &AppId, capture_domains: Vec<String>) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.data.apps.contains_key(app) {
+            return Err(StoreError::Duplicate(format!("application {app}")));
+        }
+        if let Some(taken) = capture_domains
+            .iter()
+            .find(|d| inner.data.domains.contains_key(*d))
+        {
+            return Err(StoreError::DomainTaken(taken.clone()));
+        }
+        let seq = inner.data.order.len() as u64;
+        inner.persist(|file| file.put_app(seq, app, &capture_domains))?;
+        for domain in &capture_domains {
+            inner.data.domains.insert(domain.clone(), app.clone());
+        }
+        inner.data.order.push(app.clone());
+        inner.data.apps.insert(
+            app.clone(),
+            App {
+                capture_domains,
+                ..App::default()
+            },
+        );
+        Ok(())
     }
 
     /// Whether `app` exists.
     pub fn has_app(&self, app: &AppId) -> bool {
-        self.lock().apps.contains_key(app)
+        self.lock().data.apps.contains_key(app)
     }
 
-    /// Stores a client with a given id and secret (bootstrap owners, fixtures, tests). Its id must
-    /// be new to the application; its name need not be.
+    /// The application whose capture domains include `host` (already normalised).
+    pub fn app_for_host(&self, host: &str) -> Option<AppId> {
+        self.lock().data.domains.get(host).cloned()
+    }
+
+    /// Stores a client with a given id and secret (fixtures, tests). Its id must be new to the
+    /// application; its name need not be.
     pub fn insert_client(&self, app: &AppId, client: Client) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
-        if app.clients.contains_key(&client.id) {
-            return Err(StoreError::DuplicateId(client.id.to_string()));
+        let mut inner = self.lock();
+        let entry = inner.data.app(app)?;
+        if entry.clients.contains_key(&client.id) {
+            return Err(StoreError::Duplicate(format!("client {}", client.id)));
         }
-        app.insert(client);
+        let seq = entry.next_seq;
+        inner.persist(|file| file.put_client(app, seq, &client))?;
+        inner.data.app_mut(app)?.insert(client);
         Ok(())
     }
 
@@ -227,30 +392,31 @@ impl Store {
         new: NewClient,
         rule: NameRule,
     ) -> Result<Client, StoreError> {
-        let mut state = self.lock();
-        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
-        if rule == NameRule::Unique && app.name_taken(&new.name) {
+        let mut inner = self.lock();
+        let entry = inner.data.app(app)?;
+        if rule == NameRule::Unique && entry.name_taken(&new.name) {
             return Err(StoreError::NameTaken(new.name.to_string()));
         }
         let id = loop {
             // 36^32 possible ids make a collision practically impossible, but a seeded generator
             // shared by several applications could repeat one; never overwrite a client.
             let candidate = ClientId::generated(self.ids.client_token());
-            if !app.clients.contains_key(&candidate) {
+            if !entry.clients.contains_key(&candidate) {
                 break candidate;
             }
         };
-        let secret = ClientSecret::generated(self.ids.client_token());
         let client = Client {
             id,
-            secret,
+            secret: ClientSecret::generated(self.ids.client_token()),
             previous_secret: None,
             name: new.name,
             features: new.features,
             whitelist: new.whitelist,
-            settings: Default::default(),
+            settings: Settings::new(),
         };
-        app.insert(client.clone());
+        let seq = entry.next_seq;
+        inner.persist(|file| file.put_client(app, seq, &client))?;
+        inner.data.app_mut(app)?.insert(client.clone());
         Ok(client)
     }
 
@@ -260,20 +426,14 @@ impl Store {
         app: &AppId,
         keep: impl Fn(&Client) -> bool,
     ) -> Result<Vec<Client>, StoreError> {
-        let state = self.lock();
-        let app = state.apps.get(app).ok_or(StoreError::AppNotFound)?;
+        let inner = self.lock();
+        let app = inner.data.app(app)?;
         Ok(app.in_order().filter(|c| keep(c)).cloned().collect())
     }
 
     /// One client of `app`.
     pub fn client(&self, app: &AppId, id: &str) -> Result<Client, StoreError> {
-        let state = self.lock();
-        let app = state.apps.get(app).ok_or(StoreError::AppNotFound)?;
-        ClientId::parse(id)
-            .ok()
-            .and_then(|id| app.clients.get(&id))
-            .cloned()
-            .ok_or(StoreError::ClientNotFound)
+        self.lock().data.app(app)?.find(id).cloned()
     }
 
     /// Applies `change` to client `id` of `app`, all or nothing. `check` sees the client before and
@@ -287,9 +447,9 @@ impl Store {
         rule: NameRule,
         check: impl FnOnce(&Client, &Client) -> Result<(), ApiError>,
     ) -> Result<Client, StoreError> {
-        let mut state = self.lock();
-        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
-        let before = app.get_mut(id)?.clone();
+        let mut inner = self.lock();
+        let entry = inner.data.app(app)?;
+        let before = entry.find(id)?.clone();
         let mut after = before.clone();
         let ClientChange {
             name,
@@ -297,22 +457,17 @@ impl Store {
             whitelist,
             settings,
         } = change;
-        if let Some(name) = name {
-            after.name = name;
-        }
+        after.name = name.unwrap_or(after.name);
         after.features = features.unwrap_or(after.features);
         after.whitelist = whitelist.unwrap_or(after.whitelist);
         after.settings = settings.unwrap_or(after.settings);
-        let renamed = after.name != before.name;
-        if renamed && rule == NameRule::Unique && app.name_taken(&after.name) {
+        if after.name != before.name && rule == NameRule::Unique && entry.name_taken(&after.name) {
             return Err(StoreError::NameTaken(after.name.to_string()));
         }
         check(&before, &after).map_err(StoreError::Refused)?;
-        if renamed {
-            app.forget_name(&before.name);
-            *app.names.entry(after.name.as_str().to_owned()).or_default() += 1;
-        }
-        *app.get_mut(id)? = after.clone();
+        let seq = entry.seq_of(&before.id);
+        inner.persist(|file| file.put_client(app, seq, &after))?;
+        inner.data.app_mut(app)?.replace(&before, after.clone());
         Ok(after)
     }
 
@@ -323,12 +478,16 @@ impl Store {
         id: &str,
         check: impl FnOnce(&Client) -> Result<(), ApiError>,
     ) -> Result<Client, StoreError> {
-        let mut state = self.lock();
-        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
-        let client = app.get_mut(id)?;
+        let mut inner = self.lock();
+        let client = inner.data.app(app)?.find(id)?;
         check(client).map_err(StoreError::Refused)?;
         let id = client.id.clone();
-        app.remove(&id).ok_or(StoreError::ClientNotFound)
+        inner.persist(|file| file.delete_client(app, &id))?;
+        inner
+            .data
+            .app_mut(app)?
+            .remove(&id)
+            .ok_or(StoreError::ClientNotFound)
     }
 
     /// Gives client `id` of `app` a new secret. The old one keeps working for `grace` (not at all
@@ -340,16 +499,19 @@ impl Store {
         grace: Duration,
     ) -> Result<Client, StoreError> {
         let now = self.clock.now();
-        let mut state = self.lock();
-        let app = state.apps.get_mut(app).ok_or(StoreError::AppNotFound)?;
-        let client = app.get_mut(id)?;
-        let new_secret = ClientSecret::generated(self.ids.client_token());
-        let old_secret = std::mem::replace(&mut client.secret, new_secret);
-        client.previous_secret = (!grace.is_zero()).then(|| PreviousSecret {
-            secret: old_secret,
+        let mut inner = self.lock();
+        let entry = inner.data.app(app)?;
+        let before = entry.find(id)?.clone();
+        let mut after = before.clone();
+        after.secret = ClientSecret::generated(self.ids.client_token());
+        after.previous_secret = (!grace.is_zero()).then(|| PreviousSecret {
+            secret: before.secret.clone(),
             expires_at: now + grace,
         });
-        Ok(client.clone())
+        let seq = entry.seq_of(&before.id);
+        inner.persist(|file| file.put_client(app, seq, &after))?;
+        inner.data.app_mut(app)?.replace(&before, after.clone());
+        Ok(after)
     }
 
     /// Finds client `id` in `app` and asks `proof` whether the request proves knowledge of its
@@ -365,10 +527,9 @@ impl Store {
     ) -> Result<Caller, ApiError> {
         let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient(id.into()));
         let now = self.clock.now();
-        let state = self.lock();
-        let app_clients = state.apps.get(app).ok_or(ApiError::AppNotFound)?;
-        let client_id = ClientId::parse(id).map_err(|_| unknown())?;
-        let client = app_clients.clients.get(&client_id).ok_or_else(unknown)?;
+        let inner = self.lock();
+        let app_clients = inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
+        let client = app_clients.find(id).map_err(|_| unknown())?;
         let current = proof(&client.secret);
         let previous = client
             .previous_secret
@@ -393,16 +554,19 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::SystemClock;
+    use crate::clock::ManualClock;
     use crate::model::Feature;
 
     const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
-    fn store_with_app() -> (Store, AppId) {
-        let store = Store::new(IdGenerator::seeded(1), Arc::new(SystemClock));
+    fn store_with_app() -> (Store, AppId, ManualClock) {
+        let clock = ManualClock::new(SystemTime::now());
+        let store = Store::new(IdGenerator::seeded(1), Arc::new(clock.clone()));
         let app = AppId::parse("app").expect("app id");
-        store.ensure_app(&app);
-        (store, app)
+        store
+            .add_app(&app, vec!["app.example.com".into()])
+            .expect("new app");
+        (store, app, clock)
     }
 
     fn new_client(name: &str) -> NewClient {
@@ -413,27 +577,52 @@ mod tests {
         }
     }
 
-    #[test]
-    fn creation_order_survives_lookups() {
-        let (store, app) = store_with_app();
-        let names = ["a", "b", "c"];
-        for name in names {
-            store
-                .create_client(&app, new_client(name), NameRule::Unique)
-                .expect("create");
-        }
-        let listed: Vec<_> = store
-            .list_clients(&app, |_| true)
+    fn names(store: &Store, app: &AppId) -> Vec<String> {
+        store
+            .list_clients(app, |_| true)
             .expect("list")
             .into_iter()
             .map(|c| c.name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn creation_order_survives_deletes_and_renames() {
+        let (store, app, _) = store_with_app();
+        let ids: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                store
+                    .create_client(&app, new_client(name), NameRule::Unique)
+                    .expect("create")
+                    .id
+            })
             .collect();
-        assert_eq!(listed, names);
+        store
+            .delete_client(&app, ids[0].as_str(), |_| Ok(()))
+            .expect("delete");
+        let rename = ClientChange {
+            name: Some(ClientName::parse("b2").expect("name")),
+            ..ClientChange::default()
+        };
+        store
+            .update_client(&app, ids[1].as_str(), rename, NameRule::Unique, |_, _| {
+                Ok(())
+            })
+            .expect("rename");
+        assert_eq!(names(&store, &app), ["b2", "c"]);
+        // Freed names can be taken again; the new client goes last.
+        for name in ["a", "b"] {
+            store
+                .create_client(&app, new_client(name), NameRule::Unique)
+                .expect("name is free");
+        }
+        assert_eq!(names(&store, &app), ["b2", "c", "a", "b"]);
     }
 
     #[test]
     fn names_are_unique_only_when_asked() {
-        let (store, app) = store_with_app();
+        let (store, app, _) = store_with_app();
         store
             .create_client(&app, new_client("x"), NameRule::Unique)
             .expect("first");
@@ -446,31 +635,73 @@ mod tests {
         store
             .create_client(&app, new_client("x"), NameRule::AllowDuplicate)
             .expect("legacy duplicate");
-        assert_eq!(store.list_clients(&app, |_| true).expect("list").len(), 2);
+        assert_eq!(names(&store, &app), ["x", "x"]);
     }
 
     #[test]
-    fn authentication_checks_the_secret() {
-        let (store, app) = store_with_app();
+    fn authentication_honours_the_grace_period() {
+        let (store, app, clock) = store_with_app();
         let client = store
             .create_client(&app, new_client("x"), NameRule::Unique)
             .expect("create");
-        let secret = client.secret.expose().to_owned();
-        let caller = store
-            .authenticate(&app, client.id.as_str(), LOCAL, |s| s.matches(&secret))
-            .expect("right secret");
-        assert_eq!(caller.client_id, client.id);
+        let old = client.secret.expose().to_owned();
+        let id = client.id.as_str();
+        let with = |secret: &str| store.authenticate(&app, id, LOCAL, |s| s.matches(secret));
+        assert_eq!(with(&old).expect("right secret").client_id, client.id);
+        let rotated = store
+            .reset_secret(&app, id, Duration::from_secs(60))
+            .expect("reset");
+        let new = rotated.secret.expose().to_owned();
+        assert!(with(&old).is_ok() && with(&new).is_ok());
+        clock.advance(Duration::from_secs(60));
         assert!(matches!(
-            store.authenticate(&app, client.id.as_str(), LOCAL, |s| s.matches("nope")),
+            with(&old),
             Err(ApiError::InvalidCredentials(
                 CredentialFailure::WrongSecret(_)
             ))
         ));
+        assert!(with(&new).is_ok());
         assert!(matches!(
             store.authenticate(&app, "unknown", LOCAL, |_| true),
             Err(ApiError::InvalidCredentials(
                 CredentialFailure::UnknownClient(_)
             ))
         ));
+    }
+
+    #[test]
+    fn snapshot_load_and_reset() {
+        let (store, app, _) = store_with_app();
+        store
+            .create_client(&app, new_client("kept"), NameRule::Unique)
+            .expect("create");
+        let snapshot = store.snapshot();
+        store.set_initial(snapshot.clone());
+        store
+            .create_client(&app, new_client("dropped"), NameRule::Unique)
+            .expect("create");
+        store.reset().expect("reset");
+        assert_eq!(names(&store, &app), ["kept"]);
+        assert_eq!(store.app_for_host("app.example.com"), Some(app.clone()));
+        // The name index is rebuilt as well.
+        assert!(
+            store
+                .create_client(&app, new_client("kept"), NameRule::Unique)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn apps_and_domains_are_unique() {
+        let (store, app, _) = store_with_app();
+        assert!(matches!(
+            store.add_app(&app, vec![]),
+            Err(StoreError::Duplicate(_))
+        ));
+        let other = AppId::parse("other").expect("id");
+        assert_eq!(
+            store.add_app(&other, vec!["app.example.com".into()]),
+            Err(StoreError::DomainTaken("app.example.com".into()))
+        );
     }
 }

@@ -52,6 +52,7 @@ impl IntoResponse for ControlError {
             | ApiError::InvalidCredentials(_)
             | ApiError::UnsupportedAuthScheme(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let body = ErrorBody {
             error: self.0.to_string(),

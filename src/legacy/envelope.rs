@@ -100,6 +100,7 @@ fn classify(error: &ApiError) -> (u16, &'static str, Option<&'static str>) {
         ApiError::UnknownEndpoint(_) | ApiError::MethodNotAllowed { .. } => {
             (404, "not_found", None)
         }
+        ApiError::Internal(_) => (500, "unexpected_error", None),
     }
 }
 
@@ -122,6 +123,7 @@ fn describe(error: &ApiError) -> String {
             "description was not valid for the following reason: API client {name} already exists."
         ),
         ApiError::AppNotFound => "no application is served on this host".to_owned(),
+        ApiError::Internal(_) => "an unexpected error occurred; nothing was changed".to_owned(),
         ApiError::BadRequest(RequestProblem::BodyTooLarge { limit }) => {
             format!("the request body is larger than the {limit}-byte limit")
         }

@@ -94,7 +94,7 @@ impl FromRequest<AppState> for LegacyCall {
         let presented = credentials(&parts, &params)?;
         let caller = auth::verify(
             &state.store,
-            &state.default_app,
+            &state.legacy_app(&parts),
             &presented,
             caller_ip(&parts, &state.config),
             state.config.signature_skew,

@@ -74,6 +74,10 @@ fn render(error: &ApiError) -> (StatusCode, String) {
             StatusCode::NOT_FOUND,
             "The requested URL was not found on the server.",
         ),
+        ApiError::Internal(_) => fixed(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An unexpected error occurred; nothing was changed.",
+        ),
         ApiError::MethodNotAllowed { .. } => fixed(
             StatusCode::METHOD_NOT_ALLOWED,
             "The method is not allowed for the requested URL.",

@@ -11,6 +11,7 @@ use axum::http::{header, request::Parts};
 use axum::routing::{get, put};
 use serde_json::{Map, Value};
 
+pub use clients::RestClient;
 pub use error::{RestError, RestResult};
 
 use crate::app::AppState;

@@ -8,7 +8,6 @@ use std::time::SystemTime;
 
 use hmac::{Hmac, Mac};
 use janrain_emulator::clock::ManualClock;
-use janrain_emulator::ids::IdGenerator;
 use janrain_emulator::{Config, Emulator};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
@@ -38,10 +37,9 @@ pub async fn spawn_app() -> TestApp {
 /// An emulator with its own configuration and a clock, set to now, that the test moves.
 pub async fn spawn_app_with(config: Config) -> TestApp {
     let clock = ManualClock::new(SystemTime::now());
-    let emulator =
-        Emulator::start_with(config, IdGenerator::from_entropy(), Arc::new(clock.clone()))
-            .await
-            .expect("emulator starts");
+    let emulator = Emulator::start_with(config, Arc::new(clock.clone()))
+        .await
+        .expect("emulator starts");
     TestApp {
         emulator,
         http: reqwest::Client::new(),

@@ -1,0 +1,444 @@
+//! The fixture format: the whole state as one JSON document, for `--import` and
+//! `GET /__emulator/snapshot`.
+//!
+//! ```json
+//! {"apps": [{"app_id": "htb8fuhxnf8e38jrzub3c7pfrr",
+//!            "capture_domains": ["my-app.janraincapture.com"],
+//!            "clients": [{"_id": "...", "_secret": "...", "name": "...",
+//!                         "features": ["owner"], "ipWhitelist": ["0.0.0.0/0"]}]}]}
+//! ```
+//!
+//! Each client is written as `GET /config/{appId}/clients` returns it, so a real listing can be
+//! pasted in; `_self` and `_settings` are accepted and ignored. Two optional fields carry what a
+//! listing does not show: `settings` (an object) and `_previousSecret` (`{"secret": ...,
+//! "expiresAt": "<RFC 3339>"}`, a replaced secret still in its grace period).
+
+use std::collections::HashSet;
+use std::time::SystemTime;
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::model::{
+    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret, Whitelist,
+};
+use crate::rest::RestClient;
+
+/// Applications and their clients.
+#[derive(Debug, Clone, Default)]
+pub struct Fixture {
+    /// The applications, in order.
+    pub apps: Vec<FixtureApp>,
+}
+
+/// One application of a fixture.
+#[derive(Debug, Clone)]
+pub struct FixtureApp {
+    /// Its id.
+    pub app_id: AppId,
+    /// The host names whose legacy calls it serves (lower case, no port).
+    pub capture_domains: Vec<String>,
+    /// Its clients, in order.
+    pub clients: Vec<Client>,
+}
+
+/// Where a fixture is wrong, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {reason}")]
+pub struct FixtureError {
+    /// The place: `apps[0] (app_id "x"), clients[1], field "_id"`.
+    pub at: String,
+    /// What is wrong there.
+    pub reason: String,
+}
+
+/// The host part of a `Host` header or a configured domain: lower case, without port or a
+/// trailing dot.
+pub fn normalize_host(host: &str) -> String {
+    let host = host.trim();
+    let without_port = if let Some(rest) = host.strip_prefix('[') {
+        // [v6]:port
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(host, |(name, _)| name)
+    };
+    without_port.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Fixture {
+    /// Reads and checks a fixture document.
+    pub fn parse(text: &str) -> Result<Self, FixtureError> {
+        let document: Value = serde_json::from_str(text).map_err(|e| FixtureError {
+            at: format!("line {} column {}", e.line(), e.column()),
+            reason: "not valid JSON".into(),
+        })?;
+        let top = Place::root();
+        let document = top.object(&document)?;
+        top.no_other_fields(document, &["apps"])?;
+        let apps = match document.get("apps") {
+            None => return Err(top.field("apps").wrong("required")),
+            Some(apps) => top.field("apps").array(apps)?,
+        };
+        let mut seen_apps = HashSet::new();
+        let mut seen_domains = HashSet::new();
+        let mut out = Vec::with_capacity(apps.len());
+        for (index, app) in apps.iter().enumerate() {
+            let app = parse_app(index, app)?;
+            let at = Place::app(index, &app.app_id);
+            if !seen_apps.insert(app.app_id.clone()) {
+                return Err(at.field("app_id").wrong("another application has this id"));
+            }
+            for domain in &app.capture_domains {
+                if !seen_domains.insert(domain.clone()) {
+                    return Err(at
+                        .field("capture_domains")
+                        .wrong(format!("{domain} belongs to another application too")));
+                }
+            }
+            out.push(app);
+        }
+        Ok(Self { apps: out })
+    }
+
+    /// The document, as [`Fixture::parse`] reads it. Previous secrets whose grace period is over
+    /// at `now` are left out.
+    pub fn to_json(&self, now: SystemTime) -> Value {
+        let apps: Vec<Value> = self
+            .apps
+            .iter()
+            .map(|app| {
+                let clients: Vec<Value> = app
+                    .clients
+                    .iter()
+                    .map(|client| client_json(&app.app_id, client, now))
+                    .collect();
+                json!({
+                    "app_id": app.app_id.as_str(),
+                    "capture_domains": app.capture_domains,
+                    "clients": clients,
+                })
+            })
+            .collect();
+        json!({ "apps": apps })
+    }
+}
+
+fn client_json(app: &AppId, client: &Client, now: SystemTime) -> Value {
+    let mut value = serde_json::to_value(RestClient::new(app, client.clone()))
+        .unwrap_or_else(|_| Value::Object(Map::new()));
+    if let Value::Object(map) = &mut value {
+        if !client.settings.is_empty() {
+            map.insert("settings".into(), Value::Object(client.settings.clone()));
+        }
+        if let Some(previous) = client
+            .previous_secret
+            .as_ref()
+            .filter(|p| p.expires_at > now)
+        {
+            let expires_at = OffsetDateTime::from(previous.expires_at)
+                .format(&Rfc3339)
+                .unwrap_or_default();
+            map.insert(
+                "_previousSecret".into(),
+                json!({"secret": previous.secret.expose(), "expiresAt": expires_at}),
+            );
+        }
+    }
+    value
+}
+
+const APP_FIELDS: [&str; 3] = ["app_id", "capture_domains", "clients"];
+const CLIENT_FIELDS: [&str; 9] = [
+    "_id",
+    "_secret",
+    "_self",
+    "_settings",
+    "name",
+    "features",
+    "ipWhitelist",
+    "settings",
+    "_previousSecret",
+];
+
+fn parse_app(index: usize, value: &Value) -> Result<FixtureApp, FixtureError> {
+    let unnamed = Place(format!("apps[{index}]"));
+    let object = unnamed.object(value)?;
+    let app_id = match object.get("app_id") {
+        None => return Err(unnamed.field("app_id").wrong("required")),
+        Some(raw) => {
+            let at = unnamed.field("app_id");
+            AppId::parse(at.string(raw)?).map_err(|e| at.wrong(e))?
+        }
+    };
+    let at = Place::app(index, &app_id);
+    at.no_other_fields(object, &APP_FIELDS)?;
+    let mut capture_domains = Vec::new();
+    if let Some(domains) = object.get("capture_domains") {
+        let place = at.field("capture_domains");
+        for domain in place.array(domains)? {
+            let domain = normalize_host(place.string(domain)?);
+            let valid = !domain.is_empty()
+                && domain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            if !valid {
+                return Err(place.wrong(format!("{domain:?} is not a host name")));
+            }
+            if !capture_domains.contains(&domain) {
+                capture_domains.push(domain);
+            }
+        }
+    }
+    let mut clients = Vec::new();
+    let mut ids = HashSet::new();
+    if let Some(list) = object.get("clients") {
+        for (position, client) in at.field("clients").array(list)?.iter().enumerate() {
+            let client_at = Place(format!("{}, clients[{position}]", at.0));
+            let client = parse_client(&client_at, client)?;
+            if !ids.insert(client.id.clone()) {
+                return Err(client_at
+                    .field("_id")
+                    .wrong("another client of this application has this id"));
+            }
+            clients.push(client);
+        }
+    }
+    Ok(FixtureApp {
+        app_id,
+        capture_domains,
+        clients,
+    })
+}
+
+fn parse_client(at: &Place, value: &Value) -> Result<Client, FixtureError> {
+    let object = at.object(value)?;
+    at.no_other_fields(object, &CLIENT_FIELDS)?;
+    let required = |name: &str| {
+        object
+            .get(name)
+            .ok_or_else(|| at.field(name).wrong("required"))
+    };
+    let id_at = at.field("_id");
+    let id = ClientId::parse(id_at.string(required("_id")?)?).map_err(|e| id_at.wrong(e))?;
+    let secret_at = at.field("_secret");
+    let secret = ClientSecret::new(secret_at.string(required("_secret")?)?)
+        .ok_or_else(|| secret_at.wrong("must not be empty"))?;
+    let name_at = at.field("name");
+    let name = ClientName::parse(name_at.string(required("name")?)?)
+        .ok_or_else(|| name_at.wrong("must not be empty"))?;
+    let features = match object.get("features") {
+        None => Features::default(),
+        Some(list) => {
+            let place = at.field("features");
+            let names = place.array(list)?;
+            let parsed = names
+                .iter()
+                .map(|name| {
+                    place
+                        .string(name)?
+                        .parse::<Feature>()
+                        .map_err(|e| place.wrong(e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            // Stored state is taken as it is: a real tenant may hold `metadata` clients.
+            Features::stored(parsed)
+        }
+    };
+    let whitelist = match object.get("ipWhitelist") {
+        None => Whitelist::allow_all(),
+        Some(list) => {
+            let place = at.field("ipWhitelist");
+            Whitelist::from_json(place.array(list)?).map_err(|e| place.wrong(e))?
+        }
+    };
+    let settings = match object.get("settings") {
+        None => Map::new(),
+        Some(settings) => at.field("settings").object(settings)?.clone(),
+    };
+    let previous_secret = match object.get("_previousSecret") {
+        None | Some(Value::Null) => None,
+        Some(previous) => Some(parse_previous(&at.field("_previousSecret"), previous)?),
+    };
+    Ok(Client {
+        id,
+        secret,
+        previous_secret,
+        name,
+        features,
+        whitelist,
+        settings,
+    })
+}
+
+fn parse_previous(at: &Place, value: &Value) -> Result<PreviousSecret, FixtureError> {
+    let object = at.object(value)?;
+    at.no_other_fields(object, &["secret", "expiresAt"])?;
+    let field = |name: &str| {
+        object
+            .get(name)
+            .ok_or_else(|| at.wrong(format!("{name} is required")))
+    };
+    let secret = ClientSecret::new(at.string(field("secret")?)?)
+        .ok_or_else(|| at.wrong("secret must not be empty"))?;
+    let expires_at = OffsetDateTime::parse(at.string(field("expiresAt")?)?, &Rfc3339)
+        .map_err(|_| at.wrong("expiresAt must be an RFC 3339 date-time"))?;
+    Ok(PreviousSecret {
+        secret,
+        expires_at: expires_at.into(),
+    })
+}
+
+/// A position in the document, for error messages.
+struct Place(String);
+
+impl Place {
+    fn root() -> Self {
+        Self("the document".into())
+    }
+
+    fn app(index: usize, app_id: &AppId) -> Self {
+        Self(format!("apps[{index}] (app_id {:?})", app_id.as_str()))
+    }
+
+    fn field(&self, name: &str) -> Place {
+        Place(format!("{}, field {name:?}", self.0))
+    }
+
+    fn wrong(&self, reason: impl ToString) -> FixtureError {
+        FixtureError {
+            at: self.0.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn object<'a>(&self, value: &'a Value) -> Result<&'a Map<String, Value>, FixtureError> {
+        value
+            .as_object()
+            .ok_or_else(|| self.wrong("must be a JSON object"))
+    }
+
+    fn array<'a>(&self, value: &'a Value) -> Result<&'a [Value], FixtureError> {
+        value
+            .as_array()
+            .map(Vec::as_slice)
+            .ok_or_else(|| self.wrong("must be a JSON array"))
+    }
+
+    fn string<'a>(&self, value: &'a Value) -> Result<&'a str, FixtureError> {
+        value.as_str().ok_or_else(|| self.wrong("must be a string"))
+    }
+
+    fn no_other_fields(
+        &self,
+        object: &Map<String, Value>,
+        allowed: &[&str],
+    ) -> Result<(), FixtureError> {
+        match object.keys().find(|key| !allowed.contains(&key.as_str())) {
+            Some(key) => Err(self.wrong(format!(
+                "unknown field {key:?} (expected one of {})",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LISTING: &str = r#"{"apps": [{
+        "app_id": "73jzx34tnr5ruhsze494ssgz2b",
+        "capture_domains": ["My-App.janraincapture.com:443"],
+        "clients": [{
+            "_id": "ay6e3qmucvdyr29hmpvxjdjupe8bcsky",
+            "_secret": "9956y4tv342e76nj9zub511ufbned98j",
+            "_self": "/config/73jzx34tnr5ruhsze494ssgz2b/clients/ay6e3qmucvdyr29hmpvxjdjupe8bcsky",
+            "_settings": "/config/73jzx34tnr5ruhsze494ssgz2b/clients/ay6e3qmucvdyr29hmpvxjdjupe8bcsky/settings",
+            "features": ["owner"],
+            "ipWhitelist": ["0.0.0.0/0"],
+            "name": "this is a test client"
+        }]
+    }]}"#;
+
+    #[test]
+    fn a_pasted_listing_loads() {
+        let fixture = Fixture::parse(LISTING).expect("valid");
+        let app = &fixture.apps[0];
+        assert_eq!(app.capture_domains, ["my-app.janraincapture.com"]);
+        assert_eq!(app.clients[0].name.as_str(), "this is a test client");
+        assert!(app.clients[0].features.contains(Feature::Owner));
+    }
+
+    #[test]
+    fn it_round_trips() {
+        let mut fixture = Fixture::parse(LISTING).expect("valid");
+        let now = SystemTime::now();
+        fixture.apps[0].clients[0].previous_secret = Some(PreviousSecret {
+            secret: ClientSecret::new("old").expect("secret"),
+            expires_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(4_000_000_000),
+        });
+        fixture.apps[0].clients[0]
+            .settings
+            .insert("site_name".into(), json!("Demo"));
+        let first = fixture.to_json(now);
+        let again = Fixture::parse(&first.to_string()).expect("round trip");
+        assert_eq!(again.to_json(now), first);
+        assert_eq!(
+            first["apps"][0]["clients"][0]["_previousSecret"],
+            json!({"secret": "old", "expiresAt": "2096-10-02T07:06:40Z"})
+        );
+    }
+
+    #[test]
+    fn errors_name_the_application_and_the_field() {
+        let cases = [
+            ("[]", "the document: must be a JSON object"),
+            ("{}", "the document, field \"apps\": required"),
+            ("{\"apps\": [{}]}", "apps[0], field \"app_id\": required"),
+            (
+                r#"{"apps": [{"app_id": "a", "clients": [{"_id": "x", "_secret": "s"}]}]}"#,
+                "apps[0] (app_id \"a\"), clients[0], field \"name\": required",
+            ),
+            (
+                r#"{"apps": [{"app_id": "a", "clients": [{"_id": "x", "_secret": "s", "name": "n", "ipWhitelist": ["1.2.3.4/33"]}]}]}"#,
+                "apps[0] (app_id \"a\"), clients[0], field \"ipWhitelist\": invalid cidr address: 1.2.3.4/33; value after slash must be 32 or less",
+            ),
+            (
+                r#"{"apps": [{"app_id": "a", "clients": [{"_id": "x", "_secret": "s", "name": "n", "features": ["root"]}]}]}"#,
+                "apps[0] (app_id \"a\"), clients[0], field \"features\": root is not a valid feature name",
+            ),
+            (
+                r#"{"apps": [{"app_id": "a", "clients": [{"_id": "x", "_secret": "s", "name": "n", "ipwhitelist": []}]}]}"#,
+                "apps[0] (app_id \"a\"), clients[0]: unknown field \"ipwhitelist\"",
+            ),
+            (
+                r#"{"apps": [{"app_id": "a"}, {"app_id": "a"}]}"#,
+                "apps[1] (app_id \"a\"), field \"app_id\": another application has this id",
+            ),
+            (
+                r#"{"apps": [{"app_id": "a", "capture_domains": ["x.com"]}, {"app_id": "b", "capture_domains": ["X.com"]}]}"#,
+                "apps[1] (app_id \"b\"), field \"capture_domains\": x.com belongs to another application too",
+            ),
+            ("{\"apps\": [", "line 1 column 10: not valid JSON"),
+        ];
+        for (text, expected) in cases {
+            let error = Fixture::parse(text).expect_err(text).to_string();
+            assert!(error.starts_with(expected), "{text}\n  got: {error}");
+        }
+    }
+
+    #[test]
+    fn hosts_are_normalised() {
+        assert_eq!(
+            normalize_host("My-App.Example.com:8080"),
+            "my-app.example.com"
+        );
+        assert_eq!(normalize_host("example.com."), "example.com");
+        assert_eq!(normalize_host("[::1]:8080"), "::1");
+        assert_eq!(normalize_host("127.0.0.1"), "127.0.0.1");
+    }
+}

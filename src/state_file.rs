@@ -1,0 +1,342 @@
+//! `--state-file`: the state in an SQLite database, so that local development keeps its clients
+//! across restarts and crashes.
+//!
+//! The database runs in WAL mode. The store writes each change (one row) before it answers, so a
+//! change that got a success response survives `kill -9`, and the cost of a change does not grow
+//! with the number of clients. The file stays readable with the `sqlite3` tool:
+//!
+//! ```sh
+//! sqlite3 state.db 'select app_id, client_id, name, features from clients'
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, OpenFlags, params};
+use serde_json::{Map, Value};
+
+use crate::fixture::{Fixture, FixtureApp};
+use crate::model::{
+    AppId, Cidr, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret,
+    Whitelist,
+};
+
+/// Marks the database as ours (`PRAGMA application_id`): "JANE".
+const APPLICATION_ID: i64 = 0x4a41_4e45;
+/// The layout version (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+    CREATE TABLE apps (
+        seq INTEGER PRIMARY KEY,
+        app_id TEXT NOT NULL UNIQUE,
+        capture_domains TEXT NOT NULL
+    );
+    CREATE TABLE clients (
+        app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        secret TEXT NOT NULL,
+        previous_secret TEXT,
+        previous_expires_ms INTEGER,
+        name TEXT NOT NULL,
+        features TEXT NOT NULL,
+        whitelist TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        PRIMARY KEY (app_id, client_id)
+    );
+    CREATE INDEX clients_in_order ON clients (app_id, seq);
+";
+
+/// An open state file.
+pub struct StateFile {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for StateFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateFile")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// A state file that cannot be used. The file is left as it was.
+#[derive(Debug, thiserror::Error)]
+#[error("state file {}: {reason}", path.display())]
+pub struct StateFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+impl StateFile {
+    /// Opens `path`, creating it if it does not exist, and returns the state it holds (`None`
+    /// for a new or empty file). A file that is not one of ours, or whose content cannot be
+    /// read back, is refused without being changed.
+    pub fn open(path: &Path) -> Result<(Self, Option<Fixture>), StateFileError> {
+        let fail = |reason: String| StateFileError {
+            path: path.to_owned(),
+            reason,
+        };
+        let exists = path.exists();
+        let flags = if exists {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        };
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| fail(format!("cannot be opened: {e}")))?;
+        // Read before writing anything, so that a foreign file is left untouched.
+        let probe = |sql: &str| -> Result<i64, StateFileError> {
+            conn.query_row(sql, [], |row| row.get(0))
+                .map_err(|e| fail(format!("is not a readable SQLite database: {e}")))
+        };
+        let application_id = probe("PRAGMA application_id")?;
+        let version = probe("PRAGMA user_version")?;
+        let tables = probe("SELECT count(*) FROM sqlite_master")?;
+        let fresh = application_id == 0 && version == 0 && tables == 0;
+        if !fresh {
+            if application_id != APPLICATION_ID {
+                return Err(fail(
+                    "is an SQLite database, but not a janrain-emulator state file".into(),
+                ));
+            }
+            if version != SCHEMA_VERSION {
+                return Err(fail(format!(
+                    "has layout version {version}; this emulator reads version {SCHEMA_VERSION}"
+                )));
+            }
+        }
+        let file = Self {
+            conn,
+            path: path.to_owned(),
+        };
+        file.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| fail(format!("cannot be set up: {e}")))?;
+        if fresh {
+            file.conn
+                .execute_batch(&format!(
+                    "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; \
+                     PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                ))
+                .map_err(|e| fail(format!("cannot be initialised: {e}")))?;
+            return Ok((file, None));
+        }
+        let state = file.load().map_err(fail)?;
+        Ok((file, (!state.apps.is_empty()).then_some(state)))
+    }
+
+    fn load(&self) -> Result<Fixture, String> {
+        let mut apps = Vec::new();
+        let mut statement = self
+            .conn
+            .prepare("SELECT app_id, capture_domains FROM apps ORDER BY seq")
+            .map_err(|e| e.to_string())?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(|e| e.to_string())?;
+        for row in rows {
+            let (app_id, domains) = row.map_err(|e| e.to_string())?;
+            let at = format!("application {app_id:?}");
+            let app_id = AppId::parse(&app_id).map_err(|e| format!("{at}: {e}"))?;
+            let capture_domains: Vec<String> = serde_json::from_str(&domains)
+                .map_err(|e| format!("{at}: capture_domains: {e}"))?;
+            let clients = self
+                .load_clients(&app_id)
+                .map_err(|e| format!("{at}: {e}"))?;
+            apps.push(FixtureApp {
+                app_id,
+                capture_domains,
+                clients,
+            });
+        }
+        Ok(Fixture { apps })
+    }
+
+    fn load_clients(&self, app: &AppId) -> Result<Vec<Client>, String> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT client_id, secret, previous_secret, previous_expires_ms, name, features, \
+                 whitelist, settings FROM clients WHERE app_id = ?1 ORDER BY seq",
+            )
+            .map_err(|e| e.to_string())?;
+        let rows = statement
+            .query_map([app.as_str()], |row| {
+                Ok(Row {
+                    client_id: row.get(0)?,
+                    secret: row.get(1)?,
+                    previous_secret: row.get(2)?,
+                    previous_expires_ms: row.get(3)?,
+                    name: row.get(4)?,
+                    features: row.get(5)?,
+                    whitelist: row.get(6)?,
+                    settings: row.get(7)?,
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        let mut clients = Vec::new();
+        for row in rows {
+            let row = row.map_err(|e| e.to_string())?;
+            let at = format!("client {:?}", row.client_id);
+            clients.push(row.into_client().map_err(|e| format!("{at}: {e}"))?);
+        }
+        Ok(clients)
+    }
+
+    /// Writes (inserts or replaces) an application row.
+    pub fn put_app(
+        &self,
+        seq: u64,
+        app: &AppId,
+        capture_domains: &[String],
+    ) -> Result<(), rusqlite::Error> {
+        write_app(&self.conn, seq, app, capture_domains)
+    }
+
+    /// Writes (inserts or replaces) a client row.
+    pub fn put_client(
+        &self,
+        app: &AppId,
+        seq: u64,
+        client: &Client,
+    ) -> Result<(), rusqlite::Error> {
+        write_client(&self.conn, app, seq, client)
+    }
+
+    /// Removes a client row.
+    pub fn delete_client(&self, app: &AppId, id: &ClientId) -> Result<(), rusqlite::Error> {
+        self.conn
+            .prepare_cached("DELETE FROM clients WHERE app_id = ?1 AND client_id = ?2")?
+            .execute(params![app.as_str(), id.as_str()])?;
+        Ok(())
+    }
+
+    /// Replaces everything with `state`, in one transaction.
+    pub fn replace_all(&mut self, state: &Fixture) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM clients; DELETE FROM apps;")?;
+        for (app_seq, app) in (0_u64..).zip(&state.apps) {
+            write_app(&tx, app_seq, &app.app_id, &app.capture_domains)?;
+            for (seq, client) in (0_u64..).zip(&app.clients) {
+                write_client(&tx, &app.app_id, seq, client)?;
+            }
+        }
+        tx.commit()
+    }
+}
+
+fn write_app(
+    conn: &Connection,
+    seq: u64,
+    app: &AppId,
+    capture_domains: &[String],
+) -> Result<(), rusqlite::Error> {
+    let domains = Value::from(capture_domains.to_vec()).to_string();
+    conn.prepare_cached(
+        "INSERT INTO apps (seq, app_id, capture_domains) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (app_id) DO UPDATE SET capture_domains = excluded.capture_domains",
+    )?
+    .execute(params![to_i64(seq), app.as_str(), domains])?;
+    Ok(())
+}
+
+fn write_client(
+    conn: &Connection,
+    app: &AppId,
+    seq: u64,
+    client: &Client,
+) -> Result<(), rusqlite::Error> {
+    let features: Vec<&str> = client.features.iter().map(Feature::as_str).collect();
+    let whitelist: Vec<&str> = client.whitelist.iter().map(Cidr::as_str).collect();
+    let (previous, expires) = match &client.previous_secret {
+        Some(p) => (Some(p.secret.expose()), Some(millis(p.expires_at))),
+        None => (None, None),
+    };
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO clients (app_id, client_id, seq, secret, previous_secret, \
+         previous_expires_ms, name, features, whitelist, settings) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        app.as_str(),
+        client.id.as_str(),
+        to_i64(seq),
+        client.secret.expose(),
+        previous,
+        expires,
+        client.name.as_str(),
+        Value::from(features).to_string(),
+        Value::from(whitelist).to_string(),
+        Value::Object(client.settings.clone()).to_string(),
+    ])?;
+    Ok(())
+}
+
+struct Row {
+    client_id: String,
+    secret: String,
+    previous_secret: Option<String>,
+    previous_expires_ms: Option<i64>,
+    name: String,
+    features: String,
+    whitelist: String,
+    settings: String,
+}
+
+impl Row {
+    fn into_client(self) -> Result<Client, String> {
+        let id = ClientId::parse(&self.client_id).map_err(|e| e.to_string())?;
+        let secret = ClientSecret::new(self.secret).ok_or("empty secret")?;
+        let name = ClientName::parse(&self.name).ok_or("empty name")?;
+        let features: Vec<String> =
+            serde_json::from_str(&self.features).map_err(|e| format!("features: {e}"))?;
+        let features = features
+            .iter()
+            .map(|f| f.parse::<Feature>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("features: {e}"))?;
+        let whitelist: Vec<Value> =
+            serde_json::from_str(&self.whitelist).map_err(|e| format!("whitelist: {e}"))?;
+        let whitelist = Whitelist::from_json(&whitelist).map_err(|e| format!("whitelist: {e}"))?;
+        let settings: Map<String, Value> =
+            serde_json::from_str(&self.settings).map_err(|e| format!("settings: {e}"))?;
+        let previous_secret = match (self.previous_secret, self.previous_expires_ms) {
+            (Some(secret), Some(ms)) => Some(PreviousSecret {
+                secret: ClientSecret::new(secret).ok_or("empty previous secret")?,
+                expires_at: from_millis(ms),
+            }),
+            _ => None,
+        };
+        Ok(Client {
+            id,
+            secret,
+            previous_secret,
+            name,
+            features: Features::stored(features),
+            whitelist,
+            settings,
+        })
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn millis(at: SystemTime) -> i64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn from_millis(ms: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
