@@ -13,13 +13,14 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::control::{self, ControlError};
 use crate::error::ApiError;
+use crate::faults::{self, Faults};
 use crate::fixture::{Fixture, FixtureApp, normalize_host};
 use crate::ids::IdGenerator;
+use crate::journal::{self, Journal};
 use crate::legacy::{self, LegacyError};
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
 };
-use crate::request_id;
 use crate::rest::{self, RestError};
 use crate::state_file::StateFile;
 use crate::store::Store;
@@ -32,8 +33,12 @@ pub struct AppState {
     pub store: Store,
     /// The configuration the emulator started with.
     pub config: Arc<Config>,
-    /// The application the legacy family serves.
+    /// The application legacy calls go to when their host matches no capture domain.
     pub default_app: AppId,
+    /// Recent requests.
+    pub journal: Arc<Journal>,
+    /// Pending fault rules.
+    pub faults: Arc<Faults>,
 }
 
 impl AppState {
@@ -72,6 +77,8 @@ impl AppState {
         store.set_initial(seed);
         Ok(Self {
             store,
+            journal: Arc::new(Journal::new(config.journal_capacity)),
+            faults: Arc::new(Faults::default()),
             config: Arc::new(config),
             default_app,
         })
@@ -183,7 +190,11 @@ pub fn build_router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            request_id::assign,
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            journal::observe,
         ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -201,14 +212,18 @@ pub fn build_router(state: AppState) -> Router {
 
 /// Which family a path belongs to, so that even unrouted requests get that family's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
+pub enum Family {
+    /// The legacy Clients API.
     Legacy,
+    /// The Configuration API.
     Rest,
+    /// The emulator's control plane.
     Control,
 }
 
 impl Family {
-    fn of(path: &str) -> Self {
+    /// The family of a request path.
+    pub fn of(path: &str) -> Self {
         let under = |prefix: &str| {
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -223,11 +238,21 @@ impl Family {
         }
     }
 
-    fn render(self, error: ApiError) -> Response {
+    /// How the journal names the family; the control plane is not journaled.
+    pub fn journal_name(self) -> Option<&'static str> {
+        match self {
+            Family::Legacy => Some("legacy"),
+            Family::Rest => Some("config"),
+            Family::Control => None,
+        }
+    }
+
+    /// `error` in this family's shape.
+    pub fn render(self, error: ApiError) -> Response {
         match self {
             Family::Legacy => LegacyError(error).into_response(),
             Family::Rest => RestError(error).into_response(),
-            Family::Control => ControlError(error).into_response(),
+            Family::Control => ControlError::Api(error).into_response(),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Reading request bodies within the size limit, for both families' extractors.
 
 use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::{Map, Value};
 
 use crate::error::RequestProblem;
 
@@ -32,4 +34,29 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
     let text = String::from_utf8_lossy(value.as_bytes());
     let essence = text.split(';').next().unwrap_or_default().trim();
     Some(essence.to_ascii_lowercase())
+}
+
+/// Reads a JSON object body. The media type must be `application/json` (or any `+json`), or
+/// absent.
+pub async fn read_json_object(
+    request: Request,
+    limit: usize,
+) -> Result<Map<String, Value>, RequestProblem> {
+    let (parts, body) = request.into_parts();
+    match media_type(&parts.headers) {
+        None => {}
+        Some(found) if found == "application/json" || found.ends_with("+json") => {}
+        Some(found) => {
+            return Err(RequestProblem::UnsupportedMediaType {
+                found,
+                expected: "application/json",
+            });
+        }
+    }
+    let bytes = read_limited(body, limit).await?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(RequestProblem::NotAnObject),
+        Err(_) => Err(RequestProblem::MalformedJson),
+    }
 }

@@ -1,37 +1,85 @@
-//! The emulator's own control plane, under the reserved prefix `/__emulator/`.
+//! The emulator's own control plane, under the reserved prefix `/__emulator/`: health, state
+//! (snapshot and reset), the request journal and fault injection. JSON in and out; errors are
+//! `{"error": "<text>"}` with a real status.
+
+mod observe;
+mod state;
 
 use axum::Router;
-use axum::extract::Json;
+use axum::extract::{FromRequest, Json, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::body;
+use crate::error::{ApiError, RequestProblem};
 
 /// The prefix no emulated API uses.
 pub const PREFIX: &str = "/__emulator";
 
 /// The control-plane routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route(&format!("{PREFIX}/health"), get(health))
+    Router::new()
+        .route(&format!("{PREFIX}/health"), get(health))
+        .route(&format!("{PREFIX}/snapshot"), get(state::snapshot))
+        .route(&format!("{PREFIX}/reset"), post(state::reset))
+        .route(
+            &format!("{PREFIX}/requests"),
+            get(observe::requests).delete(observe::clear_requests),
+        )
+        .route(
+            &format!("{PREFIX}/faults"),
+            get(observe::faults)
+                .post(observe::add_fault)
+                .delete(observe::clear_faults),
+        )
+        .route(
+            &format!("{PREFIX}/faults/{{id}}"),
+            delete(observe::remove_fault),
+        )
 }
 
 #[derive(Serialize)]
-struct Health {
+struct Status {
     status: &'static str,
 }
 
-/// `GET /__emulator/health`: 200 once the server accepts requests. The readiness probe for
-/// scripts, containers and CI.
-async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
+/// `{"status": "ok"}`.
+fn ok() -> Json<Status> {
+    Json(Status { status: "ok" })
 }
 
-/// A control-plane failure: a real status and `{"error": "<text>"}`.
+/// `GET /__emulator/health`: 200 once the server accepts requests (and so once any imported or
+/// stored state is loaded). The readiness probe for scripts, containers and CI.
+async fn health() -> Json<Status> {
+    ok()
+}
+
+/// A control-plane failure.
 #[derive(Debug)]
-pub struct ControlError(pub ApiError);
+pub enum ControlError {
+    /// A domain outcome.
+    Api(ApiError),
+    /// A request the control plane cannot act on, and why.
+    Invalid(String),
+    /// Nothing by that name.
+    NotFound(String),
+}
+
+impl From<ApiError> for ControlError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<RequestProblem> for ControlError {
+    fn from(problem: RequestProblem) -> Self {
+        Self::Api(problem.into())
+    }
+}
 
 #[derive(Serialize)]
 struct ErrorBody {
@@ -40,23 +88,47 @@ struct ErrorBody {
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            ApiError::UnknownEndpoint(_) | ApiError::AppNotFound => StatusCode::NOT_FOUND,
-            ApiError::ClientNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::BadRequest(_)
-            | ApiError::MissingArgument(_)
-            | ApiError::InvalidArgument { .. } => StatusCode::BAD_REQUEST,
-            ApiError::NameTaken(_) => StatusCode::CONFLICT,
-            ApiError::MissingCredentials
-            | ApiError::InvalidCredentials(_)
-            | ApiError::UnsupportedAuthScheme(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        let (status, error) = match self {
+            ControlError::Invalid(text) => (StatusCode::BAD_REQUEST, text),
+            ControlError::NotFound(text) => (StatusCode::NOT_FOUND, text),
+            ControlError::Api(error) => (api_status(&error), error.to_string()),
         };
-        let body = ErrorBody {
-            error: self.0.to_string(),
-        };
-        (status, Json(body)).into_response()
+        (status, Json(ErrorBody { error })).into_response()
+    }
+}
+
+fn api_status(error: &ApiError) -> StatusCode {
+    match error {
+        ApiError::UnknownEndpoint(_) | ApiError::AppNotFound | ApiError::ClientNotFound { .. } => {
+            StatusCode::NOT_FOUND
+        }
+        ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::BadRequest(RequestProblem::BodyTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        ApiError::BadRequest(RequestProblem::UnsupportedMediaType { .. }) => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        ApiError::BadRequest(_)
+        | ApiError::MissingArgument(_)
+        | ApiError::InvalidArgument { .. } => StatusCode::BAD_REQUEST,
+        ApiError::NameTaken(_) => StatusCode::CONFLICT,
+        ApiError::MissingCredentials
+        | ApiError::InvalidCredentials(_)
+        | ApiError::UnsupportedAuthScheme(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A JSON object body for a control endpoint.
+#[derive(Debug)]
+pub struct ControlJson(pub Map<String, Value>);
+
+impl FromRequest<AppState> for ControlJson {
+    type Rejection = ControlError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ControlError> {
+        Ok(Self(
+            body::read_json_object(request, state.config.max_body_bytes).await?,
+        ))
     }
 }

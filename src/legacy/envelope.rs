@@ -1,12 +1,12 @@
 //! The legacy wire shape: `{..., "stat": "ok"}` and the error envelope, always HTTP 200.
 
 use axum::Json;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::{ApiError, RequestProblem};
-use crate::request_id;
+use crate::journal;
 use crate::store::StoreError;
 
 /// Result of a legacy handler.
@@ -56,30 +56,94 @@ impl From<StoreError> for LegacyError {
 
 /// The error envelope, fields in the order of the documentation's example.
 #[derive(Serialize)]
-struct Failure {
+struct Failure<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     argument_name: Option<&'static str>,
     request_id: String,
     code: u16,
     error_description: String,
-    error: &'static str,
+    error: &'a str,
     stat: &'static str,
 }
 
 impl IntoResponse for LegacyError {
     fn into_response(self) -> Response {
         let (code, error, argument_name) = classify(&self.0);
-        let error_description = describe(&self.0);
         tracing::info!(code, error, detail = %self.0, "legacy call failed");
-        envelope(Failure {
-            argument_name,
-            request_id: request_id::current(),
+        journal::note_failure(Some(code), error, self.0.to_string());
+        failure(
+            StatusCode::OK,
             code,
-            error_description,
             error,
-            stat: "error",
-        })
+            argument_name,
+            describe(&self.0),
+        )
     }
+}
+
+/// An error envelope with any code and HTTP status: for injected faults.
+pub fn injected(status: StatusCode, code: u16, error: &str) -> Response {
+    failure(
+        status,
+        code,
+        error,
+        None,
+        format!("{error} (fault injected by the emulator)"),
+    )
+}
+
+fn failure(
+    status: StatusCode,
+    code: u16,
+    error: &str,
+    argument_name: Option<&'static str>,
+    error_description: String,
+) -> Response {
+    let mut response = envelope(Failure {
+        argument_name,
+        request_id: journal::request_id(),
+        code,
+        error_description,
+        error,
+        stat: "error",
+    });
+    *response.status_mut() = status;
+    response
+}
+
+/// The name the Registration API gives an error code, for the codes it documents.
+pub fn code_name(code: u16) -> Option<&'static str> {
+    Some(match code {
+        100 => "missing_argument",
+        200 => "invalid_argument",
+        201 => "duplicate_argument",
+        205 => "invalid_auth_method",
+        210 => "invalid_credentials",
+        211 => "no_password",
+        212 => "no_such_account",
+        213 => "password_incorrect",
+        221 => "unknown_application",
+        222 => "unknown_entity_type",
+        223 => "unknown_attribute",
+        224 => "application_not_found",
+        226 => "flow_error",
+        300 => "error_creating_record",
+        310 => "record_not_found",
+        330 => "timestamp_mismatch",
+        340 => "invalid_data_format",
+        341 => "invalid_json_type",
+        360 => "constraint_violation",
+        361 => "unique_violation",
+        402 => "invalid_client_credentials",
+        403 => "client_permission_error",
+        413 => "no_access_grant",
+        414 => "access_token_expired",
+        480 => "api_feature_disabled",
+        500 => "unexpected_error",
+        510 => "api_limit_error",
+        540 => "triggered_error",
+        _ => return None,
+    })
 }
 
 /// The Registration error code, its name, and the parameter it is about.

@@ -14,13 +14,14 @@ use axum::extract::{ConnectInfo, FromRequest, Request};
 use axum::http::{header, request::Parts};
 use axum::routing::get;
 
-pub use envelope::{LegacyError, LegacyOk, LegacyResult};
+pub use envelope::{LegacyError, LegacyOk, LegacyResult, code_name, injected};
 
 use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted, signature};
 use crate::body;
 use crate::config::Config;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
+use crate::journal;
 use crate::params::Params;
 
 /// The media type of a legacy request body.
@@ -72,6 +73,8 @@ impl FromRequest<AppState> for LegacyCall {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
+        let app = state.legacy_app(&parts);
+        journal::note_app(app.as_str());
         let mut params = Params::default();
         if let Some(query) = parts.uri.query() {
             params.extend_urlencoded(query.as_bytes())?;
@@ -92,9 +95,10 @@ impl FromRequest<AppState> for LegacyCall {
             params.extend_urlencoded(&bytes)?;
         }
         let presented = credentials(&parts, &params)?;
+        journal::note_caller(app.as_str(), presented.client_id());
         let caller = auth::verify(
             &state.store,
-            &state.legacy_app(&parts),
+            &app,
             &presented,
             caller_ip(&parts, &state.config),
             state.config.signature_skew,

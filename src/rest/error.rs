@@ -43,8 +43,14 @@ impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let (status, text) = render(&self.0);
         tracing::info!(status = status.as_u16(), detail = %self.0, "config call failed");
-        (status, Json(Errors { errors: text })).into_response()
+        crate::journal::note_failure(None, error_name(&self.0), self.0.to_string());
+        errors(status, text)
     }
+}
+
+/// `{"errors": text}` with `status`.
+pub fn errors(status: StatusCode, text: String) -> Response {
+    (status, Json(Errors { errors: text })).into_response()
 }
 
 /// Status and text. The texts of the validation errors are the product's own (they are
@@ -82,6 +88,24 @@ fn render(error: &ApiError) -> (StatusCode, String) {
             StatusCode::METHOD_NOT_ALLOWED,
             "The method is not allowed for the requested URL.",
         ),
+    }
+}
+
+/// A short machine name for the journal, mirroring the legacy error names.
+fn error_name(error: &ApiError) -> &'static str {
+    match error {
+        ApiError::MissingCredentials
+        | ApiError::InvalidCredentials(_)
+        | ApiError::UnsupportedAuthScheme(_) => "authentication_required",
+        ApiError::Forbidden(_) => "forbidden",
+        ApiError::MissingArgument(_) => "missing_argument",
+        ApiError::InvalidArgument { .. } | ApiError::BadRequest(_) => "invalid_argument",
+        ApiError::NameTaken(_) => "conflict",
+        ApiError::AppNotFound | ApiError::ClientNotFound { .. } | ApiError::UnknownEndpoint(_) => {
+            "not_found"
+        }
+        ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+        ApiError::Internal(_) => "internal_error",
     }
 }
 

@@ -12,12 +12,13 @@ use axum::routing::{get, put};
 use serde_json::{Map, Value};
 
 pub use clients::RestClient;
-pub use error::{RestError, RestResult};
+pub use error::{RestError, RestResult, errors};
 
 use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
-use crate::error::{ApiError, RequestProblem};
+use crate::error::ApiError;
+use crate::journal;
 use crate::legacy::caller_ip;
 use crate::model::AppId;
 
@@ -64,6 +65,7 @@ impl FromRequestParts<AppState> for RestCaller {
             }
         };
         let app = app_in_path(parts, state).await?;
+        journal::note_caller(app.as_str(), presented.client_id());
         let caller = auth::verify(
             &state.store,
             &app,
@@ -125,23 +127,8 @@ impl FromRequest<AppState> for RestJson {
     type Rejection = RestError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, RestError> {
-        let (parts, body) = request.into_parts();
-        match body::media_type(&parts.headers) {
-            None => {}
-            Some(found) if found == "application/json" || found.ends_with("+json") => {}
-            Some(found) => {
-                return Err(RequestProblem::UnsupportedMediaType {
-                    found,
-                    expected: "application/json",
-                }
-                .into());
-            }
-        }
-        let bytes = body::read_limited(body, state.config.max_body_bytes).await?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(RequestProblem::NotAnObject.into()),
-            Err(_) => Err(RequestProblem::MalformedJson.into()),
-        }
+        Ok(Self(
+            body::read_json_object(request, state.config.max_body_bytes).await?,
+        ))
     }
 }

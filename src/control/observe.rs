@@ -1,0 +1,88 @@
+//! The request journal and fault rules: `/__emulator/requests` and `/__emulator/faults`.
+
+use axum::extract::{Json, Path, RawQuery, State};
+use axum::http::StatusCode;
+
+use super::{ControlError, ControlJson};
+use crate::app::AppState;
+use crate::faults::FaultRule;
+use crate::journal::Entry;
+use crate::params::Params;
+
+/// `GET /__emulator/requests`: recent requests to the emulated APIs, newest first. Filters:
+/// `family` (`legacy` or `config`), `app_id`, `client_id`, `status`, `limit`.
+pub async fn requests(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<Entry>>, ControlError> {
+    let params = Params::parse(query.unwrap_or_default().as_bytes())?;
+    let family = params.optional("family").map(str::to_owned);
+    if let Some(family) = &family
+        && family != "legacy"
+        && family != "config"
+    {
+        return Err(ControlError::Invalid(
+            "family must be legacy or config".into(),
+        ));
+    }
+    let number = |name: &str| {
+        params
+            .optional(name)
+            .map(|raw| {
+                raw.parse::<usize>()
+                    .map_err(|_| ControlError::Invalid(format!("{name} must be a whole number")))
+            })
+            .transpose()
+    };
+    let status = number("status")?;
+    let limit = number("limit")?.unwrap_or(usize::MAX);
+    let app_id = params.optional("app_id");
+    let client_id = params.optional("client_id");
+    let mut entries = state.journal.newest_first(|entry| {
+        family.as_deref().is_none_or(|f| entry.family == f)
+            && app_id.is_none_or(|a| entry.app_id.as_deref() == Some(a))
+            && client_id.is_none_or(|c| entry.client_id.as_deref() == Some(c))
+            && status.is_none_or(|s| usize::from(entry.status) == s)
+    });
+    entries.truncate(limit);
+    Ok(Json(entries))
+}
+
+/// `DELETE /__emulator/requests`: forgets the journal.
+pub async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+    state.journal.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /__emulator/faults`: the pending rules, with the uses they have left.
+pub async fn faults(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
+    Json(state.faults.list())
+}
+
+/// `POST /__emulator/faults`: adds a rule; 201 with it.
+pub async fn add_fault(
+    State(state): State<AppState>,
+    ControlJson(body): ControlJson,
+) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
+    let rule = state.faults.add(&body).map_err(ControlError::Invalid)?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+/// `DELETE /__emulator/faults`: removes every rule.
+pub async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    state.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `DELETE /__emulator/faults/{id}`: removes one rule.
+pub async fn remove_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ControlError> {
+    let found = id.parse::<u64>().is_ok_and(|id| state.faults.remove(id));
+    if found {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ControlError::NotFound(format!("no fault rule {id}")))
+    }
+}

@@ -1,0 +1,24 @@
+//! `GET /__emulator/snapshot` and `POST /__emulator/reset`.
+
+use axum::extract::{Json, State};
+use serde_json::Value;
+
+use super::{ControlError, Status, ok};
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// The whole state in the fixture format, ready for `--import`; previous secrets still in their
+/// grace period included.
+pub async fn snapshot(State(state): State<AppState>) -> Json<Value> {
+    Json(state.store.snapshot().to_json(state.store.now()))
+}
+
+/// Back to the state at start (imported or bootstrapped), atomically; with a state file, the
+/// file too. The journal and pending faults are kept: they have their own `DELETE`.
+pub async fn reset(State(state): State<AppState>) -> Result<Json<Status>, ControlError> {
+    state
+        .store
+        .reset()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(ok())
+}

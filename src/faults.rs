@@ -1,0 +1,317 @@
+//! Fault injection: the next matching requests fail or stall, in their family's own shape, so
+//! that users can test their retry and timeout handling.
+//!
+//! A rule (`POST /__emulator/faults`) names a path (exact, or a prefix ending in `*`), optionally
+//! a method, and what to do: answer with an HTTP `status`, answer with a legacy error
+//! `legacy_code` (an HTTP 200 `stat: error` envelope, as the real service fails), wait
+//! `delay_ms` first, or only wait. Each rule applies to `times` requests, then disappears.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::app::{AppState, Family};
+use crate::journal;
+use crate::legacy;
+use crate::rest;
+
+/// The longest delay a rule may ask for.
+pub const MAX_DELAY_MS: u64 = 300_000;
+
+/// One rule, with the number of uses it has left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FaultRule {
+    /// Its id, for `DELETE /__emulator/faults/{id}`.
+    pub id: u64,
+    /// The path it matches: exact, or a prefix when it ends in `*`.
+    pub path: String,
+    /// The method it matches; any when absent.
+    pub method: Option<String>,
+    /// The HTTP status to answer with.
+    pub status: Option<u16>,
+    /// For the legacy family, the error code of the envelope.
+    pub legacy_code: Option<u16>,
+    /// For the legacy family, the error name (default: the code's documented name).
+    pub legacy_error: Option<String>,
+    /// How many more requests it applies to.
+    pub times: u32,
+    /// How long to stall first, in milliseconds.
+    pub delay_ms: u64,
+}
+
+impl FaultRule {
+    /// Reads a rule from a `POST /__emulator/faults` body; the error says what is wrong.
+    pub fn from_json(id: u64, body: &Map<String, Value>) -> Result<Self, String> {
+        const FIELDS: [&str; 7] = [
+            "path",
+            "method",
+            "status",
+            "legacy_code",
+            "legacy_error",
+            "times",
+            "delay_ms",
+        ];
+        if let Some(key) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown field {key:?} (expected one of {})",
+                FIELDS.join(", ")
+            ));
+        }
+        let path = match body.get("path") {
+            Some(Value::String(path)) if path.starts_with('/') => path.clone(),
+            Some(_) => return Err("path must be a string starting with /".into()),
+            None => return Err("path is required".into()),
+        };
+        let family = Family::of(path.trim_end_matches('*'));
+        if family == Family::Control {
+            return Err("faults apply to the emulated APIs, not to /__emulator".into());
+        }
+        let method = match body.get("method") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(m))
+                if !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
+                Some(m.to_ascii_uppercase())
+            }
+            Some(_) => return Err("method must be an HTTP method such as POST".into()),
+        };
+        let status = number(body, "status", 400, 599)?.map(|n| n as u16);
+        let legacy_code = number(body, "legacy_code", 100, 999)?.map(|n| n as u16);
+        let legacy_error = match body.get("legacy_error") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(e))
+                if !e.is_empty() && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+            {
+                Some(e.clone())
+            }
+            Some(_) => return Err("legacy_error must be a name such as api_limit_error".into()),
+        };
+        let times = number(body, "times", 1, u64::from(u32::MAX))?.unwrap_or(1) as u32;
+        let delay_ms = number(body, "delay_ms", 0, MAX_DELAY_MS)?.unwrap_or(0);
+        if (legacy_code.is_some() || legacy_error.is_some()) && family != Family::Legacy {
+            return Err("legacy_code and legacy_error apply to legacy paths only".into());
+        }
+        if legacy_error.is_some() && legacy_code.is_none() {
+            return Err("legacy_error needs a legacy_code".into());
+        }
+        if status.is_none() && legacy_code.is_none() && delay_ms == 0 {
+            return Err("a fault needs a status, a legacy_code or a delay_ms".into());
+        }
+        Ok(Self {
+            id,
+            path,
+            method,
+            status,
+            legacy_code,
+            legacy_error,
+            times,
+            delay_ms,
+        })
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        let path_matches = match self.path.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == self.path,
+        };
+        path_matches && self.method.as_deref().is_none_or(|m| m == method)
+    }
+
+    /// The response the rule gives, or `None` for a delay-only rule.
+    fn response(&self, family: Family) -> Option<Response> {
+        let status = self.status.and_then(|s| StatusCode::from_u16(s).ok());
+        match (family, self.legacy_code) {
+            (Family::Legacy, Some(code)) => {
+                let error = self
+                    .legacy_error
+                    .as_deref()
+                    .or_else(|| legacy::code_name(code))
+                    .unwrap_or("unexpected_error");
+                Some(legacy::injected(
+                    status.unwrap_or(StatusCode::OK),
+                    code,
+                    error,
+                ))
+            }
+            (Family::Legacy, None) => {
+                status.map(|status| legacy::injected(status, 500, "unexpected_error"))
+            }
+            _ => status.map(|status| {
+                let reason = status.canonical_reason().unwrap_or("Error");
+                rest::errors(status, format!("{reason}."))
+            }),
+        }
+    }
+}
+
+fn number(
+    body: &Map<String, Value>,
+    name: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, String> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| (min..=max).contains(n))
+            .map(Some)
+            .ok_or_else(|| format!("{name} must be a whole number from {min} to {max}")),
+    }
+}
+
+/// The pending rules.
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Mutex<(u64, Vec<FaultRule>)>,
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, Vec<FaultRule>)> {
+        self.rules
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a rule read from `body`; rules apply in the order they were added.
+    pub fn add(&self, body: &Map<String, Value>) -> Result<FaultRule, String> {
+        let mut rules = self.lock();
+        let rule = FaultRule::from_json(rules.0 + 1, body)?;
+        rules.0 += 1;
+        rules.1.push(rule.clone());
+        Ok(rule)
+    }
+
+    /// The pending rules.
+    pub fn list(&self) -> Vec<FaultRule> {
+        self.lock().1.clone()
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.lock().1.clear();
+    }
+
+    /// Removes rule `id`; whether it existed.
+    pub fn remove(&self, id: u64) -> bool {
+        let mut rules = self.lock();
+        let before = rules.1.len();
+        rules.1.retain(|r| r.id != id);
+        rules.1.len() != before
+    }
+
+    /// Uses up one application of the first rule that matches, if any.
+    pub fn take(&self, method: &str, path: &str) -> Option<FaultRule> {
+        let mut rules = self.lock();
+        let index = rules.1.iter().position(|r| r.matches(method, path))?;
+        let rule = &mut rules.1[index];
+        rule.times -= 1;
+        let taken = rule.clone();
+        if rule.times == 0 {
+            rules.1.remove(index);
+        }
+        Some(taken)
+    }
+}
+
+/// Middleware: applies the first matching rule to requests of the emulated APIs.
+pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let family = Family::of(request.uri().path());
+    if family == Family::Control {
+        return next.run(request).await;
+    }
+    let Some(rule) = state
+        .faults
+        .take(request.method().as_str(), request.uri().path())
+    else {
+        return next.run(request).await;
+    };
+    journal::note_fault();
+    tracing::info!(rule = rule.id, "injecting a fault");
+    if rule.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
+    }
+    match rule.response(family) {
+        Some(response) => response,
+        None => next.run(request).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rule(body: Value) -> Result<FaultRule, String> {
+        FaultRule::from_json(1, body.as_object().expect("object"))
+    }
+
+    #[test]
+    fn rules_are_checked() {
+        let cases = [
+            (json!({}), "path is required"),
+            (
+                json!({"path": "clients/add", "status": 503}),
+                "path must be a string starting with /",
+            ),
+            (
+                json!({"path": "/__emulator/health", "status": 503}),
+                "faults apply to the emulated APIs, not to /__emulator",
+            ),
+            (
+                json!({"path": "/clients/add"}),
+                "a fault needs a status, a legacy_code or a delay_ms",
+            ),
+            (
+                json!({"path": "/clients/add", "status": 200}),
+                "status must be a whole number from 400 to 599",
+            ),
+            (
+                json!({"path": "/config/a/clients", "legacy_code": 510}),
+                "legacy_code and legacy_error apply to legacy paths only",
+            ),
+            (
+                json!({"path": "/clients/add", "status": 503, "times": 0}),
+                "times must be a whole number from 1 to 4294967295",
+            ),
+            (
+                json!({"path": "/clients/add", "delay_ms": 300_001}),
+                "delay_ms must be a whole number from 0 to 300000",
+            ),
+            (
+                json!({"path": "/clients/add", "status": 503, "colour": "red"}),
+                "unknown field \"colour\" (expected one of path, method, status, legacy_code, legacy_error, times, delay_ms)",
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(rule(body.clone()), Err(expected.to_owned()), "{body}");
+        }
+    }
+
+    #[test]
+    fn rules_match_and_wear_out() {
+        let faults = Faults::default();
+        let body = json!({"path": "/config/*", "method": "post", "status": 503, "times": 2});
+        faults
+            .add(body.as_object().expect("object"))
+            .expect("valid");
+        assert!(faults.take("GET", "/config/a/clients").is_none());
+        assert!(faults.take("POST", "/clients/add").is_none());
+        assert_eq!(
+            faults.take("POST", "/config/a/clients").map(|r| r.times),
+            Some(1)
+        );
+        assert_eq!(
+            faults.take("POST", "/config/b/clients").map(|r| r.times),
+            Some(0)
+        );
+        assert!(faults.take("POST", "/config/a/clients").is_none());
+        assert!(faults.list().is_empty());
+    }
+}
