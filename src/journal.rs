@@ -62,12 +62,9 @@ pub fn request_id() -> String {
         .unwrap_or_else(|_| crate::ids::unseeded_token(crate::ids::REQUEST_ID_LEN))
 }
 
-/// Notes the application and the client a request claims to be from.
-pub fn note_caller(app_id: &str, client_id: &str) {
-    with_note(|note| {
-        note.app_id = Some(app_id.to_owned());
-        note.client_id = Some(client_id.to_owned());
-    });
+/// Notes the client a request claims to be from.
+pub fn note_client(client_id: &str) {
+    with_note(|note| note.client_id = Some(client_id.to_owned()));
 }
 
 /// Notes the application a request is for.

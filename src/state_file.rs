@@ -38,7 +38,7 @@ const SCHEMA: &str = "
         seq INTEGER NOT NULL,
         secret TEXT NOT NULL,
         previous_secret TEXT,
-        previous_expires_ms INTEGER,
+        previous_expires_ns INTEGER,
         name TEXT NOT NULL,
         features TEXT NOT NULL,
         whitelist TEXT NOT NULL,
@@ -165,7 +165,7 @@ impl StateFile {
         let mut statement = self
             .conn
             .prepare(
-                "SELECT client_id, secret, previous_secret, previous_expires_ms, name, features, \
+                "SELECT client_id, secret, previous_secret, previous_expires_ns, name, features, \
                  whitelist, settings FROM clients WHERE app_id = ?1 ORDER BY seq",
             )
             .map_err(|e| e.to_string())?;
@@ -175,7 +175,7 @@ impl StateFile {
                     client_id: row.get(0)?,
                     secret: row.get(1)?,
                     previous_secret: row.get(2)?,
-                    previous_expires_ms: row.get(3)?,
+                    previous_expires_ns: row.get(3)?,
                     name: row.get(4)?,
                     features: row.get(5)?,
                     whitelist: row.get(6)?,
@@ -258,12 +258,12 @@ fn write_client(
     let features: Vec<&str> = client.features.iter().map(Feature::as_str).collect();
     let whitelist: Vec<&str> = client.whitelist.iter().map(Cidr::as_str).collect();
     let (previous, expires) = match &client.previous_secret {
-        Some(p) => (Some(p.secret.expose()), Some(millis(p.expires_at))),
+        Some(p) => (Some(p.secret.expose()), Some(nanos(p.expires_at))),
         None => (None, None),
     };
     conn.prepare_cached(
         "INSERT OR REPLACE INTO clients (app_id, client_id, seq, secret, previous_secret, \
-         previous_expires_ms, name, features, whitelist, settings) \
+         previous_expires_ns, name, features, whitelist, settings) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
@@ -285,7 +285,7 @@ struct Row {
     client_id: String,
     secret: String,
     previous_secret: Option<String>,
-    previous_expires_ms: Option<i64>,
+    previous_expires_ns: Option<i64>,
     name: String,
     features: String,
     whitelist: String,
@@ -309,10 +309,10 @@ impl Row {
         let whitelist = Whitelist::from_json(&whitelist).map_err(|e| format!("whitelist: {e}"))?;
         let settings: Map<String, Value> =
             serde_json::from_str(&self.settings).map_err(|e| format!("settings: {e}"))?;
-        let previous_secret = match (self.previous_secret, self.previous_expires_ms) {
-            (Some(secret), Some(ms)) => Some(PreviousSecret {
+        let previous_secret = match (self.previous_secret, self.previous_expires_ns) {
+            (Some(secret), Some(ns)) => Some(PreviousSecret {
                 secret: ClientSecret::new(secret).ok_or("empty previous secret")?,
-                expires_at: from_millis(ms),
+                expires_at: from_nanos(ns),
             }),
             _ => None,
         };
@@ -332,11 +332,12 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn millis(at: SystemTime) -> i64 {
+/// Nanoseconds since 1970: exact, and enough until the year 2262.
+fn nanos(at: SystemTime) -> i64 {
     at.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
-fn from_millis(ms: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+fn from_nanos(ns: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(u64::try_from(ns).unwrap_or(0))
 }

@@ -1,62 +1,8 @@
 //! The real binary: start it on port 0, read the address it prints, call it, stop it with SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_janrain-emulator");
-
-/// A started emulator process; killed if a test fails before stopping it.
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut command = Command::new(BINARY);
-    command
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout piped");
-    let mut line = String::new();
-    // Blocks until the server has bound its socket and printed the line: no sleep needed.
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("address line");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    Running { child, base }
-}
-
-fn stop(mut running: Running) -> std::process::ExitStatus {
-    let pid = Pid::from_raw(i32::try_from(running.child.id()).expect("pid fits"));
-    kill(pid, Signal::SIGTERM).expect("signal sent");
-    for _ in 0..500 {
-        if let Some(status) = running.child.try_wait().expect("wait") {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("the emulator did not stop within 5 s of SIGTERM");
-}
+use support::{run, start, stop};
 
 #[tokio::test]
 async fn starts_on_port_zero_serves_and_stops_on_sigterm() {
@@ -129,10 +75,7 @@ async fn flags_also_come_from_the_environment() {
 
 #[test]
 fn a_bad_flag_value_is_a_clear_startup_error() {
-    let output = Command::new(BINARY)
-        .args(["--listen", "127.0.0.1:0", "--app-id", "not/a path"])
-        .output()
-        .expect("runs");
+    let output = run(&["--listen", "127.0.0.1:0", "--app-id", "not/a path"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -140,4 +83,81 @@ fn a_bad_flag_value_is_a_clear_startup_error() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty(), "no address line before failing");
+}
+
+#[test]
+fn an_invalid_fixture_names_the_file_the_application_and_the_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("fixture.json");
+    std::fs::write(
+        &path,
+        r#"{"apps": [{"app_id": "myapp", "clients": [{"_id": "x", "_secret": "s", "name": "n", "ipWhitelist": ["10.0.0.0/40"]}]}]}"#,
+    )
+    .expect("written");
+    let output = run(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--import",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("invalid fixture file {}", path.display()))
+            && stderr.contains(
+                "apps[0] (app_id \"myapp\"), clients[0], field \"ipWhitelist\": invalid cidr address: 10.0.0.0/40"
+            ),
+        "{stderr}"
+    );
+    let missing = run(&["--import", "/nonexistent/fixture.json"]);
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("could not read fixture file /nonexistent/fixture.json")
+    );
+}
+
+#[tokio::test]
+async fn import_serves_the_fixture_and_its_first_application() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("fixture.json");
+    std::fs::write(
+        &path,
+        r#"{"apps": [{"app_id": "fixtureapp", "capture_domains": ["my-app.janraincapture.com"],
+                      "clients": [{"_id": "fixtureowner", "_secret": "fixturesecret", "name": "owner", "features": ["owner"]}]}]}"#,
+    )
+    .expect("written");
+    let running = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--import",
+            path.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    let http = reqwest::Client::new();
+    let listed: serde_json::Value = http
+        .post(format!("{}/clients/list", running.base))
+        .basic_auth("fixtureowner", Some("fixturesecret"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["results"][0]["client_id"], "fixtureowner");
+    assert_eq!(
+        listed["results"].as_array().expect("results").len(),
+        1,
+        "no default owner added"
+    );
+    let status = http
+        .get(format!("{}/config/fixtureapp/clients", running.base))
+        .basic_auth("fixtureowner", Some("fixturesecret"))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(stop(running).success());
 }

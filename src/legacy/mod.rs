@@ -95,7 +95,7 @@ impl FromRequest<AppState> for LegacyCall {
             params.extend_urlencoded(&bytes)?;
         }
         let presented = credentials(&parts, &params)?;
-        journal::note_caller(app.as_str(), presented.client_id());
+        journal::note_client(presented.client_id());
         let caller = auth::verify(
             &state.store,
             &app,
@@ -118,6 +118,7 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
                 client_id,
                 signature,
             } => {
+                journal::note_client(&client_id);
                 let date = parts
                     .headers
                     .get(header::DATE)

@@ -64,8 +64,9 @@ impl FromRequestParts<AppState> for RestCaller {
                 return Err(ApiError::UnsupportedAuthScheme(only.into()).into());
             }
         };
+        journal::note_client(presented.client_id());
         let app = app_in_path(parts, state).await?;
-        journal::note_caller(app.as_str(), presented.client_id());
+        journal::note_app(app.as_str());
         let caller = auth::verify(
             &state.store,
             &app,

@@ -2,6 +2,7 @@
 
 mod allowlist;
 mod bad_input;
+mod control;
 mod credential_forms;
 mod cross_family;
 mod helpers;
@@ -10,3 +11,4 @@ mod legacy_operations;
 mod rest_clients;
 mod rest_operations;
 mod signed;
+mod tenants;

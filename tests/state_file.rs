@@ -1,0 +1,266 @@
+//! `--state-file`: state survives restarts and `kill -9`, and a file that is not ours is refused
+//! untouched.
+
+mod support;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use janrain_emulator::config::{
+    DEFAULT_APP_ID, DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{Running, run, start, stop};
+
+fn start_with(path: &Path) -> Running {
+    start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--state-file",
+            path.to_str().expect("utf-8"),
+        ],
+        &[],
+    )
+}
+
+fn clients_url(running: &Running) -> String {
+    format!("{}/config/{DEFAULT_APP_ID}/clients", running.base)
+}
+
+async fn snapshot(http: &reqwest::Client, running: &Running) -> Value {
+    http.get(format!("{}/__emulator/snapshot", running.base))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn every_kind_of_change_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let http = reqwest::Client::new();
+    let running = start_with(&path);
+    let owner = |request: reqwest::RequestBuilder| {
+        request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+    };
+    let made: Value = owner(http.post(clients_url(&running)))
+        .json(
+            &json!({"name": "kept", "features": ["direct_access"], "ipWhitelist": ["10.0.0.0/8"]}),
+        )
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let id = made["_id"].as_str().expect("id");
+    for (path, form) in [
+        ("/clients/add", vec![("description", "doomed")]),
+        (
+            "/clients/set_description",
+            vec![("for_client_id", id), ("description", "renamed")],
+        ),
+        (
+            "/clients/reset_secret",
+            vec![("for_client_id", id), ("hours_to_live", "24")],
+        ),
+    ] {
+        let body: Value = owner(http.post(format!("{}{path}", running.base)))
+            .form(&form)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(body["stat"], "ok", "{path}: {body}");
+    }
+    let doomed = snapshot(&http, &running).await["apps"][0]["clients"][2]["_id"].clone();
+    let status = owner(http.delete(format!(
+        "{}/{}",
+        clients_url(&running),
+        doomed.as_str().expect("id")
+    )))
+    .send()
+    .await
+    .expect("sent")
+    .status();
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    owner(http.put(format!("{}/{id}/settings", clients_url(&running))))
+        .json(&json!({"site_name": "Demo"}))
+        .send()
+        .await
+        .expect("sent");
+    let before = snapshot(&http, &running).await;
+    assert!(stop(running).success());
+
+    let running = start_with(&path);
+    assert_eq!(snapshot(&http, &running).await, before);
+    // The file is a plain SQLite database.
+    let db = rusqlite::Connection::open(&path).expect("opens");
+    let names: Vec<String> = db
+        .prepare("SELECT name FROM clients ORDER BY seq")
+        .expect("query")
+        .query_map([], |row| row.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    assert_eq!(names, ["Emulator owner client", "renamed"]);
+    // Reset goes back to the bootstrapped state, in the file too.
+    let status = http
+        .post(format!("{}/__emulator/reset", running.base))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    assert!(stop(running).success());
+    let running = start_with(&path);
+    let after_reset = snapshot(&http, &running).await;
+    assert_eq!(
+        after_reset["apps"][0]["clients"]
+            .as_array()
+            .expect("clients")
+            .len(),
+        1
+    );
+    assert!(stop(running).success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_creates_survive_kill_9() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let http = reqwest::Client::new();
+    let mut acknowledged: HashSet<String> = HashSet::new();
+    for round in 0..3 {
+        let mut running = start_with(&path);
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let mut writers = tokio::task::JoinSet::new();
+        for writer in 0..8 {
+            let (http, url, sender) = (http.clone(), clients_url(&running), sender.clone());
+            writers.spawn(async move {
+                // Bounded: each writer stops at its 2,000th create or its first failed request.
+                for n in 0..2000 {
+                    let reply = http
+                        .post(&url)
+                        .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+                        .json(&json!({"name": format!("r{round}w{writer}n{n}")}))
+                        .send()
+                        .await;
+                    let Ok(reply) = reply else { return };
+                    if reply.status() != StatusCode::CREATED {
+                        return;
+                    }
+                    let Ok(body) = reply.json::<Value>().await else {
+                        return;
+                    };
+                    if sender
+                        .send(body["_id"].as_str().unwrap_or_default().to_owned())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // Kill mid-run, once this round has some acknowledged creates.
+        let mut this_round = 0;
+        while this_round < 150 {
+            let Some(id) = receiver.recv().await else {
+                break;
+            };
+            acknowledged.insert(id);
+            this_round += 1;
+        }
+        running.child.kill().expect("SIGKILL sent");
+        running.child.wait().expect("reaped");
+        // Responses that arrived before the kill count as acknowledged too.
+        while let Some(id) = receiver.recv().await {
+            acknowledged.insert(id);
+        }
+        writers.join_all().await;
+
+        let running = start_with(&path);
+        let listed: Value = http
+            .get(clients_url(&running))
+            .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        let stored: HashSet<String> = listed
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|c| c["_id"].as_str().expect("id").to_owned())
+            .collect();
+        let lost: Vec<_> = acknowledged.difference(&stored).collect();
+        assert!(
+            lost.is_empty(),
+            "round {round}: lost {} acknowledged creates",
+            lost.len()
+        );
+        assert!(stop(running).success());
+    }
+}
+
+fn refused(path: &Path) -> String {
+    let output = run(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--state-file",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "it never listened");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_file_that_is_not_a_state_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let garbage = dir.path().join("notes.txt");
+    std::fs::write(&garbage, "these are my notes, not a database\n".repeat(200)).expect("written");
+    let before = std::fs::read(&garbage).expect("read");
+    let stderr = refused(&garbage);
+    assert!(
+        stderr.contains(&format!(
+            "state file {}: is not a readable SQLite database",
+            garbage.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&garbage).expect("read"), before);
+
+    let foreign = dir.path().join("other.db");
+    {
+        let db = rusqlite::Connection::open(&foreign).expect("created");
+        db.execute_batch("CREATE TABLE accounts (id INTEGER); INSERT INTO accounts VALUES (1);")
+            .expect("filled");
+    }
+    let before = std::fs::read(&foreign).expect("read");
+    let stderr = refused(&foreign);
+    assert!(
+        stderr.contains("is an SQLite database, but not a janrain-emulator state file"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&foreign).expect("read"), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("listed")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no journal or WAL file left behind: {leftovers:?}"
+    );
+}

@@ -1,0 +1,66 @@
+//! Starting and stopping the real binary, shared by the tests that need the process itself.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_janrain-emulator");
+
+/// A started emulator process; killed if a test fails before stopping it.
+pub struct Running {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary and waits for its `listening on` line.
+pub fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(BINARY);
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut line = String::new();
+    // Blocks until the server has bound its socket and printed the line: no sleep needed.
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("address line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    Running { child, base }
+}
+
+/// Sends SIGTERM and waits (at most 5 s) for the exit.
+pub fn stop(mut running: Running) -> ExitStatus {
+    let pid = Pid::from_raw(i32::try_from(running.child.id()).expect("pid fits"));
+    kill(pid, Signal::SIGTERM).expect("signal sent");
+    for _ in 0..500 {
+        if let Some(status) = running.child.try_wait().expect("wait") {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the emulator did not stop within 5 s of SIGTERM");
+}
+
+/// Runs the binary to completion (for start-up failures).
+pub fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BINARY).args(args).output().expect("runs")
+}
