@@ -12,23 +12,40 @@
 //!
 //! # Embedding it in tests
 //!
-//! Each [`Emulator`] listens on its own free port with its own store, and stops when dropped, so
-//! tests can run in parallel:
+//! [`Emulator::start`] listens on a free port of `127.0.0.1` with a store of its own, so tests
+//! can run in parallel; the handle gives the base URL, the store for seeding and assertions, and
+//! stops the server when dropped (or, waiting for it, with [`Emulator::shutdown`]).
 //!
 //! ```
+//! use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
 //! use janrain_emulator::{Config, Emulator};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = Emulator::start(Config::default()).await?;
-//! let config = emulator.config();
-//! let url = format!("{}/config/{}/clients", emulator.uri(), emulator.app_id());
-//! # let _ = (config, url);
+//!
+//! // Your code under test calls it over HTTP, as it would call Identity Cloud.
+//! let created: serde_json::Value = reqwest::Client::new()
+//!     .post(format!("{}/config/{}/clients", emulator.uri(), emulator.app_id()))
+//!     .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+//!     .json(&serde_json::json!({"name": "my service", "features": ["direct_access"]}))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//!
+//! // The test then asserts on the store directly.
 //! let clients = emulator.store().list_clients(emulator.app_id(), |_| true)?;
-//! assert_eq!(clients.len(), 1); // the owner client it starts with
+//! assert_eq!(clients.len(), 2); // the owner it starts with, and the new client
+//! assert_eq!(clients[1].id.as_str(), created["_id"]);
+//! emulator.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! [`Config`] sets up the rest: `fixture` for a starting state (see [`fixture`]), `seed` for
+//! reproducible ids, `state_file` for persistence; [`Emulator::start_with`] takes a
+//! [`ManualClock`](clock::ManualClock) to move time without sleeping.
 
 pub mod app;
 pub mod auth;

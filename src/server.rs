@@ -47,7 +47,15 @@ pub enum StartError {
 pub struct Emulator {
     addr: SocketAddr,
     state: AppState,
-    _shutdown: oneshot::Sender<()>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Dropping the sender ends the server's wait; it stops in the background.
+        self.shutdown.take();
+    }
 }
 
 impl Emulator {
@@ -67,15 +75,24 @@ impl Emulator {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
         let (trigger, stopped) = oneshot::channel::<()>();
-        tokio::spawn(serve(listener, state.clone(), async move {
+        let server = tokio::spawn(serve(listener, state.clone(), async move {
             // A dropped sender ends the wait just like a sent value.
             let _ = stopped.await;
         }));
         Ok(Self {
             addr,
             state,
-            _shutdown: trigger,
+            shutdown: Some(trigger),
+            server: Some(server),
         })
+    }
+
+    /// Stops the server and waits until it has: the port is closed when this returns.
+    pub async fn shutdown(mut self) {
+        self.shutdown.take();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
     }
 
     /// The base URL, e.g. `http://127.0.0.1:40123`, for both families and the control plane.

@@ -5,6 +5,7 @@ mod bad_input;
 mod control;
 mod credential_forms;
 mod cross_family;
+mod embedded;
 mod helpers;
 mod legacy_clients;
 mod legacy_operations;

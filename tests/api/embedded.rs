@@ -1,0 +1,59 @@
+//! The library handle: isolated instances, seeding through the store, shutdown.
+
+use janrain_emulator::model::{
+    Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
+};
+use janrain_emulator::{Config, Emulator};
+use serde_json::json;
+
+use crate::helpers::{basic, read};
+
+#[tokio::test]
+async fn instances_are_isolated_and_seedable() {
+    let (one, two) = (
+        Emulator::start(Config::default()).await.expect("starts"),
+        Emulator::start(Config::default()).await.expect("starts"),
+    );
+    assert_ne!(one.uri(), two.uri());
+    let seeded = Client {
+        id: ClientId::parse("seededowner").expect("id"),
+        secret: ClientSecret::new("seededsecret").expect("secret"),
+        previous_secret: None,
+        name: ClientName::parse("seeded").expect("name"),
+        features: Features::stored([Feature::Owner]),
+        whitelist: Whitelist::allow_all(),
+        settings: Default::default(),
+    };
+    one.store()
+        .insert_client(one.app_id(), seeded)
+        .expect("seeded");
+    let http = reqwest::Client::new();
+    let list = |emulator: &Emulator| {
+        read(
+            http.get(format!(
+                "{}/config/{}/clients",
+                emulator.uri(),
+                emulator.app_id()
+            ))
+            .header("authorization", basic("seededowner", "seededsecret")),
+        )
+    };
+    assert_eq!(list(&one).await.body[1]["name"], json!("seeded"));
+    assert_eq!(list(&two).await.status, reqwest::StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_port() {
+    let emulator = Emulator::start(Config::default()).await.expect("starts");
+    let health = format!("{}/__emulator/health", emulator.uri());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    assert!(http.get(&health).send().await.is_ok());
+    emulator.shutdown().await;
+    assert!(
+        http.get(&health).send().await.is_err(),
+        "nothing listens any more"
+    );
+}
