@@ -5,15 +5,21 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{self, Config, OwnerCredentials};
 use crate::fixture::Fixture;
 
 /// A local emulator of the Janrain / Akamai Identity Cloud client-management APIs.
+///
+/// With no command it serves the emulated APIs until SIGINT or SIGTERM. Every flag also reads the
+/// environment variable shown with it.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(
         long,
@@ -47,6 +53,21 @@ pub struct Cli {
     /// Take the caller's address from X-Forwarded-For (behind a proxy or container network).
     #[arg(long, env = "JANRAIN_EMULATOR_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+}
+
+/// Commands other than serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask a running emulator whether it is healthy: exit status 0 if GET /__emulator/health
+    /// answers 200 within the timeout, 1 otherwise. For container HEALTHCHECKs.
+    Healthcheck {
+        /// The URL to ask [default: the health URL of --listen, through loopback].
+        #[arg(long)]
+        url: Option<String>,
+        /// How long to wait, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
 }
 
 impl Cli {

@@ -57,6 +57,7 @@ pub mod control;
 pub mod error;
 pub mod faults;
 pub mod fixture;
+pub mod healthcheck;
 pub mod ids;
 pub mod journal;
 pub mod legacy;

@@ -1,11 +1,13 @@
 //! The `janrain-emulator` command: parse flags, bind, print the address, serve until a signal.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use janrain_emulator::app::AppState;
-use janrain_emulator::cli::Cli;
+use janrain_emulator::cli::{Cli, Command};
 use janrain_emulator::clock::SystemClock;
+use janrain_emulator::healthcheck;
 use tokio::net::TcpListener;
 
 #[tokio::main]
@@ -18,6 +20,20 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Some(Command::Healthcheck { url, timeout_ms }) = &cli.command {
+        let url = url
+            .clone()
+            .map_or_else(|| healthcheck::url_for(&cli.listen), Ok);
+        let verdict = match url {
+            Ok(url) => healthcheck::check(&url, Duration::from_millis(*timeout_ms)).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = verdict {
+            eprintln!("unhealthy: {error}");
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let listen = cli.listen.clone();
     let config = cli.into_config(&matches)?;
     let state = AppState::new(config, Arc::new(SystemClock))?;

@@ -1,0 +1,83 @@
+//! `janrain-emulator healthcheck`: asks a running emulator for `/__emulator/health` and sets the
+//! exit status, for container images that have no curl.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{Request, Uri, header};
+use http_body_util::Empty;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// The health URL of an emulator listening on `listen`: an unspecified address (`0.0.0.0`,
+/// `::`) is reached through loopback.
+pub fn url_for(listen: &str) -> Result<String, String> {
+    let addr: SocketAddr = listen
+        .parse()
+        .map_err(|_| format!("{listen} is not an IP address and port"))?;
+    let ip = match addr.ip() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    Ok(format!(
+        "http://{}/__emulator/health",
+        SocketAddr::new(ip, addr.port())
+    ))
+}
+
+/// GETs `url` and succeeds on a 200 answer within `limit`.
+pub async fn check(url: &str, limit: Duration) -> Result<(), String> {
+    let uri: Uri = url.parse().map_err(|e| format!("bad URL {url}: {e}"))?;
+    let authority = uri
+        .authority()
+        .ok_or_else(|| format!("bad URL {url}: no host"))?
+        .clone();
+    let port = authority.port_u16().unwrap_or(80);
+    let connect = TcpStream::connect((authority.host().trim_matches(['[', ']']), port));
+    let stream = timeout(limit, connect)
+        .await
+        .map_err(|_| format!("{url}: no connection within {limit:?}"))?
+        .map_err(|e| format!("{url}: {e}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    tokio::spawn(connection);
+    let request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+        .header(header::HOST, authority.as_str())
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = timeout(limit, sender.send_request(request))
+        .await
+        .map_err(|_| format!("{url}: no answer within {limit:?}"))?
+        .map_err(|e| format!("{url}: {e}"))?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("{url}: HTTP {}", response.status()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_for;
+
+    #[test]
+    fn unspecified_addresses_go_through_loopback() {
+        assert_eq!(
+            url_for("0.0.0.0:8080").as_deref(),
+            Ok("http://127.0.0.1:8080/__emulator/health")
+        );
+        assert_eq!(
+            url_for("[::]:9000").as_deref(),
+            Ok("http://[::1]:9000/__emulator/health")
+        );
+        assert_eq!(
+            url_for("127.0.0.2:1").as_deref(),
+            Ok("http://127.0.0.2:1/__emulator/health")
+        );
+        assert!(url_for("localhost:8080").is_err());
+    }
+}
