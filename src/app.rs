@@ -17,11 +17,11 @@ use crate::faults::{self, Faults};
 use crate::fixture::{Fixture, FixtureApp, normalize_host};
 use crate::ids::IdGenerator;
 use crate::journal::{self, Journal};
-use crate::legacy::{self, LegacyError};
+use crate::legacy::LegacyError;
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
 };
-use crate::rest::{self, RestError};
+use crate::rest::RestError;
 use crate::state_file::StateFile;
 use crate::store::Store;
 use crate::store::StoreError;
@@ -182,10 +182,7 @@ fn ensure_start(
 
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
-    Router::new()
-        .merge(legacy::router())
-        .merge(rest::router())
-        .merge(control::router())
+    Router::from(crate::openapi::routes())
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

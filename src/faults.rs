@@ -25,7 +25,7 @@ use crate::rest;
 pub const MAX_DELAY_MS: u64 = 300_000;
 
 /// One rule, with the number of uses it has left.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FaultRule {
     /// Its id, for `DELETE /__emulator/faults/{id}`.
     pub id: u64,
@@ -43,6 +43,31 @@ pub struct FaultRule {
     pub times: u32,
     /// How long to stall first, in milliseconds.
     pub delay_ms: u64,
+}
+
+/// The body of `POST /__emulator/faults`, for the OpenAPI document ([`FaultRule::from_json`]
+/// reads it, with messages that say what is wrong).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FaultSpec {
+    /// An exact path, or a prefix ending in `*`.
+    path: String,
+    /// Only this HTTP method.
+    method: Option<String>,
+    /// Answer with this HTTP status.
+    #[schema(minimum = 400, maximum = 599)]
+    status: Option<u16>,
+    /// Legacy paths: answer with an HTTP 200 error envelope with this code.
+    #[schema(minimum = 100, maximum = 999)]
+    legacy_code: Option<u16>,
+    /// Legacy paths: the error name (default: the code's documented name).
+    legacy_error: Option<String>,
+    /// How many requests it applies to (default 1).
+    #[schema(minimum = 1)]
+    times: Option<u32>,
+    /// Stall this long first, in milliseconds.
+    #[schema(maximum = 300000)]
+    delay_ms: Option<u64>,
 }
 
 impl FaultRule {

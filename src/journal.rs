@@ -87,13 +87,14 @@ pub fn note_fault() {
 }
 
 /// One recorded request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     /// The request id.
     pub request_id: String,
     /// When it arrived (RFC 3339, the emulator's clock).
     pub time: String,
     /// `legacy` or `config`.
+    #[schema(value_type = String)]
     pub family: &'static str,
     /// The HTTP method.
     pub method: String,

@@ -62,6 +62,7 @@ pub mod ids;
 pub mod journal;
 pub mod legacy;
 pub mod model;
+pub mod openapi;
 pub mod params;
 pub mod rest;
 pub mod server;

@@ -5,13 +5,14 @@
 mod observe;
 mod state;
 
-use axum::Router;
 use axum::extract::{FromRequest, Json, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::body;
@@ -21,29 +22,26 @@ use crate::error::{ApiError, RequestProblem};
 pub const PREFIX: &str = "/__emulator";
 
 /// The control-plane routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(&format!("{PREFIX}/health"), get(health))
-        .route(&format!("{PREFIX}/snapshot"), get(state::snapshot))
-        .route(&format!("{PREFIX}/reset"), post(state::reset))
-        .route(
-            &format!("{PREFIX}/requests"),
-            get(observe::requests).delete(observe::clear_requests),
-        )
-        .route(
-            &format!("{PREFIX}/faults"),
-            get(observe::faults)
-                .post(observe::add_fault)
-                .delete(observe::clear_faults),
-        )
-        .route(
-            &format!("{PREFIX}/faults/{{id}}"),
-            delete(observe::remove_fault),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(crate::openapi::serve_document))
+        .routes(routes!(state::snapshot))
+        .routes(routes!(state::reset))
+        .routes(routes!(observe::requests, observe::clear_requests))
+        .routes(routes!(
+            observe::faults,
+            observe::add_fault,
+            observe::clear_faults
+        ))
+        .routes(routes!(observe::remove_fault))
 }
 
-#[derive(Serialize)]
-struct Status {
+/// `{"status": "ok"}`.
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    /// Always `ok`.
+    #[schema(value_type = String, example = "ok")]
     status: &'static str,
 }
 
@@ -52,6 +50,13 @@ fn ok() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
+#[utoipa::path(
+    get,
+    path = "/__emulator/health",
+    tag = "control",
+    summary = "Readiness probe",
+    responses((status = 200, description = "Serving", body = Status))
+)]
 /// `GET /__emulator/health`: 200 once the server accepts requests (and so once any imported or
 /// stored state is loaded). The readiness probe for scripts, containers and CI.
 async fn health() -> Json<Status> {
@@ -81,8 +86,10 @@ impl From<RequestProblem> for ControlError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// `{"error": "<text>"}`: every control-plane error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
     error: String,
 }
 

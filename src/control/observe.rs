@@ -3,12 +3,29 @@
 use axum::extract::{Json, Path, RawQuery, State};
 use axum::http::StatusCode;
 
-use super::{ControlError, ControlJson};
+use super::{ControlError, ControlJson, ErrorBody};
 use crate::app::AppState;
-use crate::faults::FaultRule;
+use crate::faults::{FaultRule, FaultSpec};
 use crate::journal::Entry;
 use crate::params::Params;
 
+#[utoipa::path(
+    get,
+    path = "/__emulator/requests",
+    tag = "control",
+    summary = "Recent requests to the emulated APIs, newest first",
+    params(
+        ("family" = Option<String>, Query, description = "legacy or config"),
+        ("app_id" = Option<String>, Query, description = "Only this application"),
+        ("client_id" = Option<String>, Query, description = "Only this calling client"),
+        ("status" = Option<u16>, Query, description = "Only this HTTP status"),
+        ("limit" = Option<usize>, Query, description = "At most this many")
+    ),
+    responses(
+        (status = 200, description = "The entries", body = Vec<Entry>),
+        (status = 400, description = "A bad filter", body = ErrorBody)
+    )
+)]
 /// `GET /__emulator/requests`: recent requests to the emulated APIs, newest first. Filters:
 /// `family` (`legacy` or `config`), `app_id`, `client_id`, `status`, `limit`.
 pub async fn requests(
@@ -48,17 +65,43 @@ pub async fn requests(
     Ok(Json(entries))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/__emulator/requests",
+    tag = "control",
+    summary = "Forget the journal",
+    responses((status = 204, description = "Cleared"))
+)]
 /// `DELETE /__emulator/requests`: forgets the journal.
 pub async fn clear_requests(State(state): State<AppState>) -> StatusCode {
     state.journal.clear();
     StatusCode::NO_CONTENT
 }
 
+#[utoipa::path(
+    get,
+    path = "/__emulator/faults",
+    tag = "control",
+    summary = "Pending fault rules",
+    responses((status = 200, description = "The rules", body = Vec<FaultRule>))
+)]
 /// `GET /__emulator/faults`: the pending rules, with the uses they have left.
 pub async fn faults(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
     Json(state.faults.list())
 }
 
+#[utoipa::path(
+    post,
+    path = "/__emulator/faults",
+    tag = "control",
+    summary = "Add a fault rule",
+    request_body = FaultSpec,
+    responses(
+        (status = 201, description = "The rule", body = FaultRule),
+        (status = 400, description = "An invalid rule", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody)
+    )
+)]
 /// `POST /__emulator/faults`: adds a rule; 201 with it.
 pub async fn add_fault(
     State(state): State<AppState>,
@@ -68,12 +111,30 @@ pub async fn add_fault(
     Ok((StatusCode::CREATED, Json(rule)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/__emulator/faults",
+    tag = "control",
+    summary = "Remove every fault rule",
+    responses((status = 204, description = "Removed"))
+)]
 /// `DELETE /__emulator/faults`: removes every rule.
 pub async fn clear_faults(State(state): State<AppState>) -> StatusCode {
     state.faults.clear();
     StatusCode::NO_CONTENT
 }
 
+#[utoipa::path(
+    delete,
+    path = "/__emulator/faults/{id}",
+    tag = "control",
+    summary = "Remove one fault rule",
+    params(("id" = String, Path, description = "The rule's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such rule", body = ErrorBody)
+    )
+)]
 /// `DELETE /__emulator/faults/{id}`: removes one rule.
 pub async fn remove_fault(
     State(state): State<AppState>,

@@ -3,16 +3,33 @@
 use axum::extract::{Json, State};
 use serde_json::Value;
 
-use super::{ControlError, Status, ok};
+use super::{ControlError, ErrorBody, Status, ok};
 use crate::app::AppState;
 use crate::error::ApiError;
 
+#[utoipa::path(
+    get,
+    path = "/__emulator/snapshot",
+    tag = "control",
+    summary = "The whole state, in the fixture format",
+    responses((status = 200, description = "{\"apps\": [...]}", body = Object))
+)]
 /// The whole state in the fixture format, ready for `--import`; previous secrets still in their
 /// grace period included.
 pub async fn snapshot(State(state): State<AppState>) -> Json<Value> {
     Json(state.store.snapshot().to_json(state.store.now()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/__emulator/reset",
+    tag = "control",
+    summary = "Back to the state at start",
+    responses(
+        (status = 200, description = "Reset", body = Status),
+        (status = 500, description = "The state file could not be written", body = ErrorBody)
+    )
+)]
 /// Back to the state at start (imported or bootstrapped), atomically; with a state file, the
 /// file too. The journal and pending faults are kept: they have their own `DELETE`.
 pub async fn reset(State(state): State<AppState>) -> Result<Json<Status>, ControlError> {

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::{LegacyCall, LegacyOk, LegacyResult};
+use super::{Answer, LegacyCall, LegacyOk, LegacyResult};
 use crate::app::AppState;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
@@ -14,7 +15,7 @@ use crate::store::{ClientChange, NameRule, NewClient};
 use axum::extract::State;
 
 /// The body of a successful `/clients/add`, fields in the documentation's order.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Added {
     features: Features,
     description: ClientName,
@@ -23,6 +24,18 @@ pub struct Added {
 }
 
 /// `POST /clients/add`: `description` (required) and `features` (a JSON array in a string).
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/add",
+    tag = "legacy",
+    summary = "Create a client",
+    params(
+        ("description" = String, Query, description = "The new client's name"),
+        ("features" = Option<String>, Query, description = "A JSON array of feature names, as a string")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Added>))
+)]
 pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Added> {
     call.caller.require_owner()?;
     let description = call.params.required("description")?;
@@ -44,7 +57,7 @@ pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResul
 }
 
 /// One client in a `/clients/list` result.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Listed {
     client_id: ClientId,
     client_secret: ClientSecret,
@@ -54,13 +67,24 @@ pub struct Listed {
 }
 
 /// The body of a successful `/clients/list`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Listing {
     results: Vec<Listed>,
 }
 
 /// `/clients/list`: every client of the application, in creation order; with `has_features`, only
 /// those that have at least one of the named features.
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/list",
+    tag = "legacy",
+    summary = "List clients",
+    params(
+        ("has_features" = Option<String>, Query, description = "A JSON array of feature names: keep clients with at least one")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Listing>))
+)]
 pub async fn list(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Listing> {
     call.caller.require_owner()?;
     let wanted = parse_features(&call, "has_features")?;
@@ -82,11 +106,22 @@ pub async fn list(State(state): State<AppState>, call: LegacyCall) -> LegacyResu
 }
 
 /// The body of operations that answer only `{"stat": "ok"}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Done {}
 
 /// `/clients/delete`: removes `client_id_for_deletion`. A client cannot delete itself, which
 /// also keeps the last owner in place.
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/delete",
+    tag = "legacy",
+    summary = "Delete a client",
+    params(
+        ("client_id_for_deletion" = String, Query, description = "The client to delete")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+)]
 pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
     let argument = "client_id_for_deletion";
@@ -108,6 +143,18 @@ pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyRe
 }
 
 /// `/clients/set_description`: renames `for_client_id` (default: the caller).
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/set_description",
+    tag = "legacy",
+    summary = "Rename a client",
+    params(
+        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
+        ("description" = String, Query, description = "The new name")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+)]
 pub async fn set_description(
     State(state): State<AppState>,
     call: LegacyCall,
@@ -126,6 +173,18 @@ pub async fn set_description(
 }
 
 /// `/clients/set_features`: replaces the features of `for_client_id` (default: the caller).
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/set_features",
+    tag = "legacy",
+    summary = "Replace a client's features",
+    params(
+        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
+        ("features" = String, Query, description = "A JSON array of feature names, replacing the old ones")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+)]
 pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
     let features = assignable_features(&call.params.required_json_array("features")?)?;
@@ -140,6 +199,18 @@ pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> Le
 }
 
 /// `/clients/set_whitelist`: replaces the allowlist of `for_client_id` (default: the caller).
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/set_whitelist",
+    tag = "legacy",
+    summary = "Replace a client's IP allowlist",
+    params(
+        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
+        ("whitelist" = String, Query, description = "A JSON array of IPv4 CIDR blocks, replacing the old ones")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+)]
 pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
     let items = call.params.required_json_array("whitelist")?;
@@ -159,6 +230,17 @@ pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> L
 
 /// `/clients/clear_whitelist`: sets the allowlist of `for_client_id` (default: the caller) back
 /// to `["0.0.0.0/0"]`.
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/clear_whitelist",
+    tag = "legacy",
+    summary = "Reset a client's IP allowlist to 0.0.0.0/0",
+    params(
+        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+)]
 pub async fn clear_whitelist(
     State(state): State<AppState>,
     call: LegacyCall,
@@ -175,7 +257,7 @@ pub async fn clear_whitelist(
 }
 
 /// The body of a successful `/clients/reset_secret`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NewSecret {
     new_secret: ClientSecret,
 }
@@ -183,6 +265,18 @@ pub struct NewSecret {
 /// `/clients/reset_secret`: a new secret for `for_client_id`; the old one keeps working for
 /// `hours_to_live` hours (0 to 168). An absent `hours_to_live` means 0: a client library sends
 /// nothing when asked for 0.
+#[utoipa::path(
+    method(get, post),
+    path = "/clients/reset_secret",
+    tag = "legacy",
+    summary = "Give a client a new secret",
+    params(
+        ("for_client_id" = String, Query, description = "The client"),
+        ("hours_to_live" = Option<i64>, Query, description = "Hours (0-168) the old secret keeps working; default 0")
+    ),
+    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
+    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<NewSecret>))
+)]
 pub async fn reset_secret(
     State(state): State<AppState>,
     call: LegacyCall,

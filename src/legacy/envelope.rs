@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, RequestProblem};
 use crate::journal;
@@ -16,11 +17,24 @@ pub type LegacyResult<T> = Result<LegacyOk<T>, LegacyError>;
 #[derive(Debug)]
 pub struct LegacyOk<T>(pub T);
 
-#[derive(Serialize)]
-struct Success<T> {
+/// A legacy success as sent: the operation's fields, then `"stat": "ok"`.
+#[derive(Serialize, ToSchema)]
+pub struct Success<T> {
     #[serde(flatten)]
     body: T,
+    /// Always `ok`.
+    #[schema(value_type = String, example = "ok")]
     stat: &'static str,
+}
+
+/// What a legacy endpoint answers, always with HTTP 200: a success or an error envelope.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Answer<T> {
+    /// `"stat": "ok"` and the operation's fields.
+    Ok(Success<T>),
+    /// `"stat": "error"`.
+    Error(Failure),
 }
 
 impl<T: Serialize> IntoResponse for LegacyOk<T> {
@@ -55,14 +69,22 @@ impl From<StoreError> for LegacyError {
 }
 
 /// The error envelope, fields in the order of the documentation's example.
-#[derive(Serialize)]
-struct Failure<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct Failure {
+    /// The parameter the error is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     argument_name: Option<&'static str>,
+    /// 16 lower-case letters and digits; also the response's `X-Request-Id`.
     request_id: String,
+    /// The Registration error code (not an HTTP status).
     code: u16,
+    /// What went wrong.
     error_description: String,
-    error: &'a str,
+    /// The code's name, such as `invalid_argument`.
+    error: String,
+    /// Always `error`.
+    #[schema(value_type = String, example = "error")]
     stat: &'static str,
 }
 
@@ -104,7 +126,7 @@ fn failure(
         request_id: journal::request_id(),
         code,
         error_description,
-        error,
+        error: error.to_owned(),
         stat: "error",
     });
     *response.status_mut() = status;

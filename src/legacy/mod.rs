@@ -9,12 +9,14 @@ mod envelope;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request};
 use axum::http::{header, request::Parts};
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use envelope::{LegacyError, LegacyOk, LegacyResult, code_name, injected};
+pub use envelope::{
+    Answer, Failure, LegacyError, LegacyOk, LegacyResult, Success, code_name, injected,
+};
 
 use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted, signature};
@@ -29,34 +31,16 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The legacy routes. Every endpoint takes GET and POST alike: the documentation marks
 /// `/clients/list` as GET while every example and client library POSTs.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/clients/add", get(clients::add).post(clients::add))
-        .route("/clients/list", get(clients::list).post(clients::list))
-        .route(
-            "/clients/delete",
-            get(clients::delete).post(clients::delete),
-        )
-        .route(
-            "/clients/set_description",
-            get(clients::set_description).post(clients::set_description),
-        )
-        .route(
-            "/clients/set_features",
-            get(clients::set_features).post(clients::set_features),
-        )
-        .route(
-            "/clients/set_whitelist",
-            get(clients::set_whitelist).post(clients::set_whitelist),
-        )
-        .route(
-            "/clients/clear_whitelist",
-            get(clients::clear_whitelist).post(clients::clear_whitelist),
-        )
-        .route(
-            "/clients/reset_secret",
-            get(clients::reset_secret).post(clients::reset_secret),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(clients::add))
+        .routes(routes!(clients::list))
+        .routes(routes!(clients::delete))
+        .routes(routes!(clients::set_description))
+        .routes(routes!(clients::set_features))
+        .routes(routes!(clients::set_whitelist))
+        .routes(routes!(clients::clear_whitelist))
+        .routes(routes!(clients::reset_secret))
 }
 
 /// An authenticated legacy call: who calls, and with which parameters.

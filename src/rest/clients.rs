@@ -5,6 +5,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::{ClientPath, RestCaller, RestJson, RestResult};
 use crate::app::AppState;
@@ -13,12 +14,36 @@ use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Settings,
     Whitelist, features_from_json,
 };
+use crate::openapi::ConfigFailures;
 use crate::params::Params;
 use crate::store::{ClientChange, NameRule, NewClient};
 
+/// The body of a create or a full replacement, for the OpenAPI document. The handlers read the
+/// JSON themselves ([`client_from_json`]) to answer with the product's own messages.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ClientBody {
+    /// Required, unique in the application.
+    name: String,
+    /// Default `["0.0.0.0/0"]`.
+    #[schema(rename = "ipWhitelist")]
+    ip_whitelist: Option<Whitelist>,
+    /// Default none; `login_client` stands alone; `metadata` is refused.
+    features: Option<Features>,
+}
+
+/// The body of a secret reset, for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SecretBody {
+    /// Hours (0-168) the old secret keeps working.
+    #[schema(rename = "hoursToLive", minimum = 0, maximum = 168)]
+    hours_to_live: i64,
+}
+
 /// A client as the Configuration API shows it. Fields are in alphabetical order, as in the
 /// documentation's listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RestClient {
     _id: ClientId,
     _secret: ClientSecret,
@@ -48,6 +73,15 @@ impl RestClient {
 
 /// `GET /config/{appId}/clients`: every client in creation order; each `has_feature` parameter
 /// narrows the list to clients that have that feature too (AND).
+#[utoipa::path(
+    get,
+    path = "/config/{app_id}/clients",
+    tag = "config",
+    summary = "List clients",
+    params(("app_id" = String, Path, description = "The application id"), ("has_feature" = Option<Vec<Feature>>, Query, explode = true, description = "Keep clients that have this feature; repeat for all of several")),
+    security(("basic" = [])),
+    responses((status = 200, description = "The clients, in creation order", body = Vec<RestClient>), ConfigFailures)
+)]
 pub async fn list(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -77,6 +111,16 @@ pub async fn list(
 }
 
 /// `POST /config/{appId}/clients`: 201 with the new client.
+#[utoipa::path(
+    post,
+    path = "/config/{app_id}/clients",
+    tag = "config",
+    summary = "Create a client",
+    params(("app_id" = String, Path, description = "The application id")),
+    request_body = ClientBody,
+    security(("basic" = [])),
+    responses((status = 201, description = "The new client", body = RestClient), ConfigFailures)
+)]
 pub async fn create(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -94,6 +138,15 @@ pub async fn create(
 }
 
 /// `GET /config/{appId}/clients/{clientId}`.
+#[utoipa::path(
+    get,
+    path = "/config/{app_id}/clients/{client_id}",
+    tag = "config",
+    summary = "View a client",
+    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    security(("basic" = [])),
+    responses((status = 200, description = "The client", body = RestClient), ConfigFailures)
+)]
 pub async fn get(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -106,6 +159,16 @@ pub async fn get(
 
 /// `PUT /config/{appId}/clients/{clientId}`: full replacement. An omitted `ipWhitelist` goes back
 /// to `["0.0.0.0/0"]` and omitted `features` to none.
+#[utoipa::path(
+    put,
+    path = "/config/{app_id}/clients/{client_id}",
+    tag = "config",
+    summary = "Replace a client",
+    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    request_body = ClientBody,
+    security(("basic" = [])),
+    responses((status = 200, description = "The client as replaced", body = RestClient), ConfigFailures)
+)]
 pub async fn put(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -132,6 +195,15 @@ pub async fn put(
 
 /// `DELETE /config/{appId}/clients/{clientId}`: 204 with no body. Owner clients cannot be
 /// deleted.
+#[utoipa::path(
+    delete,
+    path = "/config/{app_id}/clients/{client_id}",
+    tag = "config",
+    summary = "Delete a client",
+    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    security(("basic" = [])),
+    responses((status = 204, description = "Deleted"), ConfigFailures)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -150,6 +222,16 @@ pub async fn delete(
 
 /// `PUT /config/{appId}/clients/{clientId}/secret` with `{"hoursToLive": 0..168}`: a new secret;
 /// the old one keeps working for that many hours.
+#[utoipa::path(
+    put,
+    path = "/config/{app_id}/clients/{client_id}/secret",
+    tag = "config",
+    summary = "Reset a client's secret",
+    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    request_body = SecretBody,
+    security(("basic" = [])),
+    responses((status = 200, description = "The client with its new secret", body = RestClient), ConfigFailures)
+)]
 pub async fn reset_secret(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -179,6 +261,15 @@ pub async fn reset_secret(
 }
 
 /// `GET /config/{appId}/clients/{clientId}/settings`: the client's settings object.
+#[utoipa::path(
+    get,
+    path = "/config/{app_id}/clients/{client_id}/settings",
+    tag = "config",
+    summary = "View a client's settings",
+    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    security(("basic" = [])),
+    responses((status = 200, description = "The settings object", body = Object), ConfigFailures)
+)]
 pub async fn get_settings(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,
@@ -190,6 +281,16 @@ pub async fn get_settings(
 
 /// `PUT /config/{appId}/clients/{clientId}/settings`: replaces the settings object; settings left
 /// out are removed.
+#[utoipa::path(
+    put,
+    path = "/config/{app_id}/clients/{client_id}/settings",
+    tag = "config",
+    summary = "Replace a client's settings",
+    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    request_body = Object,
+    security(("basic" = [])),
+    responses((status = 200, description = "The settings as replaced", body = Object), ConfigFailures)
+)]
 pub async fn put_settings(
     State(state): State<AppState>,
     RestCaller(caller): RestCaller,

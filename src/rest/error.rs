@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::error::{ApiError, InvalidReason, RequestProblem};
 use crate::model::FeatureError;
+use crate::openapi::Errors;
 use crate::store::StoreError;
 
 /// Result of a Configuration API handler.
@@ -32,11 +32,6 @@ impl From<StoreError> for RestError {
     fn from(error: StoreError) -> Self {
         Self(error.into())
     }
-}
-
-#[derive(Serialize)]
-struct Errors {
-    errors: String,
 }
 
 impl IntoResponse for RestError {

@@ -5,11 +5,11 @@
 mod clients;
 mod error;
 
-use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};
-use axum::routing::{get, put};
 use serde_json::{Map, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use clients::RestClient;
 pub use error::{RestError, RestResult, errors};
@@ -23,24 +23,12 @@ use crate::legacy::caller_ip;
 use crate::model::AppId;
 
 /// The Configuration API routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/config/{app_id}/clients",
-            get(clients::list).post(clients::create),
-        )
-        .route(
-            "/config/{app_id}/clients/{client_id}",
-            get(clients::get).put(clients::put).delete(clients::delete),
-        )
-        .route(
-            "/config/{app_id}/clients/{client_id}/secret",
-            put(clients::reset_secret),
-        )
-        .route(
-            "/config/{app_id}/clients/{client_id}/settings",
-            get(clients::get_settings).put(clients::put_settings),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::get, clients::put, clients::delete))
+        .routes(routes!(clients::reset_secret))
+        .routes(routes!(clients::get_settings, clients::put_settings))
 }
 
 /// The verified caller of a Configuration API request, in the application named by the path.

@@ -9,6 +9,7 @@ mod embedded;
 mod helpers;
 mod legacy_clients;
 mod legacy_operations;
+mod openapi;
 mod rest_clients;
 mod rest_operations;
 mod signed;

@@ -1,0 +1,231 @@
+//! The OpenAPI 3.1 document of every route, served at `/__emulator/openapi.json`.
+//!
+//! It is generated from the handlers themselves: each family's router is an `OpenApiRouter`
+//! whose routes are registered together with their `#[utoipa::path]` description, so a route
+//! cannot exist without appearing in the document.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ArrayBuilder, ObjectBuilder, RefOr, Schema, Type};
+use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "janrain-emulator",
+        description = "A local emulator of the Janrain / Akamai Identity Cloud API-client \
+                       management APIs: the legacy Clients API of the Capture domain (HTTP 200 \
+                       with a `stat` envelope on every answer) and the Configuration API \
+                       (`/config/{app_id}/clients`), over one store, plus the emulator's own \
+                       control plane under `/__emulator/`."
+    ),
+    modifiers(&SecuritySchemes),
+    components(schemas(Errors, Feature)),
+    tags(
+        (name = "legacy", description = "Legacy Clients API (`/clients/*`). Parameters may come in the query string or a form body."),
+        (name = "config", description = "Configuration API (`/config/{app_id}/clients...`). HTTP Basic only."),
+        (name = "control", description = "The emulator's control plane (`/__emulator/*`).")
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
+        components.add_security_scheme(
+            "janrain_signed",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Signature <client_id>:<base64 HMAC-SHA1>` with a `Date: YYYY-MM-DD HH:MM:SS` \
+                 header (UTC); legacy API only",
+            ))),
+        );
+        components.add_security_scheme(
+            "client_id",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("client_id"))),
+        );
+        components.add_security_scheme(
+            "client_secret",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("client_secret"))),
+        );
+    }
+}
+
+/// Every route of the emulator, with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::legacy::router())
+        .merge(crate::rest::router())
+        .merge(crate::control::router())
+}
+
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+    let mut document = routes().into_openapi();
+    unique_operation_ids(&mut document);
+    document
+});
+
+/// Operation ids come from handler names, which repeat across families (`list`) and across the
+/// methods one legacy handler serves (GET and POST). OpenAPI wants them unique: prefix the tag,
+/// and suffix the method where that is not enough.
+fn unique_operation_ids(document: &mut utoipa::openapi::OpenApi) {
+    let mut seen = std::collections::HashSet::new();
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("delete", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let tag = operation
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.first().cloned())
+                .unwrap_or_default();
+            let name = operation.operation_id.clone().unwrap_or_default();
+            let mut id = format!("{tag}_{name}");
+            if !seen.insert(id.clone()) {
+                id = format!("{id}_{method}");
+                seen.insert(id.clone());
+            }
+            operation.operation_id = Some(id);
+        }
+    }
+}
+
+/// The OpenAPI document.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    &DOCUMENT
+}
+
+/// `GET /__emulator/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/__emulator/openapi.json",
+    tag = "control",
+    responses((status = 200, description = "This document", content_type = "application/json"))
+)]
+pub async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(document())
+}
+
+/// `{"errors": "<text>"}`: every Configuration API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Errors {
+    /// What went wrong, such as `Authentication required.`
+    pub errors: String,
+}
+
+/// The errors every Configuration API endpoint may answer.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ConfigFailures {
+    /// Invalid body or parameters: `Missing data for required field.`, `Not a valid CIDR
+    /// address.`, ...
+    #[response(status = 400)]
+    BadRequest(Errors),
+    /// No credentials, or wrong ones: `Authentication required.`
+    #[response(status = 401)]
+    Unauthorized(Errors),
+    /// The caller is not an owner, or calls from outside its allowlist.
+    #[response(status = 403)]
+    Forbidden(Errors),
+    /// `Application ID not found.` or `Client ID not found.`
+    #[response(status = 404)]
+    NotFound(Errors),
+    /// `API client <name> already exists.`
+    #[response(status = 409)]
+    Conflict(Errors),
+    /// The body is larger than the limit.
+    #[response(status = 413)]
+    TooLarge(Errors),
+    /// The body is not JSON.
+    #[response(status = 415)]
+    UnsupportedMediaType(Errors),
+}
+
+fn string_schema(description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .into()
+}
+
+fn string_array(description: &str) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(description))
+        .into()
+}
+
+impl PartialSchema for ClientId {
+    fn schema() -> RefOr<Schema> {
+        string_schema("A client id: 32 lower-case letters and digits when generated")
+    }
+}
+impl ToSchema for ClientId {}
+
+impl PartialSchema for ClientSecret {
+    fn schema() -> RefOr<Schema> {
+        string_schema("A client secret: 32 lower-case letters and digits when generated")
+    }
+}
+impl ToSchema for ClientSecret {}
+
+impl PartialSchema for ClientName {
+    fn schema() -> RefOr<Schema> {
+        string_schema("A client's name (the legacy API's description)")
+    }
+}
+impl ToSchema for ClientName {}
+
+impl PartialSchema for Cidr {
+    fn schema() -> RefOr<Schema> {
+        string_schema("An IPv4 CIDR block, such as 10.0.0.0/8")
+    }
+}
+impl ToSchema for Cidr {}
+
+impl PartialSchema for Whitelist {
+    fn schema() -> RefOr<Schema> {
+        string_array("An IP allowlist of IPv4 CIDR blocks; [\"0.0.0.0/0\"] admits every address")
+    }
+}
+impl ToSchema for Whitelist {}
+
+impl PartialSchema for Feature {
+    fn schema() -> RefOr<Schema> {
+        let names = Feature::ALL.map(Feature::as_str);
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .description(Some("A client feature (permission set)"))
+            .into()
+    }
+}
+impl ToSchema for Feature {}
+
+impl PartialSchema for Features {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(Feature::schema())
+            .description(Some("A client's features"))
+            .into()
+    }
+}
+impl ToSchema for Features {}

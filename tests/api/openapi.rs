@@ -1,0 +1,109 @@
+//! The OpenAPI document: served, complete, and every route in it is a real route.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::{owner_basic, read, spawn_app};
+
+/// Every route the emulator serves, as `METHOD path`.
+const ROUTES: &[&str] = &[
+    "DELETE /__emulator/faults",
+    "DELETE /__emulator/faults/{id}",
+    "DELETE /__emulator/requests",
+    "DELETE /config/{app_id}/clients/{client_id}",
+    "GET /__emulator/faults",
+    "GET /__emulator/health",
+    "GET /__emulator/openapi.json",
+    "GET /__emulator/requests",
+    "GET /__emulator/snapshot",
+    "GET /clients/add",
+    "GET /clients/clear_whitelist",
+    "GET /clients/delete",
+    "GET /clients/list",
+    "GET /clients/reset_secret",
+    "GET /clients/set_description",
+    "GET /clients/set_features",
+    "GET /clients/set_whitelist",
+    "GET /config/{app_id}/clients",
+    "GET /config/{app_id}/clients/{client_id}",
+    "GET /config/{app_id}/clients/{client_id}/settings",
+    "POST /__emulator/faults",
+    "POST /__emulator/reset",
+    "POST /clients/add",
+    "POST /clients/clear_whitelist",
+    "POST /clients/delete",
+    "POST /clients/list",
+    "POST /clients/reset_secret",
+    "POST /clients/set_description",
+    "POST /clients/set_features",
+    "POST /clients/set_whitelist",
+    "POST /config/{app_id}/clients",
+    "PUT /config/{app_id}/clients/{client_id}",
+    "PUT /config/{app_id}/clients/{client_id}/secret",
+    "PUT /config/{app_id}/clients/{client_id}/settings",
+];
+
+fn documented(document: &Value) -> BTreeSet<String> {
+    document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .filter(|k| ["get", "post", "put", "delete", "patch"].contains(&k.as_str()))
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_document_lists_exactly_the_routes() {
+    let app = spawn_app().await;
+    let reply = read(app.http.get(app.url("/__emulator/openapi.json"))).await;
+    assert_eq!(reply.status, reqwest::StatusCode::OK);
+    assert_eq!(reply.body["openapi"], "3.1.0");
+    let expected: BTreeSet<String> = ROUTES.iter().map(|r| (*r).to_owned()).collect();
+    assert_eq!(documented(&reply.body), expected);
+}
+
+/// Whether a response is the router's answer to an unknown path or method, in any family.
+fn is_fallback(status: u16, body: &Value) -> bool {
+    body["error"] == "not_found"
+        || body["errors"] == "The requested URL was not found on the server."
+        || body["errors"] == "The method is not allowed for the requested URL."
+        || body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("no such endpoint") || e.contains("does not accept"))
+        || status == 405
+}
+
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let app = spawn_app().await;
+    let document = read(app.http.get(app.url("/__emulator/openapi.json")))
+        .await
+        .body;
+    for route in documented(&document) {
+        let (method, path) = route.split_once(' ').expect("METHOD path");
+        let path = path
+            .replace("{app_id}", &app.app_id())
+            .replace("{client_id}", "nosuchclient")
+            .replace("{id}", "1");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let reply = read(
+            app.http
+                .request(method, app.url(&path))
+                .header("authorization", owner_basic()),
+        )
+        .await;
+        assert!(
+            !is_fallback(reply.status.as_u16(), &reply.body),
+            "{route} is documented but not routed: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+}
