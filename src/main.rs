@@ -37,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let listen = cli.listen.clone();
     let config = cli.into_config(&matches)?;
     let state = AppState::new(config, Arc::new(SystemClock))?;
+    let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(&listen)
         .await
         .with_context(|| format!("could not listen on {listen}"))?;
@@ -44,28 +45,30 @@ async fn main() -> anyhow::Result<()> {
     // Scripts and tests read this line to learn the port; keep its wording stable.
     println!("listening on http://{addr}");
     tracing::info!(app_id = %state.default_app, "ready");
-    janrain_emulator::serve(listener, state, shutdown_signal()).await?;
+    janrain_emulator::serve(listener, state, shutdown).await?;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal that arrives right after start-up is not missed.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }

@@ -161,3 +161,37 @@ async fn import_serves_the_fixture_and_its_first_application() {
     assert_eq!(status, reqwest::StatusCode::OK);
     assert!(stop(running).success());
 }
+
+#[test]
+fn version_and_help() {
+    let version = run(&["--version"]);
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("janrain-emulator {}", env!("CARGO_PKG_VERSION"))
+    );
+    let help = String::from_utf8(run(&["--help"]).stdout).expect("utf-8");
+    for flag in [
+        "--listen",
+        "--import",
+        "--state-file",
+        "--seed",
+        "healthcheck",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+    assert!(help.contains("[default: 127.0.0.1:8080]"));
+}
+
+#[test]
+fn the_healthcheck_subcommand_sets_the_exit_status() {
+    let running = start(&["--listen", "127.0.0.1:0"], &[]);
+    let url = format!("{}/__emulator/health", running.base);
+    assert!(run(&["healthcheck", "--url", &url]).status.success());
+    // The address of --listen / JANRAIN_EMULATOR_LISTEN is the default target.
+    let listen = running.base.trim_start_matches("http://").to_owned();
+    assert!(run(&["--listen", &listen, "healthcheck"]).status.success());
+    assert!(stop(running).success());
+    let down = run(&["healthcheck", "--url", &url, "--timeout-ms", "500"]);
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).starts_with("unhealthy: "));
+}

