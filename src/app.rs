@@ -26,19 +26,32 @@ use crate::state_file::StateFile;
 use crate::store::Store;
 use crate::store::StoreError;
 
-/// What every handler can reach.
+/// What every handler can reach. axum clones the state for every extractor and middleware that
+/// asks for it, so it is one `Arc`: a single reference count to bump, not one per field.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The contents of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
     /// The one store of clients.
     pub store: Store,
     /// The configuration the emulator started with.
-    pub config: Arc<Config>,
+    pub config: Config,
     /// The application legacy calls go to when their host matches no capture domain.
     pub default_app: AppId,
     /// Recent requests.
-    pub journal: Arc<Journal>,
+    pub journal: Journal,
     /// Pending fault rules.
-    pub faults: Arc<Faults>,
+    pub faults: Faults,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -51,7 +64,9 @@ impl AppState {
             reason,
         })?;
         let owner = config.owner.as_ref().map(owner_client).transpose()?;
-        let mut seed = config.fixture.clone().unwrap_or_default();
+        let mut config = config;
+        // The fixture moves into the store rather than staying in the configuration.
+        let mut seed = config.fixture.take().unwrap_or_default();
         ensure_start(&mut seed, &default_app, owner.as_ref(), OnConflict::Refuse)?;
         let store = Store::new(IdGenerator::for_seed(config.seed), clock);
         let stored = match &config.state_file {
@@ -66,22 +81,23 @@ impl AppState {
         match stored {
             Some(mut state) => {
                 // The file wins over --import: it is where the work of earlier runs lives.
-                if ensure_start(&mut state, &default_app, owner.as_ref(), OnConflict::Keep)? {
-                    store.load(&state).map_err(store_error)?;
-                } else {
-                    store.restore(&state);
-                }
+                let changed =
+                    ensure_start(&mut state, &default_app, owner.as_ref(), OnConflict::Keep)?;
+                store.load(state, changed).map_err(store_error)?;
+                store.set_initial(seed);
             }
-            None => store.load(&seed).map_err(store_error)?,
+            None => {
+                store.load(seed, true).map_err(store_error)?;
+                store.mark_initial();
+            }
         }
-        store.set_initial(seed);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             store,
-            journal: Arc::new(Journal::new(config.journal_capacity)),
-            faults: Arc::new(Faults::default()),
-            config: Arc::new(config),
+            journal: Journal::new(config.journal_capacity),
+            faults: Faults::default(),
+            config,
             default_app,
-        })
+        })))
     }
 
     /// The application a legacy call is for: the one whose capture domains hold the request's
@@ -195,8 +211,9 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // The path only: a query string may carry `client_secret`.
-                tracing::info_span!(
+                // The path only: a query string may carry `client_secret`. At debug level, so
+                // that it costs nothing unless asked for (RUST_LOG=janrain_emulator=debug).
+                tracing::debug_span!(
                     "request",
                     method = %request.method(),
                     path = %request.uri().path(),

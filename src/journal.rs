@@ -91,8 +91,11 @@ pub fn note_fault() {
 pub struct Entry {
     /// The request id.
     pub request_id: String,
-    /// When it arrived (RFC 3339, the emulator's clock).
-    pub time: String,
+    /// When it arrived (RFC 3339, the emulator's clock). Kept as an instant and formatted only
+    /// when the journal is read.
+    #[serde(serialize_with = "serialize_rfc3339")]
+    #[schema(value_type = String)]
+    pub time: SystemTime,
     /// `legacy` or `config`.
     #[schema(value_type = String)]
     pub family: &'static str,
@@ -197,7 +200,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
             .clone();
         state.journal.record(Entry {
             request_id: id,
-            time: rfc3339(arrived),
+            time: arrived,
             family,
             method,
             path,
@@ -214,6 +217,13 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     response
 }
 
+fn serialize_rfc3339<S: serde::Serializer>(
+    at: &SystemTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(*at))
+}
+
 /// An instant as RFC 3339 text.
 pub fn rfc3339(at: SystemTime) -> String {
     OffsetDateTime::from(at)
@@ -228,7 +238,7 @@ mod tests {
     fn entry(n: usize) -> Entry {
         Entry {
             request_id: n.to_string(),
-            time: String::new(),
+            time: SystemTime::UNIX_EPOCH,
             family: "legacy",
             method: "POST".into(),
             path: "/clients/list".into(),

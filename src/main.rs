@@ -10,6 +10,12 @@ use janrain_emulator::clock::SystemClock;
 use janrain_emulator::healthcheck;
 use tokio::net::TcpListener;
 
+// glibc's allocator serialises threads on its arena locks under this many small, short-lived
+// allocations; jemalloc's per-thread caches do not, and it keeps the idle footprint small
+// (see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (cli, matches) = Cli::parse_with_sources();

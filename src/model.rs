@@ -5,23 +5,26 @@
 //! API puts after "was not valid for the following reason:"; the Configuration API renderer maps
 //! them onto its own fixed texts.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 
 use ipnet::Ipv4Net;
 use serde::{Serialize, Serializer};
 use subtle::ConstantTimeEq;
 
 /// The identifier of an application (a tenant), as it appears in `/config/{appId}/...`.
+/// Shared, as every authenticated call carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AppId(String);
+pub struct AppId(Arc<str>);
 
 impl AppId {
     /// Accepts 1 to 64 characters of `[A-Za-z0-9_-]`: anything that can stand in a URL path
     /// segment without escaping. Real application ids are 26 lower-case alphanumerics.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
-        parse_id(raw, 64).map(Self)
+        parse_id(raw, 64).map(|id| Self(id.into()))
     }
 
     /// The id as text.
@@ -37,20 +40,20 @@ impl fmt::Display for AppId {
 }
 
 /// The identifier of an API client (`client_id` in the legacy API, `_id` in the Configuration API).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct ClientId(String);
+/// Shared, so that the store's indexes hold it without copying the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(Arc<str>);
 
 impl ClientId {
     /// Accepts 1 to 128 characters of `[A-Za-z0-9_-]`. Generated ids are 32 lower-case
     /// alphanumerics, but fixtures and `--owner-client-id` may carry ids of other shapes.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
-        parse_id(raw, 128).map(Self)
+        parse_id(raw, 128).map(|id| Self(id.into()))
     }
 
     /// An id the emulator generated itself, already of the right shape.
     pub(crate) fn generated(token: String) -> Self {
-        Self(token)
+        Self(token.into())
     }
 
     /// The id as text.
@@ -62,6 +65,18 @@ impl ClientId {
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl Borrow<str> for ClientId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for ClientId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }
 
@@ -135,20 +150,20 @@ impl Serialize for ClientSecret {
     }
 }
 
-/// A client's name: `name` in the Configuration API, `description` in the legacy API.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ClientName(String);
+/// A client's name: `name` in the Configuration API, `description` in the legacy API. Shared,
+/// like [`ClientId`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientName(Arc<str>);
 
 impl ClientName {
     /// Any text with at least one non-whitespace character. Names are kept exactly as given.
     pub fn parse(raw: &str) -> Option<Self> {
-        (!raw.trim().is_empty()).then(|| Self(raw.to_owned()))
+        (!raw.trim().is_empty()).then(|| Self(raw.into()))
     }
 
     /// A name fixed in the emulator's own code.
     pub(crate) fn known(name: &'static str) -> Self {
-        Self(name.to_owned())
+        Self(name.into())
     }
 
     /// The name as text.
@@ -160,6 +175,18 @@ impl ClientName {
 impl fmt::Display for ClientName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl Borrow<str> for ClientName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for ClientName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }
 
@@ -369,24 +396,28 @@ impl Serialize for Cidr {
     }
 }
 
-/// A client's IP allowlist (`whitelist` / `ipWhitelist`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Whitelist(Vec<Cidr>);
+/// A client's IP allowlist (`whitelist` / `ipWhitelist`). Shared: most clients have the
+/// default, and all of them point at one copy of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Whitelist(Arc<[Cidr]>);
+
+static ALLOW_ALL: LazyLock<Whitelist> = LazyLock::new(|| {
+    Whitelist(Arc::from(vec![Cidr {
+        text: "0.0.0.0/0".to_owned(),
+        net: Ipv4Net::default(),
+    }]))
+});
 
 impl Whitelist {
     /// The documented default, `["0.0.0.0/0"]`: every address.
     pub fn allow_all() -> Self {
-        Self(vec![Cidr {
-            text: "0.0.0.0/0".to_owned(),
-            net: Ipv4Net::default(),
-        }])
+        ALLOW_ALL.clone()
     }
 
     /// An allowlist of the given blocks, in order. An empty list is kept as it is and admits no
     /// address at all.
     pub fn new(blocks: Vec<Cidr>) -> Self {
-        Self(blocks)
+        Self(Arc::from(blocks))
     }
 
     /// An allowlist from a JSON array of CIDR strings. A non-string element is malformed,
@@ -399,7 +430,7 @@ impl Whitelist {
                 other => Err(CidrError::Malformed(other.to_string())),
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+            .map(Self::new)
     }
 
     /// Whether a call from `ip` is allowed.
@@ -410,6 +441,12 @@ impl Whitelist {
     /// The blocks in order.
     pub fn iter(&self) -> impl Iterator<Item = &Cidr> {
         self.0.iter()
+    }
+}
+
+impl Serialize for Whitelist {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
     }
 }
 

@@ -38,8 +38,8 @@ impl fmt::Debug for Store {
 
 struct Inner {
     data: Data,
-    /// What `reset` goes back to.
-    initial: Fixture,
+    /// What `reset` goes back to. It shares unchanged clients with `data`.
+    initial: Data,
     file: Option<StateFile>,
 }
 
@@ -56,7 +56,7 @@ impl Inner {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Data {
     apps: HashMap<AppId, App>,
     order: Vec<AppId>,
@@ -65,21 +65,21 @@ struct Data {
 }
 
 impl Data {
-    fn from_fixture(fixture: &Fixture) -> Self {
+    fn from_fixture(fixture: Fixture) -> Self {
         let mut data = Data::default();
-        for app in &fixture.apps {
+        for app in fixture.apps {
             let mut entry = App {
-                capture_domains: app.capture_domains.clone(),
+                capture_domains: app.capture_domains,
                 ..App::default()
             };
-            for client in &app.clients {
-                entry.insert(client.clone());
+            for client in app.clients {
+                entry.insert(client);
             }
-            for domain in &app.capture_domains {
+            for domain in &entry.capture_domains {
                 data.domains.insert(domain.clone(), app.app_id.clone());
             }
             data.order.push(app.app_id.clone());
-            data.apps.insert(app.app_id.clone(), entry);
+            data.apps.insert(app.app_id, entry);
         }
         data
     }
@@ -107,18 +107,19 @@ impl Data {
     }
 }
 
-/// One application's clients. `order` keeps creation order for listings while `clients` gives
-/// constant-time lookup, so neither a create nor an authentication grows with the client count.
-#[derive(Default)]
+/// One application's clients, in creation order. The maps are B-trees: lookups cost
+/// O(log n) string comparisons, and unlike a hash table nothing is ever rehashed all at once, so
+/// no single create stalls while the store grows. Clients sit behind `Arc` so that the initial
+/// state kept for `reset` shares them until they change.
+#[derive(Default, Clone)]
 struct App {
     capture_domains: Vec<String>,
-    clients: HashMap<ClientId, Client>,
-    order: BTreeMap<u64, ClientId>,
-    sequence: HashMap<ClientId, u64>,
+    clients: BTreeMap<u64, Arc<Client>>,
+    index: BTreeMap<ClientId, u64>,
     next_seq: u64,
     /// How many clients carry each name. The legacy API may create duplicates, so this counts
     /// rather than maps to one client.
-    names: HashMap<String, usize>,
+    names: BTreeMap<ClientName, usize>,
 }
 
 impl App {
@@ -126,63 +127,50 @@ impl App {
     fn insert(&mut self, client: Client) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        *self
-            .names
-            .entry(client.name.as_str().to_owned())
-            .or_default() += 1;
-        self.order.insert(seq, client.id.clone());
-        self.sequence.insert(client.id.clone(), seq);
-        self.clients.insert(client.id.clone(), client);
+        *self.names.entry(client.name.clone()).or_default() += 1;
+        self.index.insert(client.id.clone(), seq);
+        self.clients.insert(seq, Arc::new(client));
         seq
     }
 
     fn name_taken(&self, name: &ClientName) -> bool {
-        self.names.get(name.as_str()).is_some_and(|n| *n > 0)
+        self.names.get(name).is_some_and(|n| *n > 0)
     }
 
     fn forget_name(&mut self, name: &ClientName) {
-        if let Some(count) = self.names.get_mut(name.as_str()) {
+        if let Some(count) = self.names.get_mut(name) {
             *count -= 1;
             if *count == 0 {
-                self.names.remove(name.as_str());
+                self.names.remove(name);
             }
         }
     }
 
-    fn remove(&mut self, id: &ClientId) -> Option<Client> {
-        let client = self.clients.remove(id)?;
-        if let Some(seq) = self.sequence.remove(id) {
-            self.order.remove(&seq);
-        }
+    fn remove(&mut self, id: &str) -> Option<Client> {
+        let seq = self.index.remove(id)?;
+        let client = self.clients.remove(&seq)?;
         self.forget_name(&client.name);
-        Some(client)
+        Some(Arc::unwrap_or_clone(client))
     }
 
-    fn find(&self, id: &str) -> Result<&Client, StoreError> {
-        ClientId::parse(id)
-            .ok()
-            .and_then(|id| self.clients.get(&id))
-            .ok_or(StoreError::ClientNotFound)
+    /// The client and its position in the order.
+    fn find(&self, id: &str) -> Result<(u64, &Client), StoreError> {
+        let seq = *self.index.get(id).ok_or(StoreError::ClientNotFound)?;
+        let client = self.clients.get(&seq).ok_or(StoreError::ClientNotFound)?;
+        Ok((seq, client))
     }
 
-    /// Replaces a stored client (same id) with `client`, keeping its place in the order.
-    fn replace(&mut self, before: &Client, client: Client) {
+    /// Replaces the client at `seq` (same id) with `client`.
+    fn replace(&mut self, seq: u64, before: &Client, client: Client) {
         if before.name != client.name {
             self.forget_name(&before.name);
-            *self
-                .names
-                .entry(client.name.as_str().to_owned())
-                .or_default() += 1;
+            *self.names.entry(client.name.clone()).or_default() += 1;
         }
-        self.clients.insert(client.id.clone(), client);
-    }
-
-    fn seq_of(&self, id: &ClientId) -> u64 {
-        self.sequence.get(id).copied().unwrap_or_default()
+        self.clients.insert(seq, Arc::new(client));
     }
 
     fn in_order(&self) -> impl Iterator<Item = &Client> {
-        self.order.values().filter_map(|id| self.clients.get(id))
+        self.clients.values().map(|client| &**client)
     }
 }
 
@@ -270,7 +258,7 @@ impl Store {
         Self {
             inner: Arc::new(Mutex::new(Inner {
                 data: Data::default(),
-                initial: Fixture::default(),
+                initial: Data::default(),
                 file: None,
             })),
             ids: Arc::new(ids),
@@ -301,30 +289,37 @@ impl Store {
         self.lock().file = Some(file);
     }
 
-    /// Replaces the whole state with `fixture` (and the state file's content, if any).
-    pub fn load(&self, fixture: &Fixture) -> Result<(), StoreError> {
+    /// Replaces the whole state with `fixture`, and the state file's content with it when
+    /// `persist` is set.
+    pub fn load(&self, fixture: Fixture, persist: bool) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        inner.persist(|file| file.replace_all(fixture))?;
+        if persist {
+            inner.persist(|file| file.replace_all(&fixture))?;
+        }
         inner.data = Data::from_fixture(fixture);
         Ok(())
     }
 
-    /// Replaces the state in memory only: for state just read from the state file.
-    pub fn restore(&self, fixture: &Fixture) {
-        self.lock().data = Data::from_fixture(fixture);
+    /// Makes the current state the one [`Store::reset`] goes back to.
+    pub fn mark_initial(&self) {
+        let mut inner = self.lock();
+        inner.initial = inner.data.clone();
     }
 
     /// Sets the state that [`Store::reset`] goes back to.
     pub fn set_initial(&self, fixture: Fixture) {
-        self.lock().initial = fixture;
+        self.lock().initial = Data::from_fixture(fixture);
     }
 
     /// Goes back to the initial state, atomically.
     pub fn reset(&self) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let initial = inner.initial.clone();
-        inner.persist(|file| file.replace_all(&initial))?;
-        inner.data = Data::from_fixture(&initial);
+        if inner.file.is_some() {
+            let fixture = initial.to_fixture();
+            inner.persist(|file| file.replace_all(&fixture))?;
+        }
+        inner.data = initial;
         Ok(())
     }
 
@@ -376,7 +371,7 @@ impl Store {
     pub fn insert_client(&self, app: &AppId, client: Client) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
-        if entry.clients.contains_key(&client.id) {
+        if entry.index.contains_key(client.id.as_str()) {
             return Err(StoreError::Duplicate(format!("client {}", client.id)));
         }
         let seq = entry.next_seq;
@@ -401,7 +396,7 @@ impl Store {
             // 36^32 possible ids make a collision practically impossible, but a seeded generator
             // shared by several applications could repeat one; never overwrite a client.
             let candidate = ClientId::generated(self.ids.client_token());
-            if !entry.clients.contains_key(&candidate) {
+            if !entry.index.contains_key(candidate.as_str()) {
                 break candidate;
             }
         };
@@ -433,7 +428,9 @@ impl Store {
 
     /// One client of `app`.
     pub fn client(&self, app: &AppId, id: &str) -> Result<Client, StoreError> {
-        self.lock().data.app(app)?.find(id).cloned()
+        let inner = self.lock();
+        let (_, client) = inner.data.app(app)?.find(id)?;
+        Ok(client.clone())
     }
 
     /// Applies `change` to client `id` of `app`, all or nothing. `check` sees the client before and
@@ -449,7 +446,8 @@ impl Store {
     ) -> Result<Client, StoreError> {
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
-        let before = entry.find(id)?.clone();
+        let (seq, before) = entry.find(id)?;
+        let before = before.clone();
         let mut after = before.clone();
         let ClientChange {
             name,
@@ -465,9 +463,11 @@ impl Store {
             return Err(StoreError::NameTaken(after.name.to_string()));
         }
         check(&before, &after).map_err(StoreError::Refused)?;
-        let seq = entry.seq_of(&before.id);
         inner.persist(|file| file.put_client(app, seq, &after))?;
-        inner.data.app_mut(app)?.replace(&before, after.clone());
+        inner
+            .data
+            .app_mut(app)?
+            .replace(seq, &before, after.clone());
         Ok(after)
     }
 
@@ -479,14 +479,14 @@ impl Store {
         check: impl FnOnce(&Client) -> Result<(), ApiError>,
     ) -> Result<Client, StoreError> {
         let mut inner = self.lock();
-        let client = inner.data.app(app)?.find(id)?;
+        let (_, client) = inner.data.app(app)?.find(id)?;
         check(client).map_err(StoreError::Refused)?;
         let id = client.id.clone();
         inner.persist(|file| file.delete_client(app, &id))?;
         inner
             .data
             .app_mut(app)?
-            .remove(&id)
+            .remove(id.as_str())
             .ok_or(StoreError::ClientNotFound)
     }
 
@@ -500,17 +500,19 @@ impl Store {
     ) -> Result<Client, StoreError> {
         let now = self.clock.now();
         let mut inner = self.lock();
-        let entry = inner.data.app(app)?;
-        let before = entry.find(id)?.clone();
+        let (seq, before) = inner.data.app(app)?.find(id)?;
+        let before = before.clone();
         let mut after = before.clone();
         after.secret = ClientSecret::generated(self.ids.client_token());
         after.previous_secret = (!grace.is_zero()).then(|| PreviousSecret {
             secret: before.secret.clone(),
             expires_at: now + grace,
         });
-        let seq = entry.seq_of(&before.id);
         inner.persist(|file| file.put_client(app, seq, &after))?;
-        inner.data.app_mut(app)?.replace(&before, after.clone());
+        inner
+            .data
+            .app_mut(app)?
+            .replace(seq, &before, after.clone());
         Ok(after)
     }
 
@@ -529,7 +531,7 @@ impl Store {
         let now = self.clock.now();
         let inner = self.lock();
         let app_clients = inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
-        let client = app_clients.find(id).map_err(|_| unknown())?;
+        let (_, client) = app_clients.find(id).map_err(|_| unknown())?;
         let current = proof(&client.secret);
         let previous = client
             .previous_secret
@@ -675,8 +677,7 @@ mod tests {
         store
             .create_client(&app, new_client("kept"), NameRule::Unique)
             .expect("create");
-        let snapshot = store.snapshot();
-        store.set_initial(snapshot.clone());
+        store.mark_initial();
         store
             .create_client(&app, new_client("dropped"), NameRule::Unique)
             .expect("create");

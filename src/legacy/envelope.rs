@@ -91,7 +91,8 @@ pub struct Failure {
 impl IntoResponse for LegacyError {
     fn into_response(self) -> Response {
         let (code, error, argument_name) = classify(&self.0);
-        tracing::info!(code, error, detail = %self.0, "legacy call failed");
+        let request_id = journal::request_id();
+        tracing::info!(%request_id, code, error, detail = %self.0, "legacy call failed");
         journal::note_failure(Some(code), error, self.0.to_string());
         failure(
             StatusCode::OK,

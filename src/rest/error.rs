@@ -37,7 +37,8 @@ impl From<StoreError> for RestError {
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let (status, text) = render(&self.0);
-        tracing::info!(status = status.as_u16(), detail = %self.0, "config call failed");
+        let request_id = crate::journal::request_id();
+        tracing::info!(%request_id, status = status.as_u16(), detail = %self.0, "config call failed");
         crate::journal::note_failure(None, error_name(&self.0), self.0.to_string());
         errors(status, text)
     }

@@ -1,0 +1,104 @@
+//! Micro-benchmarks of the inner pieces every request goes through: signature verification,
+//! store inserts and lookups as the store grows, and response serialisation.
+//! `cargo bench --bench hot_paths`; the figures go in docs/benchmarks.md, never in tests.
+
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use janrain_emulator::auth::signature;
+use janrain_emulator::clock::SystemClock;
+use janrain_emulator::ids::IdGenerator;
+use janrain_emulator::model::{AppId, ClientName, ClientSecret, Feature, Features, Whitelist};
+use janrain_emulator::params::Params;
+use janrain_emulator::rest::RestClient;
+use janrain_emulator::store::{NameRule, NewClient, Store};
+
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn new_client(name: String) -> NewClient {
+    NewClient {
+        name: ClientName::parse(&name).expect("name"),
+        features: Features::assignable([Feature::DirectAccess]).expect("features"),
+        whitelist: Whitelist::allow_all(),
+    }
+}
+
+fn store_with(clients: usize) -> (Store, AppId, Vec<String>) {
+    let store = Store::new(IdGenerator::seeded(1), Arc::new(SystemClock));
+    let app = AppId::parse("benchapp").expect("app");
+    store.add_app(&app, Vec::new()).expect("app");
+    let ids = (0..clients)
+        .map(|n| {
+            store
+                .create_client(&app, new_client(format!("client {n}")), NameRule::Unique)
+                .expect("create")
+                .id
+                .to_string()
+        })
+        .collect();
+    (store, app, ids)
+}
+
+fn signatures(c: &mut Criterion) {
+    let params =
+        Params::parse(b"description=my+client&features=%5B%22direct_access%22%5D").expect("params");
+    let secret = ClientSecret::new("ownersecret").expect("secret");
+    let date = "2024-01-02 03:04:05";
+    let texts = signature::candidates("/clients/add", date, &params);
+    let good = signature::sign("ownersecret", &texts[0]);
+    let decoded = base64_decode(&good);
+    c.bench_function("signature: canonical texts", |b| {
+        b.iter(|| signature::candidates(black_box("/clients/add"), date, black_box(&params)))
+    });
+    c.bench_function("signature: verify", |b| {
+        b.iter(|| signature::verifies(black_box(&secret), black_box(&texts), black_box(&decoded)))
+    });
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
+}
+
+fn store_growth(c: &mut Criterion) {
+    let mut group = c.benchmark_group("store");
+    for size in [1_000, 10_000, 100_000] {
+        let (store, app, ids) = store_with(size);
+        let mut n = 0_u64;
+        group.bench_with_input(BenchmarkId::new("create", size), &size, |b, _| {
+            b.iter(|| {
+                n += 1;
+                store
+                    .create_client(&app, new_client(format!("extra {n}")), NameRule::Unique)
+                    .expect("create")
+            })
+        });
+        let middle = ids[size / 2].clone();
+        group.bench_with_input(BenchmarkId::new("authenticate", size), &size, |b, _| {
+            b.iter(|| store.authenticate(&app, black_box(&middle), LOCAL, |_| true))
+        });
+    }
+    group.finish();
+}
+
+fn serialisation(c: &mut Criterion) {
+    let (store, app, _) = store_with(10);
+    let clients = store.list_clients(&app, |_| true).expect("list");
+    c.bench_function("serialise: 10 clients, Configuration API", |b| {
+        b.iter(|| {
+            let listing: Vec<RestClient> = clients
+                .iter()
+                .cloned()
+                .map(|client| RestClient::new(&app, client))
+                .collect();
+            serde_json::to_vec(black_box(&listing)).expect("json")
+        })
+    });
+}
+
+criterion_group!(benches, signatures, store_growth, serialisation);
+criterion_main!(benches);

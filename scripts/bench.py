@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""The emulator's benchmark, side by side with a minimal hyper server (see scripts/bench).
+
+Every server runs on loopback on a port of its own; wrk drives it with fixed connections for a
+bounded time. Prints one table and the other figures; --json writes them to a file as well.
+Standard library only.
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+APP = "emulatorapp000000000000001"
+OWNER = ("emulatorowner0000000000000000001", "emulatorsecret000000000000000001")
+BASIC = "Basic " + base64.b64encode(f"{OWNER[0]}:{OWNER[1]}".encode()).decode()
+
+
+class Server:
+    """A server process started on 127.0.0.1:0; stopped with SIGTERM."""
+
+    def __init__(self, argv):
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            self.stop()
+            raise RuntimeError(f"{argv[0]} did not start: {line!r}")
+        self.url = line[len("listening on "):]
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def request(method, url, body=None, headers=None):
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=30) as response:
+        return response.status, response.read()
+
+
+LUA_COMMON = """
+local counter = 0
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+"""
+
+LUA_UNIQUE_CREATE = LUA_COMMON + """
+wrk.method = "POST"
+wrk.headers["Authorization"] = "{basic}"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, string.format('{{"name":"bench-%s-%d-%d"}}', "{tag}", tid, counter))
+end
+"""
+
+LUA_FIXED = """
+wrk.method = "{method}"
+{headers}
+wrk.body = {body}
+"""
+
+
+def lua_fixed(method, headers, body=None):
+    lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+    return LUA_FIXED.format(method=method, headers=lines, body=json.dumps(body) if body else "nil")
+
+
+def run_wrk(url, script, args):
+    """Runs wrk; returns requests per second, p50 and p99 in milliseconds, and failures."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+             "--latency", "-s", lua.name, url],
+            capture_output=True, text=True, timeout=args.duration + 60, check=True,
+        ).stdout
+    finally:
+        os.unlink(lua.name)
+
+    def latency(percent):
+        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "requests": requests,
+        "p50_ms": latency(50),
+        "p99_ms": latency(99),
+        "non_2xx": int(failed.group(1)) if failed else 0,
+        "socket_errors": errors.group(0) if errors else None,
+    }
+
+
+def signed_list_headers():
+    date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    text = f"/clients/list\n{date}\n"
+    digest = hmac.new(OWNER[1].encode(), text.encode(), hashlib.sha1).digest()
+    return {"Authorization": f"Signature {OWNER[0]}:{base64.b64encode(digest).decode()}", "Date": date}
+
+
+def timed_creates(url, count, tag):
+    """Median and 99th percentile of `count` sequential creates on one connection, in ms."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=30)
+    times = []
+    for n in range(count):
+        body = json.dumps({"name": f"{tag}-{n}"})
+        started = time.perf_counter()
+        connection.request("POST", f"/config/{APP}/clients", body=body,
+                           headers={"Authorization": BASIC, "Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status == 201, response.status
+    connection.close()
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99)]}
+
+
+def grow(url, count, tag, workers=4):
+    """Creates `count` clients over keep-alive connections; returns how many were created."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    made = [0] * workers
+
+    def work(worker):
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        for n in range(worker, count, workers):
+            body = json.dumps({"name": f"{tag}-{n}"})
+            connection.request("POST", f"/config/{APP}/clients", body=body,
+                               headers={"Authorization": BASIC, "Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 201, response.status
+            made[worker] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(made)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--emulator", required=True)
+    parser.add_argument("--baseline", required=True)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--starts", type=int, default=15, help="starts for the start-up median")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    results = {"settings": vars(args).copy()}
+    emulator = [args.emulator, "--listen", "127.0.0.1:0"]
+    clients_path = f"/config/{APP}/clients"
+    work = tempfile.mkdtemp(prefix="janrain-bench-")
+
+    # Throughput and latency.
+    rows = []
+    baseline = Server([args.baseline, "127.0.0.1:0"])
+    try:
+        base = run_wrk(baseline.url + "/", lua_fixed("GET", {}), args)
+    finally:
+        baseline.stop()
+    rows.append(("baseline: static JSON (hyper)", base))
+
+    def scenario(name, path, script, extra=()):
+        """Runs one load scenario on a fresh emulator holding the owner and 9 other clients."""
+        server = Server(emulator + list(extra))
+        try:
+            for n in range(9):
+                request("POST", server.url + clients_path, json.dumps({"name": f"listed {n}"}),
+                        {"Authorization": BASIC, "Content-Type": "application/json"})
+            rows.append((name, run_wrk(server.url + path, script, args)))
+            return server.rss_kib()
+        finally:
+            server.stop()
+
+    scenario("(a) GET config clients (10)", clients_path, lua_fixed("GET", {"Authorization": BASIC}))
+    scenario("(b) POST config clients", clients_path, LUA_UNIQUE_CREATE.format(basic=BASIC, tag="b"))
+    scenario("(c) legacy /clients/add, Basic", "/clients/add", lua_fixed(
+        "POST", {"Authorization": BASIC, "Content-Type": "application/x-www-form-urlencoded"},
+        "description=bench+client&features=%5B%22direct_access%22%5D"))
+    scenario("(d) legacy /clients/list (10), signed", "/clients/list",
+             lua_fixed("POST", signed_list_headers()))
+    scenario("(e) POST config clients, --state-file", clients_path,
+             LUA_UNIQUE_CREATE.format(basic=BASIC, tag="e"),
+             ["--state-file", os.path.join(work, "state.db")])
+
+    print(f"\nload: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback\n")
+    print(f"{'scenario':40} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs base':>8} {'non-2xx':>8}")
+    for name, row in rows:
+        ratio = row["rps"] / base["rps"]
+        print(f"{name:40} {row['rps']:>10.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+              f"{ratio:>7.0%} {row['non_2xx']:>8}")
+        row["ratio_to_baseline"] = ratio
+    results["load"] = dict(rows)
+
+    # Start-up to the first successful response, median of repeated starts.
+    times = []
+    for _ in range(args.starts):
+        started = time.perf_counter()
+        server = Server(emulator)
+        try:
+            status, _ = request("GET", server.url + "/__emulator/health")
+            assert status == 200
+            times.append((time.perf_counter() - started) * 1000)
+        finally:
+            server.stop()
+    results["startup_ms_median"] = statistics.median(times)
+
+    # Grow one emulator to 1,000 and then 100,000 clients through the API, measuring as it goes.
+    short = argparse.Namespace(**{**vars(args), "duration": max(3, args.duration // 2)})
+    server = Server(emulator)
+    try:
+        request("GET", server.url + "/__emulator/health")
+        results["rss_kib_idle"] = server.rss_kib()
+        created = 1
+        for size in (1_000, 100_000):
+            created += grow(server.url, size - created, f"grow{size}")
+            results[f"clients_at_{size}"] = created
+            results[f"rss_kib_{size}_clients"] = server.rss_kib()
+            # One create at a time, so that measuring adds few clients.
+            results[f"create_at_{size}"] = timed_creates(server.url, 2000, f"timed{size}")
+            created += 2000
+        filtered = argparse.Namespace(**{**vars(short), "connections": 4})
+        results["filter_clients"] = created
+        results["filter_over_100000"] = run_wrk(
+            server.url + clients_path + "?has_feature=owner",
+            lua_fixed("GET", {"Authorization": BASIC}), filtered)
+    finally:
+        server.stop()
+
+    small, large = results["create_at_1000"], results["create_at_100000"]
+    print(f"\nstart-up to first response (median of {args.starts}): {results['startup_ms_median']:.1f} ms")
+    print(f"resident memory: idle {results['rss_kib_idle'] / 1024:.1f} MiB, "
+          f"{results['clients_at_1000']:,} clients {results['rss_kib_1000_clients'] / 1024:.1f} MiB, "
+          f"{results['clients_at_100000']:,} clients {results['rss_kib_100000_clients'] / 1024:.1f} MiB")
+    print(f"one create (sequential, one connection, client included): p50 {small['p50_ms']:.3f} ms "
+          f"at {results['clients_at_1000']:,} clients, {large['p50_ms']:.3f} ms at "
+          f"{results['clients_at_100000']:,}: {large['p50_ms'] / small['p50_ms']:.2f}x")
+    flt = results["filter_over_100000"]
+    print(f"GET ?has_feature=owner over {results['filter_clients']:,} clients (4 connections): "
+          f"{flt['rps']:.0f}/s, p50 {flt['p50_ms']:.2f} ms, p99 {flt['p99_ms']:.2f} ms")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(results, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
