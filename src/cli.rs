@@ -53,6 +53,18 @@ pub struct Cli {
     /// Take the caller's address from X-Forwarded-For (behind a proxy or container network).
     #[arg(long, env = "JANRAIN_EMULATOR_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// Log format on standard error: text, or json (one object per line). RUST_LOG filters.
+    #[arg(long, env = "JANRAIN_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Commands other than serving.

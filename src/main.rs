@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use janrain_emulator::app::AppState;
-use janrain_emulator::cli::{Cli, Command};
+use janrain_emulator::cli::{Cli, Command, LogFormat};
 use janrain_emulator::clock::SystemClock;
+use janrain_emulator::config::OwnerCredentials;
 use janrain_emulator::healthcheck;
 use tokio::net::TcpListener;
 
@@ -19,13 +20,15 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (cli, matches) = Cli::parse_with_sources();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "janrain_emulator=info,tower_http=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "janrain_emulator=info,tower_http=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     if let Some(Command::Healthcheck { url, timeout_ms }) = &cli.command {
         let url = url
             .clone()
@@ -42,12 +45,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let listen = cli.listen.clone();
     let config = cli.into_config(&matches)?;
+    let default_owner = config.owner == Some(OwnerCredentials::default());
     let state = AppState::new(config, Arc::new(SystemClock))?;
     let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(&listen)
         .await
         .with_context(|| format!("could not listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    if default_owner && !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "listening beyond loopback with the built-in owner credentials, which are public: \
+             anyone who can reach this address can manage its clients; set \
+             --owner-client-id and --owner-client-secret unless this is a container's private port"
+        );
+    }
     // Scripts and tests read this line to learn the port; keep its wording stable.
     println!("listening on http://{addr}");
     tracing::info!(app_id = %state.default_app, "ready");

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use clients::RestClient;
+pub use clients::{RestClient, client_from_json};
 pub use error::{RestError, RestResult, errors};
 
 use crate::app::AppState;

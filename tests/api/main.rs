@@ -2,6 +2,7 @@
 
 mod allowlist;
 mod bad_input;
+mod concurrency;
 mod control;
 mod credential_forms;
 mod cross_family;

@@ -1,0 +1,168 @@
+//! Secrets never reach the logs, at any level, nor the journal; and the warning about public
+//! credentials on a non-loopback address.
+
+mod support;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use base64::Engine as _;
+use support::{BINARY, stop};
+
+const SECRET: &str = "topsecretvalue0000000000000000042";
+
+fn read_stderr(mut running: support::Running) -> String {
+    let mut stderr = running.child.stderr.take().expect("stderr piped");
+    assert!(stop(running).success());
+    let mut text = String::new();
+    stderr.read_to_string(&mut text).expect("stderr read");
+    text
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_trace_logs_and_the_journal() {
+    let mut child = Command::new(BINARY)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--owner-client-id",
+            "owner",
+            "--owner-client-secret",
+            SECRET,
+        ])
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("address line");
+    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    let running = support::Running { child, base };
+    let http = reqwest::Client::new();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("owner:{SECRET}"))
+    );
+    // The secret in every place a request can carry it, right and wrong.
+    let made: serde_json::Value = http
+        .post(format!(
+            "{}/config/emulatorapp000000000000001/clients",
+            running.base
+        ))
+        .header("authorization", &basic)
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let new_secret = made["_secret"].as_str().expect("secret").to_owned();
+    for query in [
+        format!("client_id=owner&client_secret={SECRET}"),
+        format!("client_id=owner&client_secret={SECRET}x"),
+    ] {
+        http.post(format!("{}/clients/list?{query}", running.base))
+            .send()
+            .await
+            .expect("sent");
+    }
+    http.post(format!("{}/clients/list", running.base))
+        .form(&[("client_id", "owner"), ("client_secret", SECRET)])
+        .send()
+        .await
+        .expect("sent");
+    http.post(format!("{}/clients/list", running.base))
+        .header(
+            "authorization",
+            format!("Signature owner:{}", "A".repeat(28)),
+        )
+        .header("date", "2020-01-01 00:00:00")
+        .send()
+        .await
+        .expect("sent");
+    let journal = http
+        .get(format!("{}/__emulator/requests", running.base))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let logs = read_stderr(running);
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG"),
+        "trace logging is on"
+    );
+    for (place, text) in [("logs", &logs), ("journal", &journal)] {
+        for secret in [
+            SECRET,
+            new_secret.as_str(),
+            basic.as_str(),
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            assert!(!text.contains(secret), "a secret reached the {place}");
+        }
+    }
+}
+
+#[test]
+fn public_credentials_beyond_loopback_are_warned_about() {
+    let output = |listen: &str, extra: &[&str]| {
+        let mut child = Command::new(BINARY)
+            .args(["--listen", listen])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+            &mut line,
+        )
+        .expect("address line");
+        let running = support::Running {
+            child,
+            base: line.trim().to_owned(),
+        };
+        read_stderr(running)
+    };
+    assert!(output("0.0.0.0:0", &[]).contains("built-in owner credentials"));
+    assert!(!output("127.0.0.1:0", &[]).contains("built-in owner credentials"));
+    assert!(
+        !output("0.0.0.0:0", &["--owner-client-secret", "private"])
+            .contains("built-in owner credentials")
+    );
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("address line");
+    let logs = read_stderr(support::Running {
+        child,
+        base: line.trim().to_owned(),
+    });
+    let lines: Vec<&str> = logs.lines().collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
+        assert!(value["level"].is_string(), "{line}");
+    }
+}
