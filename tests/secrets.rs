@@ -4,10 +4,9 @@
 mod support;
 
 use std::io::Read;
-use std::process::{Command, Stdio};
 
 use base64::Engine as _;
-use support::{BINARY, stop};
+use support::{start_capturing, stop};
 
 const SECRET: &str = "topsecretvalue0000000000000000042";
 
@@ -21,28 +20,17 @@ fn read_stderr(mut running: support::Running) -> String {
 
 #[tokio::test]
 async fn secrets_stay_out_of_trace_logs_and_the_journal() {
-    let mut child = Command::new(BINARY)
-        .args([
+    let running = start_capturing(
+        &[
             "--listen",
             "127.0.0.1:0",
             "--owner-client-id",
             "owner",
             "--owner-client-secret",
             SECRET,
-        ])
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
-        &mut line,
-    )
-    .expect("address line");
-    let base = line.trim().trim_start_matches("listening on ").to_owned();
-    let running = support::Running { child, base };
+        ],
+        &[("RUST_LOG", "trace")],
+    );
     let http = reqwest::Client::new();
     let basic = format!(
         "Basic {}",
@@ -114,24 +102,11 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
 #[test]
 fn public_credentials_beyond_loopback_are_warned_about() {
     let output = |listen: &str, extra: &[&str]| {
-        let mut child = Command::new(BINARY)
-            .args(["--listen", listen])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starts");
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
-            &mut line,
-        )
-        .expect("address line");
-        let running = support::Running {
-            child,
-            base: line.trim().to_owned(),
-        };
-        read_stderr(running)
+        let args: Vec<&str> = ["--listen", listen]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        read_stderr(start_capturing(&args, &[]))
     };
     assert!(output("0.0.0.0:0", &[]).contains("built-in owner credentials"));
     assert!(!output("127.0.0.1:0", &[]).contains("built-in owner credentials"));
@@ -143,22 +118,10 @@ fn public_credentials_beyond_loopback_are_warned_about() {
 
 #[test]
 fn json_logs_are_one_object_per_line() {
-    let mut child = Command::new(BINARY)
-        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
-        &mut line,
-    )
-    .expect("address line");
-    let logs = read_stderr(support::Running {
-        child,
-        base: line.trim().to_owned(),
-    });
+    let logs = read_stderr(start_capturing(
+        &["--listen", "127.0.0.1:0", "--log-format", "json"],
+        &[],
+    ));
     let lines: Vec<&str> = logs.lines().collect();
     assert!(!lines.is_empty());
     for line in lines {

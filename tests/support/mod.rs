@@ -1,4 +1,6 @@
 //! Starting and stopping the real binary, shared by the tests that need the process itself.
+//! Not every test binary uses every helper.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -24,11 +26,17 @@ impl Drop for Running {
 
 /// Starts the binary and waits for its `listening on` line.
 pub fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    spawn(args, env, Stdio::null())
+}
+
+/// Like [`start`], with standard error kept for the test to read (`child.stderr`).
+pub fn start_capturing(args: &[&str], env: &[(&str, &str)]) -> Running {
+    spawn(args, env, Stdio::piped())
+}
+
+fn spawn(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Running {
     let mut command = Command::new(BINARY);
-    command
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    command.args(args).stdout(Stdio::piped()).stderr(stderr);
     for (key, value) in env {
         command.env(key, value);
     }
