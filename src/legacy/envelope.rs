@@ -23,7 +23,7 @@ pub struct Success<T> {
     #[serde(flatten)]
     body: T,
     /// Always `ok`.
-    #[schema(value_type = String, example = "ok")]
+    #[schema(value_type = String, example = "ok", pattern = "^ok$")]
     stat: &'static str,
 }
 
@@ -84,7 +84,7 @@ pub struct Failure {
     /// The code's name, such as `invalid_argument`.
     error: String,
     /// Always `error`.
-    #[schema(value_type = String, example = "error")]
+    #[schema(value_type = String, example = "error", pattern = "^error$")]
     stat: &'static str,
 }
 
