@@ -1,5 +1,7 @@
 //! Reading request bodies within the size limit, for both families' extractors.
 
+use std::time::Duration;
+
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, header};
@@ -8,9 +10,17 @@ use serde_json::{Map, Value};
 
 use crate::error::RequestProblem;
 
-/// Reads the whole body, refusing one over `limit` bytes without buffering more than that.
-pub async fn read_limited(body: Body, limit: usize) -> Result<Bytes, RequestProblem> {
-    match Limited::new(body, limit).collect().await {
+/// Reads the whole body, refusing one over `limit` bytes without buffering more than that, or
+/// one that does not arrive within `time`.
+pub async fn read_limited(
+    body: Body,
+    limit: usize,
+    time: Duration,
+) -> Result<Bytes, RequestProblem> {
+    let collected = tokio::time::timeout(time, Limited::new(body, limit).collect())
+        .await
+        .map_err(|_| RequestProblem::BodyTimeout)?;
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if is_length_limit(&*error) => Err(RequestProblem::BodyTooLarge { limit }),
         Err(_) => Err(RequestProblem::BodyUnreadable),
@@ -41,6 +51,7 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
 pub async fn read_json_object(
     request: Request,
     limit: usize,
+    time: Duration,
 ) -> Result<Map<String, Value>, RequestProblem> {
     let (parts, body) = request.into_parts();
     match media_type(&parts.headers) {
@@ -53,7 +64,7 @@ pub async fn read_json_object(
             });
         }
     }
-    let bytes = read_limited(body, limit).await?;
+    let bytes = read_limited(body, limit, time).await?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(RequestProblem::NotAnObject),

@@ -50,6 +50,9 @@ pub struct Cli {
     /// How far a signed request's Date header may be from the emulator's clock, in seconds.
     #[arg(long, env = "JANRAIN_EMULATOR_SIGNATURE_SKEW_SECS", default_value_t = config::DEFAULT_SIGNATURE_SKEW_SECS)]
     pub signature_skew_secs: u64,
+    /// How long a client may take to send a request's head, and then its body, in seconds.
+    #[arg(long, env = "JANRAIN_EMULATOR_READ_TIMEOUT_SECS", default_value_t = config::DEFAULT_READ_TIMEOUT_SECS)]
+    pub read_timeout_secs: u64,
     /// Take the caller's address from X-Forwarded-For (behind a proxy or container network).
     #[arg(long, env = "JANRAIN_EMULATOR_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
@@ -127,6 +130,7 @@ impl Cli {
             seed: self.seed,
             signature_skew: Duration::from_secs(self.signature_skew_secs),
             trust_forwarded_for: self.trust_forwarded_for,
+            read_timeout: Duration::from_secs(self.read_timeout_secs.max(1)),
             ..Config::default()
         })
     }

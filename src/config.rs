@@ -19,6 +19,8 @@ pub const OWNER_CLIENT_NAME: &str = "Emulator owner client";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The default tolerance between a signed request's `Date` and the emulator's clock, in seconds.
 pub const DEFAULT_SIGNATURE_SKEW_SECS: u64 = 15 * 60;
+/// The default time a client has to send a request's head, and then its body, in seconds.
+pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 30;
 /// The default number of requests the journal keeps.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
 
@@ -45,6 +47,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// How many recent requests the journal keeps.
     pub journal_capacity: usize,
+    /// How long a client may take to send a request's head, and again its body.
+    pub read_timeout: Duration,
 }
 
 /// The id and secret of an owner client.
@@ -86,6 +90,7 @@ impl Default for Config {
             signature_skew: Duration::from_secs(DEFAULT_SIGNATURE_SKEW_SECS),
             trust_forwarded_for: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            read_timeout: Duration::from_secs(DEFAULT_READ_TIMEOUT_SECS),
         }
     }
 }

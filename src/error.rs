@@ -178,6 +178,9 @@ pub enum RequestProblem {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The body did not arrive in time.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     /// The body could not be read from the connection.
     #[error("the request body could not be read")]
     BodyUnreadable,

@@ -157,6 +157,9 @@ pub enum ConfigFailures {
     /// The body is not JSON.
     #[response(status = 415)]
     UnsupportedMediaType(Errors),
+    /// The body did not arrive in time.
+    #[response(status = 408)]
+    Timeout(Errors),
 }
 
 fn string_schema(description: &str) -> RefOr<Schema> {

@@ -111,6 +111,7 @@ fn api_status(error: &ApiError) -> StatusCode {
         }
         ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         ApiError::BadRequest(RequestProblem::BodyTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        ApiError::BadRequest(RequestProblem::BodyTimeout) => StatusCode::REQUEST_TIMEOUT,
         ApiError::BadRequest(RequestProblem::UnsupportedMediaType { .. }) => {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }
@@ -135,7 +136,12 @@ impl FromRequest<AppState> for ControlJson {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ControlError> {
         Ok(Self(
-            body::read_json_object(request, state.config.max_body_bytes).await?,
+            body::read_json_object(
+                request,
+                state.config.max_body_bytes,
+                state.config.read_timeout,
+            )
+            .await?,
         ))
     }
 }

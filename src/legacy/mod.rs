@@ -63,7 +63,9 @@ impl FromRequest<AppState> for LegacyCall {
         if let Some(query) = parts.uri.query() {
             params.extend_urlencoded(query.as_bytes())?;
         }
-        let bytes = body::read_limited(body, state.config.max_body_bytes).await?;
+        let bytes =
+            body::read_limited(body, state.config.max_body_bytes, state.config.read_timeout)
+                .await?;
         if !bytes.is_empty() {
             match body::media_type(&parts.headers) {
                 None => {}

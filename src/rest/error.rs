@@ -140,6 +140,7 @@ fn request_problem(problem: &RequestProblem) -> (StatusCode, String) {
     let status = match problem {
         RequestProblem::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         RequestProblem::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        RequestProblem::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         RequestProblem::NotAnObject => {
             return (StatusCode::BAD_REQUEST, "Invalid input type.".into());
         }

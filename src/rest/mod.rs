@@ -117,7 +117,12 @@ impl FromRequest<AppState> for RestJson {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, RestError> {
         Ok(Self(
-            body::read_json_object(request, state.config.max_body_bytes).await?,
+            body::read_json_object(
+                request,
+                state.config.max_body_bytes,
+                state.config.read_timeout,
+            )
+            .await?,
         ))
     }
 }

@@ -10,6 +10,7 @@ mod embedded;
 mod helpers;
 mod legacy_clients;
 mod legacy_operations;
+mod limits;
 mod openapi;
 mod rest_clients;
 mod rest_operations;
