@@ -5,7 +5,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ClientPath, RestCaller, RestJson, RestResult};
 use crate::app::AppState;
@@ -30,6 +30,17 @@ pub struct ClientBody {
     ip_whitelist: Option<Whitelist>,
     /// Default none; `login_client` stands alone; `metadata` is refused.
     features: Option<Features>,
+}
+
+/// The path of one client, for the OpenAPI document ([`ClientPath`] and [`RestCaller`] read it).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct ClientPathParams {
+    /// The application id.
+    app_id: String,
+    /// The client id.
+    client_id: String,
 }
 
 /// The body of a secret reset, for the OpenAPI document.
@@ -143,7 +154,7 @@ pub async fn create(
     path = "/config/{app_id}/clients/{client_id}",
     tag = "config",
     summary = "View a client",
-    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    params(ClientPathParams),
     security(("basic" = [])),
     responses((status = 200, description = "The client", body = RestClient), ConfigFailures)
 )]
@@ -164,7 +175,7 @@ pub async fn get(
     path = "/config/{app_id}/clients/{client_id}",
     tag = "config",
     summary = "Replace a client",
-    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    params(ClientPathParams),
     request_body = ClientBody,
     security(("basic" = [])),
     responses((status = 200, description = "The client as replaced", body = RestClient), ConfigFailures)
@@ -200,7 +211,7 @@ pub async fn put(
     path = "/config/{app_id}/clients/{client_id}",
     tag = "config",
     summary = "Delete a client",
-    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    params(ClientPathParams),
     security(("basic" = [])),
     responses((status = 204, description = "Deleted"), ConfigFailures)
 )]
@@ -227,7 +238,7 @@ pub async fn delete(
     path = "/config/{app_id}/clients/{client_id}/secret",
     tag = "config",
     summary = "Reset a client's secret",
-    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    params(ClientPathParams),
     request_body = SecretBody,
     security(("basic" = [])),
     responses((status = 200, description = "The client with its new secret", body = RestClient), ConfigFailures)
@@ -266,7 +277,7 @@ pub async fn reset_secret(
     path = "/config/{app_id}/clients/{client_id}/settings",
     tag = "config",
     summary = "View a client's settings",
-    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    params(ClientPathParams),
     security(("basic" = [])),
     responses((status = 200, description = "The settings object", body = Object), ConfigFailures)
 )]
@@ -286,7 +297,7 @@ pub async fn get_settings(
     path = "/config/{app_id}/clients/{client_id}/settings",
     tag = "config",
     summary = "Replace a client's settings",
-    params(("app_id" = String, Path, description = "The application id"), ("client_id" = String, Path, description = "The client id")),
+    params(ClientPathParams),
     request_body = Object,
     security(("basic" = [])),
     responses((status = 200, description = "The settings as replaced", body = Object), ConfigFailures)
