@@ -28,6 +28,20 @@ pub fn url_for(listen: &str) -> Result<String, String> {
     ))
 }
 
+/// The `healthcheck` command: asks `url`, or the health URL of `listen`, and says whether the
+/// emulator is healthy, printing why not on standard error.
+pub async fn run(url: Option<&str>, listen: &str, limit: Duration) -> bool {
+    let url = url.map_or_else(|| url_for(listen), |url| Ok(url.to_owned()));
+    let verdict = match url {
+        Ok(url) => check(&url, limit).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = &verdict {
+        eprintln!("unhealthy: {error}");
+    }
+    verdict.is_ok()
+}
+
 /// GETs `url` and succeeds on a 200 answer within `limit`.
 pub async fn check(url: &str, limit: Duration) -> Result<(), String> {
     let uri: Uri = url.parse().map_err(|e| format!("bad URL {url}: {e}"))?;

@@ -30,18 +30,9 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Json => logs.json().init(),
     }
     if let Some(Command::Healthcheck { url, timeout_ms }) = &cli.command {
-        let url = url
-            .clone()
-            .map_or_else(|| healthcheck::url_for(&cli.listen), Ok);
-        let verdict = match url {
-            Ok(url) => healthcheck::check(&url, Duration::from_millis(*timeout_ms)).await,
-            Err(error) => Err(error),
-        };
-        if let Err(error) = verdict {
-            eprintln!("unhealthy: {error}");
-            std::process::exit(1);
-        }
-        return Ok(());
+        let limit = Duration::from_millis(*timeout_ms);
+        let healthy = healthcheck::run(url.as_deref(), &cli.listen, limit).await;
+        std::process::exit(if healthy { 0 } else { 1 });
     }
     let listen = cli.listen.clone();
     let config = cli.into_config(&matches)?;
