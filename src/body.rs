@@ -1,23 +1,19 @@
 //! Reading request bodies within the size limit, for both families' extractors.
 
-use std::time::Duration;
-
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
+use crate::config::Config;
 use crate::error::RequestProblem;
 
-/// Reads the whole body, refusing one over `limit` bytes without buffering more than that, or
-/// one that does not arrive within `time`.
-pub async fn read_limited(
-    body: Body,
-    limit: usize,
-    time: Duration,
-) -> Result<Bytes, RequestProblem> {
-    let collected = tokio::time::timeout(time, Limited::new(body, limit).collect())
+/// Reads the whole body, refusing one over the configured size without buffering more than that,
+/// or one that does not arrive within the read timeout.
+pub async fn read_limited(body: Body, config: &Config) -> Result<Bytes, RequestProblem> {
+    let limit = config.max_body_bytes;
+    let collected = tokio::time::timeout(config.read_timeout, Limited::new(body, limit).collect())
         .await
         .map_err(|_| RequestProblem::BodyTimeout)?;
     match collected {
@@ -50,8 +46,7 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
 /// absent.
 pub async fn read_json_object(
     request: Request,
-    limit: usize,
-    time: Duration,
+    config: &Config,
 ) -> Result<Map<String, Value>, RequestProblem> {
     let (parts, body) = request.into_parts();
     match media_type(&parts.headers) {
@@ -64,7 +59,7 @@ pub async fn read_json_object(
             });
         }
     }
-    let bytes = read_limited(body, limit, time).await?;
+    let bytes = read_limited(body, config).await?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(RequestProblem::NotAnObject),

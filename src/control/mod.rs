@@ -135,13 +135,6 @@ impl FromRequest<AppState> for ControlJson {
     type Rejection = ControlError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ControlError> {
-        Ok(Self(
-            body::read_json_object(
-                request,
-                state.config.max_body_bytes,
-                state.config.read_timeout,
-            )
-            .await?,
-        ))
+        Ok(Self(body::read_json_object(request, &state.config).await?))
     }
 }

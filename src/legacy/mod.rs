@@ -63,9 +63,7 @@ impl FromRequest<AppState> for LegacyCall {
         if let Some(query) = parts.uri.query() {
             params.extend_urlencoded(query.as_bytes())?;
         }
-        let bytes =
-            body::read_limited(body, state.config.max_body_bytes, state.config.read_timeout)
-                .await?;
+        let bytes = body::read_limited(body, &state.config).await?;
         if !bytes.is_empty() {
             match body::media_type(&parts.headers) {
                 None => {}

@@ -116,13 +116,6 @@ impl FromRequest<AppState> for RestJson {
     type Rejection = RestError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, RestError> {
-        Ok(Self(
-            body::read_json_object(
-                request,
-                state.config.max_body_bytes,
-                state.config.read_timeout,
-            )
-            .await?,
-        ))
+        Ok(Self(body::read_json_object(request, &state.config).await?))
     }
 }
