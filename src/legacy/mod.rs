@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
 use crate::journal;
 use crate::params::Params;
+use crate::server::ReceivedPath;
 
 /// The media type of a legacy request body.
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -113,7 +114,9 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
                 Ok(Presented::Signed {
                     client_id,
                     signature,
-                    candidates: signature::candidates(parts.uri.path(), date.trim(), params),
+                    candidates: signed_paths(parts)
+                        .flat_map(|path| signature::candidates(path, date.trim(), params))
+                        .collect(),
                     date: at,
                 })
             }
@@ -134,6 +137,17 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
         (None, None) => Err(ApiError::MissingCredentials),
         _ => Err(ApiError::InvalidCredentials(CredentialFailure::Incomplete)),
     }
+}
+
+/// The paths a signature may have been computed over: the one routed, and the one the client
+/// actually sent when the server tidied it (see [`crate::server::tidy_path`]).
+fn signed_paths(parts: &Parts) -> impl Iterator<Item = &str> {
+    std::iter::once(parts.uri.path()).chain(
+        parts
+            .extensions
+            .get::<ReceivedPath>()
+            .map(|received| received.0.as_str()),
+    )
 }
 
 /// The address the call came from: the socket's peer or, when the configuration trusts it, the

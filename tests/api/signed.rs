@@ -248,3 +248,25 @@ async fn the_configuration_api_takes_basic_only() {
         )
     );
 }
+
+#[tokio::test]
+async fn doubled_and_trailing_slashes_are_tolerated_and_signatures_over_them_verify() {
+    let app = spawn_app().await;
+    // A client that joins "http://host/" and "/clients/list" sends "//clients/list", and signs
+    // what it sent (as the Go library signs the URL's path).
+    let date = now(&app);
+    let headers = signed_headers("//clients/list", &[], OWNER.0, OWNER.1, &date);
+    let body = send(&app, "//clients/list", &[], &headers).await;
+    assert_eq!(body["stat"], "ok", "{body}");
+    // One that signs the tidy path but sends a trailing slash.
+    let headers = signed_headers("/clients/list", &[], OWNER.0, OWNER.1, &date);
+    let body = send(&app, "/clients/list/", &[], &headers).await;
+    assert_eq!(body["stat"], "ok", "{body}");
+    let reply = read(
+        app.http
+            .get(format!("{}/", app.clients_url()))
+            .header("authorization", crate::helpers::owner_basic()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
