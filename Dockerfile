@@ -5,6 +5,7 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock rust-toolchain.toml ./
 COPY src ./src
+COPY benches ./benches
 COPY scripts/build-static ./scripts/build-static
 RUN cp "$(scripts/build-static)" /janrain-emulator && mkdir /data
 
