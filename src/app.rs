@@ -1,9 +1,10 @@
 //! The application state and the router that mounts both API families and the control plane.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{Method, Uri, header, request::Parts};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -98,6 +99,31 @@ impl AppState {
             config,
             default_app,
         })))
+    }
+
+    /// The address the call came from: the socket's peer or, when the configuration trusts it, the
+    /// first address of `X-Forwarded-For`. Router-level tests without a socket count as loopback.
+    pub fn caller_ip(&self, parts: &Parts) -> IpAddr {
+        let forwarded = || {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .find_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        };
+        let peer = || {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip())
+        };
+        self.config
+            .trust_forwarded_for
+            .then(forwarded)
+            .flatten()
+            .unwrap_or_else(peer)
     }
 
     /// The application a legacy call is for: the one whose capture domains hold the request's

@@ -7,9 +7,7 @@
 mod clients;
 mod envelope;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequest, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, request::Parts};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,7 +19,6 @@ pub use envelope::{
 use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted, signature};
 use crate::body;
-use crate::config::Config;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
 use crate::journal;
 use crate::params::Params;
@@ -85,7 +82,7 @@ impl FromRequest<AppState> for LegacyCall {
             &state.store,
             &app,
             &presented,
-            caller_ip(&parts, &state.config),
+            state.caller_ip(&parts),
             state.config.signature_skew,
         )?;
         tracing::debug!(client_id = %caller.client_id, "legacy call authenticated");
@@ -148,29 +145,4 @@ fn signed_paths(parts: &Parts) -> impl Iterator<Item = &str> {
             .get::<ReceivedPath>()
             .map(|received| received.0.as_str()),
     )
-}
-
-/// The address the call came from: the socket's peer or, when the configuration trusts it, the
-/// first address of `X-Forwarded-For`. Router-level tests without a socket count as loopback.
-pub(crate) fn caller_ip(parts: &Parts, config: &Config) -> IpAddr {
-    let forwarded = || {
-        parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .find_map(|entry| entry.trim().parse::<IpAddr>().ok())
-    };
-    let peer = || {
-        parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip())
-    };
-    config
-        .trust_forwarded_for
-        .then(forwarded)
-        .flatten()
-        .unwrap_or_else(peer)
 }

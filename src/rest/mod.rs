@@ -19,7 +19,6 @@ use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
 use crate::error::ApiError;
 use crate::journal;
-use crate::legacy::caller_ip;
 use crate::model::AppId;
 
 /// The Configuration API routes.
@@ -59,7 +58,7 @@ impl FromRequestParts<AppState> for RestCaller {
             &state.store,
             &app,
             &presented,
-            caller_ip(parts, &state.config),
+            state.caller_ip(parts),
             state.config.signature_skew,
         )?;
         tracing::debug!(client_id = %caller.client_id, app = %app, "config call authenticated");
@@ -99,12 +98,9 @@ async fn app_in_path(parts: &mut Parts, state: &AppState) -> Result<AppId, ApiEr
     let raw = path_param(parts, state, "app_id")
         .await
         .ok_or(ApiError::AppNotFound)?;
-    let app = AppId::parse(&raw).map_err(|_| ApiError::AppNotFound)?;
-    if state.store.has_app(&app) {
-        Ok(app)
-    } else {
-        Err(ApiError::AppNotFound)
-    }
+    // Whether the application exists is the store's answer, given when the credentials are
+    // checked against it.
+    AppId::parse(&raw).map_err(|_| ApiError::AppNotFound)
 }
 
 /// A JSON object body. Any other body is refused in the family's own shape, never with axum's
