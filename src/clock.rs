@@ -4,6 +4,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+/// An instant as RFC 3339 text, as the journal and the fixture format write it.
+pub fn rfc3339(at: SystemTime) -> String {
+    time::OffsetDateTime::from(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// A source of wall-clock time (UTC). Secret grace periods and the signature date window read it.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant.

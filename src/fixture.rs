@@ -138,9 +138,7 @@ fn client_json(app: &AppId, client: &Client, now: SystemTime) -> Value {
             .as_ref()
             .filter(|p| p.expires_at > now)
         {
-            let expires_at = OffsetDateTime::from(previous.expires_at)
-                .format(&Rfc3339)
-                .unwrap_or_default();
+            let expires_at = crate::clock::rfc3339(previous.expires_at);
             map.insert(
                 "_previousSecret".into(),
                 json!({"secret": previous.secret.expose(), "expiresAt": expires_at}),

@@ -15,8 +15,6 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::app::{AppState, Family};
 
@@ -221,14 +219,7 @@ fn serialize_rfc3339<S: serde::Serializer>(
     at: &SystemTime,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&rfc3339(*at))
-}
-
-/// An instant as RFC 3339 text.
-pub fn rfc3339(at: SystemTime) -> String {
-    OffsetDateTime::from(at)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    serializer.serialize_str(&crate::clock::rfc3339(*at))
 }
 
 #[cfg(test)]
