@@ -2,6 +2,8 @@
 
 mod support;
 
+use support::FetchJson as _;
+
 use support::{run, start, stop};
 
 #[tokio::test]
@@ -139,12 +141,8 @@ async fn import_serves_the_fixture_and_its_first_application() {
     let listed: serde_json::Value = http
         .post(format!("{}/clients/list", running.base))
         .basic_auth("fixtureowner", Some("fixturesecret"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+        .fetch_json()
+        .await;
     assert_eq!(listed["results"][0]["client_id"], "fixtureowner");
     assert_eq!(
         listed["results"].as_array().expect("results").len(),

@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::FetchJson as _;
+
 use std::io::Read;
 
 use base64::Engine as _;
@@ -44,12 +46,8 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
         ))
         .header("authorization", &basic)
         .json(&serde_json::json!({"name": "x"}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+        .fetch_json()
+        .await;
     let new_secret = made["_secret"].as_str().expect("secret").to_owned();
     for query in [
         format!("client_id=owner&client_secret={SECRET}"),

@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::FetchJson as _;
+
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -31,12 +33,8 @@ fn clients_url(running: &Running) -> String {
 
 async fn snapshot(http: &reqwest::Client, running: &Running) -> Value {
     http.get(format!("{}/__emulator/snapshot", running.base))
-        .send()
+        .fetch_json()
         .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json")
 }
 
 #[tokio::test]
@@ -52,12 +50,8 @@ async fn every_kind_of_change_survives_a_restart() {
         .json(
             &json!({"name": "kept", "features": ["direct_access"], "ipWhitelist": ["10.0.0.0/8"]}),
         )
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+        .fetch_json()
+        .await;
     let id = made["_id"].as_str().expect("id");
     for (path, form) in [
         ("/clients/add", vec![("description", "doomed")]),
@@ -72,12 +66,8 @@ async fn every_kind_of_change_survives_a_restart() {
     ] {
         let body: Value = owner(http.post(format!("{}{path}", running.base)))
             .form(&form)
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("json");
+            .fetch_json()
+            .await;
         assert_eq!(body["stat"], "ok", "{path}: {body}");
     }
     let doomed = snapshot(&http, &running).await["apps"][0]["clients"][2]["_id"].clone();
@@ -191,12 +181,8 @@ async fn acknowledged_creates_survive_kill_9() {
         let listed: Value = http
             .get(clients_url(&running))
             .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("json");
+            .fetch_json()
+            .await;
         let stored: HashSet<String> = listed
             .as_array()
             .expect("array")

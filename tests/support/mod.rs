@@ -72,3 +72,20 @@ pub fn stop(mut running: Running) -> ExitStatus {
 pub fn run(args: &[&str]) -> std::process::Output {
     Command::new(BINARY).args(args).output().expect("runs")
 }
+
+/// Sends a request and reads its JSON body, failing the test on the way if either fails.
+pub trait FetchJson {
+    /// The response body as JSON.
+    fn fetch_json(self) -> impl std::future::Future<Output = serde_json::Value>;
+}
+
+impl FetchJson for reqwest::RequestBuilder {
+    async fn fetch_json(self) -> serde_json::Value {
+        self.send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+}
