@@ -194,7 +194,12 @@ def main():
     results = {"settings": vars(args).copy()}
     emulator = [args.emulator, "--listen", "127.0.0.1:0"]
     clients_path = f"/config/{APP}/clients"
-    work = tempfile.mkdtemp(prefix="janrain-bench-")
+    with tempfile.TemporaryDirectory(prefix="janrain-bench-") as work:
+        return run(args, emulator, clients_path, results, work)
+
+
+def run(args, emulator, clients_path, results, work):
+    """Every measurement; `work` is a scratch directory removed afterwards."""
 
     # Throughput and latency.
     rows = []
