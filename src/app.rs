@@ -175,23 +175,21 @@ fn ensure_start(
     owner: Option<&Client>,
     on_conflict: OnConflict,
 ) -> Result<bool, ConfigError> {
-    let mut changed = false;
-    if !state.apps.iter().any(|a| &a.app_id == app) {
-        state.apps.push(FixtureApp {
-            app_id: app.clone(),
-            capture_domains: Vec::new(),
-            clients: Vec::new(),
-        });
-        changed = true;
-    }
+    let (index, changed) = match state.apps.iter().position(|a| &a.app_id == app) {
+        Some(index) => (index, false),
+        None => {
+            state.apps.push(FixtureApp {
+                app_id: app.clone(),
+                capture_domains: Vec::new(),
+                clients: Vec::new(),
+            });
+            (state.apps.len() - 1, true)
+        }
+    };
     let Some(owner) = owner else {
         return Ok(changed);
     };
-    let entry = state
-        .apps
-        .iter_mut()
-        .find(|a| &a.app_id == app)
-        .ok_or_else(|| ConfigError::Store("the default application vanished".into()))?;
+    let entry = &mut state.apps[index];
     let Some(existing) = entry.clients.iter().find(|c| c.id == owner.id) else {
         entry.clients.push(owner.clone());
         return Ok(true);
