@@ -2,9 +2,13 @@
 //!
 //! Every request gets an id (sent back as `X-Request-Id`, and the legacy envelope's
 //! `request_id`). Requests to the emulated APIs are recorded, newest last, in a bounded ring:
-//! method, path (never the query string, which may carry `client_secret`), application, calling
-//! client, status, and for failures the reason. Secrets, signatures and `Authorization` headers
-//! are never recorded.
+//! method, path (never the raw query string, which may carry `client_secret`), application,
+//! calling client, status, for failures the reason, and the parameters the request carried
+//! (legacy query and form parameters; Configuration API query parameters and JSON body fields).
+//! A parameter whose name speaks of a secret, a password or a token is recorded as
+//! [`HIDDEN`], at any depth; signatures and `Authorization` headers are never recorded. Long
+//! values are cut, and at most [`MAX_PARAMS`] parameters are kept, so an entry stays small
+//! whatever the request carried.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -15,11 +19,22 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::app::{AppState, Family};
 
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What the journal records instead of a secret's value.
+pub const HIDDEN: &str = "(hidden)";
+
+/// The most parameters one entry keeps.
+pub const MAX_PARAMS: usize = 32;
+
+/// The longest value kept, in characters (a longer one is cut and ends in `…`); a structured
+/// JSON value longer than this once written out is kept as its cut text.
+pub const MAX_VALUE_CHARS: usize = 512;
 
 tokio::task_local! {
     static CONTEXT: Arc<RequestContext>;
@@ -40,6 +55,7 @@ struct Note {
     error: Option<String>,
     detail: Option<String>,
     fault: bool,
+    params: Map<String, Value>,
 }
 
 fn with_note(update: impl FnOnce(&mut Note)) {
@@ -84,6 +100,102 @@ pub fn note_fault() {
     with_note(|note| note.fault = true);
 }
 
+/// Notes URL-encoded parameters (a query string, a form body, or both merged). A name given more
+/// than once is recorded as the list of its values.
+pub fn note_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    with_note(|note| {
+        let mut repeated: Map<String, Value> = Map::new();
+        for (name, value) in pairs {
+            let room = repeated.len() < MAX_PARAMS;
+            match repeated.get_mut(name) {
+                Some(Value::Array(values)) => values.push(Value::String(value.to_owned())),
+                Some(single) => {
+                    let first = single.take();
+                    *single = Value::Array(vec![first, Value::String(value.to_owned())]);
+                }
+                None if room => {
+                    repeated.insert(name.to_owned(), Value::String(value.to_owned()));
+                }
+                None => {}
+            }
+        }
+        for (name, value) in repeated {
+            keep_param(&mut note.params, name, value);
+        }
+    });
+}
+
+/// Notes the fields of a JSON body.
+pub fn note_json(body: &Map<String, Value>) {
+    with_note(|note| {
+        for (name, value) in body {
+            keep_param(&mut note.params, name.clone(), value.clone());
+        }
+    });
+}
+
+fn keep_param(params: &mut Map<String, Value>, name: String, value: Value) {
+    if params.len() >= MAX_PARAMS && !params.contains_key(&name) {
+        return;
+    }
+    let value = if is_secret_name(&name) {
+        Value::String(HIDDEN.into())
+    } else {
+        bounded(hide_secrets(value))
+    };
+    params.insert(cut(&name), value);
+}
+
+/// Whether a parameter or field of this name holds something that must not be recorded.
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["secret", "password", "token", "signature"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+fn hide_secrets(value: Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = if is_secret_name(&name) {
+                        Value::String(HIDDEN.into())
+                    } else {
+                        hide_secrets(value)
+                    };
+                    (name, value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(hide_secrets).collect()),
+        other => other,
+    }
+}
+
+fn bounded(value: Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(cut(&text)),
+        Value::Array(_) | Value::Object(_) => {
+            let text = value.to_string();
+            if text.chars().count() > MAX_VALUE_CHARS {
+                Value::String(cut(&text))
+            } else {
+                value
+            }
+        }
+        other => other,
+    }
+}
+
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_VALUE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// One recorded request.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Entry {
@@ -120,6 +232,18 @@ pub struct Entry {
     pub fault: bool,
     /// How long it took, in milliseconds.
     pub duration_ms: f64,
+    /// The parameters it carried, by name: legacy query and form parameters as sent (a name
+    /// given twice has the list of its values); Configuration API query parameters and body
+    /// fields. Secrets are `"(hidden)"`; long values are cut.
+    #[schema(value_type = Object)]
+    pub params: Map<String, Value>,
+}
+
+impl Entry {
+    /// Whether the request failed: an HTTP error status, or a legacy `stat: error` envelope.
+    pub fn failed(&self) -> bool {
+        self.status >= 400 || self.legacy_code.is_some()
+    }
 }
 
 /// The bounded journal of recent requests.
@@ -210,6 +334,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
             detail: note.detail,
             fault: note.fault,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            params: note.params,
         });
     }
     response
@@ -241,7 +366,80 @@ mod tests {
             detail: None,
             fault: false,
             duration_ms: 0.0,
+            params: Map::new(),
         }
+    }
+
+    fn noted(record: impl FnOnce()) -> Map<String, Value> {
+        let context = Arc::new(RequestContext::default());
+        CONTEXT.sync_scope(context.clone(), record);
+        let note = context.note.lock().expect("not poisoned").clone();
+        note.params
+    }
+
+    #[test]
+    fn parameters_are_kept_without_secrets() {
+        let params = noted(|| {
+            note_params([
+                ("client_id", "abc"),
+                ("client_secret", "s3cret"),
+                ("has_feature", "owner"),
+                ("has_feature", "login_client"),
+                ("access_token", "tok"),
+            ]);
+            note_json(
+                serde_json::json!({
+                    "name": "x",
+                    "settings": {"db": {"Password": "p", "host": "h"}, "list": [{"api_secret": 1}]}
+                })
+                .as_object()
+                .expect("object"),
+            );
+        });
+        assert_eq!(
+            Value::Object(params),
+            serde_json::json!({
+                "client_id": "abc",
+                "client_secret": HIDDEN,
+                "has_feature": ["owner", "login_client"],
+                "access_token": HIDDEN,
+                "name": "x",
+                "settings": {"db": {"Password": HIDDEN, "host": "h"}, "list": [{"api_secret": HIDDEN}]}
+            })
+        );
+    }
+
+    #[test]
+    fn parameters_are_bounded() {
+        let long = "é".repeat(MAX_VALUE_CHARS + 10);
+        let names: Vec<String> = (0..MAX_PARAMS + 5).map(|n| format!("p{n}")).collect();
+        let params = noted(|| {
+            note_params(names.iter().map(|n| (n.as_str(), long.as_str())));
+            note_json(
+                serde_json::json!({"big": vec![1; MAX_VALUE_CHARS]})
+                    .as_object()
+                    .expect("object"),
+            );
+        });
+        assert_eq!(params.len(), MAX_PARAMS);
+        let first = params["p0"].as_str().expect("string");
+        assert_eq!(first.chars().count(), MAX_VALUE_CHARS + 1);
+        assert!(first.ends_with('…'));
+        assert!(!params.contains_key("big"));
+    }
+
+    #[test]
+    fn a_large_structured_value_is_kept_as_cut_text() {
+        let params = noted(|| {
+            note_json(
+                serde_json::json!({"big": vec![1; MAX_VALUE_CHARS]})
+                    .as_object()
+                    .expect("object"),
+            );
+        });
+        let big = params["big"].as_str().expect("cut text");
+        assert!(big.starts_with("[1,1,"));
+        assert!(big.ends_with('…'));
     }
 
     #[test]

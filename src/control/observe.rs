@@ -18,7 +18,8 @@ use crate::params::Params;
         ("family" = Option<String>, Query, description = "legacy or config"),
         ("app_id" = Option<String>, Query, description = "Only this application"),
         ("client_id" = Option<String>, Query, description = "Only this calling client"),
-        ("status" = Option<u16>, Query, description = "Only this HTTP status"),
+        ("status" = Option<String>, Query, description = "Only this HTTP status (`404`) or class of statuses (`4xx`)"),
+        ("outcome" = Option<String>, Query, description = "`ok` or `error`; a legacy `stat: error` answer (HTTP 200) is an error"),
         ("limit" = Option<usize>, Query, description = "At most this many")
     ),
     responses(
@@ -27,14 +28,15 @@ use crate::params::Params;
     )
 )]
 /// `GET /__emulator/requests`: recent requests to the emulated APIs, newest first. Filters:
-/// `family` (`legacy` or `config`), `app_id`, `client_id`, `status`, `limit`.
+/// `family` (`legacy` or `config`), `app_id`, `client_id`, `status` (`404` or `4xx`), `outcome`
+/// (`ok` or `error`), `limit`.
 pub async fn requests(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<Entry>>, ControlError> {
     let params = Params::parse(query.unwrap_or_default().as_bytes())?;
-    let family = params.optional("family").map(str::to_owned);
-    if let Some(family) = &family
+    let family = params.optional("family");
+    if let Some(family) = family
         && family != "legacy"
         && family != "config"
     {
@@ -42,27 +44,65 @@ pub async fn requests(
             "family must be legacy or config".into(),
         ));
     }
-    let number = |name: &str| {
-        params
-            .optional(name)
-            .map(|raw| {
-                raw.parse::<usize>()
-                    .map_err(|_| ControlError::Invalid(format!("{name} must be a whole number")))
-            })
-            .transpose()
+    let status = params
+        .optional("status")
+        .map(StatusFilter::parse)
+        .transpose()?;
+    let failed = match params.optional("outcome") {
+        None => None,
+        Some("ok") => Some(false),
+        Some("error") => Some(true),
+        Some(_) => return Err(ControlError::Invalid("outcome must be ok or error".into())),
     };
-    let status = number("status")?;
-    let limit = number("limit")?.unwrap_or(usize::MAX);
+    let limit = params
+        .optional("limit")
+        .map(|raw| {
+            raw.parse::<usize>()
+                .map_err(|_| ControlError::Invalid("limit must be a whole number".into()))
+        })
+        .transpose()?
+        .unwrap_or(usize::MAX);
     let app_id = params.optional("app_id");
     let client_id = params.optional("client_id");
     let mut entries = state.journal.newest_first(|entry| {
-        family.as_deref().is_none_or(|f| entry.family == f)
+        family.is_none_or(|f| entry.family == f)
             && app_id.is_none_or(|a| entry.app_id.as_deref() == Some(a))
             && client_id.is_none_or(|c| entry.client_id.as_deref() == Some(c))
-            && status.is_none_or(|s| usize::from(entry.status) == s)
+            && status.is_none_or(|s| s.matches(entry.status))
+            && failed.is_none_or(|failed| entry.failed() == failed)
     });
     entries.truncate(limit);
     Ok(Json(entries))
+}
+
+/// A `status` filter: one status, or a class such as `4xx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusFilter {
+    Exactly(u16),
+    Class(u16),
+}
+
+impl StatusFilter {
+    fn parse(raw: &str) -> Result<Self, ControlError> {
+        let invalid = || {
+            ControlError::Invalid(
+                "status must be a status such as 404, or a class such as 4xx".into(),
+            )
+        };
+        match raw.as_bytes() {
+            [digit @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => {
+                Ok(Self::Class(u16::from(digit - b'0')))
+            }
+            _ => raw.parse::<u16>().map(Self::Exactly).map_err(|_| invalid()),
+        }
+    }
+
+    fn matches(self, status: u16) -> bool {
+        match self {
+            Self::Exactly(wanted) => status == wanted,
+            Self::Class(class) => status / 100 == class,
+        }
+    }
 }
 
 #[utoipa::path(

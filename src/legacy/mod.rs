@@ -76,6 +76,7 @@ impl FromRequest<AppState> for LegacyCall {
             }
             params.extend_urlencoded(&bytes)?;
         }
+        journal::note_params(params.iter());
         let presented = credentials(&parts, &params)?;
         journal::note_client(presented.client_id());
         let caller = auth::verify(

@@ -20,6 +20,7 @@ use crate::body;
 use crate::error::ApiError;
 use crate::journal;
 use crate::model::AppId;
+use crate::params::Params;
 
 /// The Configuration API routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,6 +39,9 @@ impl FromRequestParts<AppState> for RestCaller {
     type Rejection = RestError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RestError> {
+        if let Some(Ok(query)) = parts.uri.query().map(|q| Params::parse(q.as_bytes())) {
+            journal::note_params(query.iter());
+        }
         // Credentials are looked at before the application: a request without any is refused
         // the same way whatever path it names.
         let header = parts
@@ -112,6 +116,8 @@ impl FromRequest<AppState> for RestJson {
     type Rejection = RestError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, RestError> {
-        Ok(Self(body::read_json_object(request, &state.config).await?))
+        let body = body::read_json_object(request, &state.config).await?;
+        journal::note_json(&body);
+        Ok(Self(body))
     }
 }

@@ -250,6 +250,90 @@ async fn the_journal_records_calls_without_secrets() {
 }
 
 #[tokio::test]
+async fn journal_entries_carry_their_parameters_but_never_secrets() {
+    let app = spawn_app().await;
+    read(app.http.post(app.url("/clients/add")).form(&[
+        ("client_id", DEFAULT_OWNER_CLIENT_ID),
+        ("client_secret", DEFAULT_OWNER_CLIENT_SECRET),
+        ("description", "from a form"),
+        ("features", r#"["login_client","owner"]"#),
+    ]))
+    .await;
+    let made = app
+        .rest_create(
+            json!({"name": "rest", "features": ["metadata"], "settings": {"api_secret": "x"}}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::BAD_REQUEST, "{:?}", made.body);
+    app.rest_list("?has_feature=owner&has_feature=login_client")
+        .await;
+
+    let (_, entries) = control(&app, reqwest::Method::GET, "/__emulator/requests", None).await;
+    let text = entries.to_string();
+    assert!(!text.contains(DEFAULT_OWNER_CLIENT_SECRET), "{text}");
+    assert_eq!(
+        entries[0]["params"],
+        json!({"has_feature": ["owner", "login_client"]})
+    );
+    assert_eq!(
+        entries[1]["params"],
+        json!({"name": "rest", "features": ["metadata"], "settings": {"api_secret": "(hidden)"}})
+    );
+    assert_eq!(
+        entries[2]["params"],
+        json!({
+            "client_id": DEFAULT_OWNER_CLIENT_ID,
+            "client_secret": "(hidden)",
+            "description": "from a form",
+            "features": r#"["login_client","owner"]"#
+        })
+    );
+
+    let count = |path: &'static str| {
+        let app = &app;
+        async move {
+            let (status, entries) = control(app, reqwest::Method::GET, path, None).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {entries}");
+            entries.as_array().expect("array").len()
+        }
+    };
+    // The legacy failure is HTTP 200 but an error; the REST one is a 400.
+    assert_eq!(count("/__emulator/requests?outcome=error").await, 2);
+    assert_eq!(count("/__emulator/requests?outcome=ok").await, 1);
+    assert_eq!(count("/__emulator/requests?status=4xx").await, 1);
+    assert_eq!(count("/__emulator/requests?status=2XX").await, 2);
+    assert_eq!(count("/__emulator/requests?status=400").await, 1);
+    assert_eq!(
+        count("/__emulator/requests?family=legacy&outcome=error").await,
+        1
+    );
+    for (query, error) in [
+        (
+            "status=4yy",
+            "status must be a status such as 404, or a class such as 4xx",
+        ),
+        (
+            "status=6xx",
+            "status must be a status such as 404, or a class such as 4xx",
+        ),
+        ("outcome=maybe", "outcome must be ok or error"),
+        ("limit=-1", "limit must be a whole number"),
+    ] {
+        let (status, body) = control(
+            &app,
+            reqwest::Method::GET,
+            &format!("/__emulator/requests?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::BAD_REQUEST, json!({"error": error}))
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_journal_is_bounded() {
     let app = spawn_app_with(Config {
         journal_capacity: 3,
