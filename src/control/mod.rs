@@ -1,11 +1,12 @@
-//! The emulator's own control plane, under the reserved prefix `/__emulator/`: health, state
-//! (snapshot and reset), the request journal and fault injection. JSON in and out; errors are
+//! The emulator's own control plane, under the reserved prefix `/__emulator/`: health, info,
+//! state (snapshot and reset), the request journal, fault injection and the console page. JSON in and out; errors are
 //! `{"error": "<text>"}` with a real status.
 
+mod console;
 mod observe;
 mod state;
 
-use axum::extract::{FromRequest, Json, Request};
+use axum::extract::{FromRequest, Json, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -17,6 +18,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::body;
 use crate::error::{ApiError, RequestProblem};
+use crate::model::Feature;
 
 /// The prefix no emulated API uses.
 pub const PREFIX: &str = "/__emulator";
@@ -25,6 +27,7 @@ pub const PREFIX: &str = "/__emulator";
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
+        .routes(routes!(info))
         .routes(routes!(crate::openapi::serve_document))
         .routes(routes!(state::snapshot))
         .routes(routes!(state::reset))
@@ -35,6 +38,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             observe::clear_faults
         ))
         .routes(routes!(observe::remove_fault))
+        .routes(routes!(console::page))
+        .routes(routes!(console::script))
+        .routes(routes!(console::style))
 }
 
 /// `{"status": "ok"}`.
@@ -61,6 +67,50 @@ fn ok() -> Json<Status> {
 /// stored state is loaded). The readiness probe for scripts, containers and CI.
 async fn health() -> Json<Status> {
     ok()
+}
+
+/// What a tool or the console page needs to know about this emulator.
+#[derive(Serialize, ToSchema)]
+pub struct Info {
+    /// The emulator's version.
+    #[schema(value_type = String, example = "0.1.0")]
+    version: &'static str,
+    /// The application that `/clients/*` calls without a known capture domain go to.
+    default_app_id: String,
+    /// The owner client made at start (`--owner-client-id`), if any. Its secret is in the
+    /// snapshot.
+    owner_client_id: Option<String>,
+    /// The features the APIs let a caller assign, in the documentation's order.
+    #[schema(value_type = Vec<String>)]
+    assignable_features: Vec<&'static str>,
+    /// How many requests the journal keeps.
+    journal_capacity: usize,
+    /// The longest delay a fault rule may ask for, in milliseconds.
+    max_fault_delay_ms: u64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/__emulator/info",
+    tag = "control",
+    summary = "Version, default application and limits",
+    responses((status = 200, description = "What this emulator is", body = Info))
+)]
+/// `GET /__emulator/info`: the version, the default application, the owner client made at
+/// start, the assignable features and the limits of the journal and of fault rules.
+async fn info(State(state): State<AppState>) -> Json<Info> {
+    Json(Info {
+        version: env!("CARGO_PKG_VERSION"),
+        default_app_id: state.default_app.to_string(),
+        owner_client_id: state.config.owner.as_ref().map(|o| o.client_id.clone()),
+        assignable_features: Feature::ALL
+            .into_iter()
+            .filter(|f| *f != Feature::Metadata)
+            .map(Feature::as_str)
+            .collect(),
+        journal_capacity: state.config.journal_capacity,
+        max_fault_delay_ms: crate::faults::MAX_DELAY_MS,
+    })
 }
 
 /// A control-plane failure.

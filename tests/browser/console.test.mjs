@@ -1,0 +1,433 @@
+// End-to-end tests of the console page (/__emulator/ui) in headless Chromium, driven by
+// playwright-core against the built binary. Run by scripts/test:
+//
+//   JANRAIN_EMULATOR_BIN=target/debug/janrain-emulator node --test tests/browser/
+//
+// Environment: JANRAIN_EMULATOR_BIN (the binary, required), CHROMIUM (default /usr/bin/chromium),
+// JANRAIN_EMULATOR_PYTHON (a Python with janrain-python-api, for the settings block's Python line;
+// default python3), SCREENSHOT_DIR (default target/console-screenshots).
+
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, mkdir, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const { chromium } = createRequire(path.join(root, "tools/package.json"))("playwright-core");
+const run = promisify(execFile);
+
+const BINARY = process.env.JANRAIN_EMULATOR_BIN;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const PYTHON = process.env.JANRAIN_EMULATOR_PYTHON || "python3";
+const SCREENSHOTS = process.env.SCREENSHOT_DIR || path.join(root, "target/console-screenshots");
+const OWNER_ID = "emulatorowner0000000000000000001";
+const OWNER_SECRET = "emulatorsecret000000000000000001";
+const APP = "emulatorapp000000000000001";
+const WIDE = { width: 1280, height: 900 };
+const NARROW = { width: 390, height: 844 };
+
+let context;
+let userDataDir;
+
+before(async () => {
+  assert.ok(BINARY, "JANRAIN_EMULATOR_BIN names the emulator binary");
+  await mkdir(SCREENSHOTS, { recursive: true });
+  userDataDir = await mkdtemp(path.join(tmpdir(), "janrain-console-chromium-"));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    viewport: WIDE,
+    acceptDownloads: true,
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+/** A fresh emulator on a free port of 127.0.0.1, stopped (by its PID) when the test ends. */
+async function emulator(t) {
+  const child = spawn(BINARY, ["--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  t.after(async () => {
+    child.kill("SIGTERM");
+    await exited;
+  });
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const found = /^listening on (http:\/\/\S+)$/.exec(line.trim());
+    if (found) return found[1];
+  }
+  throw new Error("the emulator ended before it listened");
+}
+
+const basic = (id = OWNER_ID, secret = OWNER_SECRET) =>
+  "Basic " + Buffer.from(`${id}:${secret}`).toString("base64");
+
+async function api(base, method, pathname, { body, form, auth = basic() } = {}) {
+  const headers = auth ? { Authorization: auth } : {};
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  if (form !== undefined) {
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    payload = new URLSearchParams(form).toString();
+  }
+  const response = await fetch(base + pathname, { method, headers, body: payload });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+const listClients = async (base) => (await api(base, "GET", `/config/${APP}/clients`)).body;
+
+async function openConsole(t, base, viewport = WIDE) {
+  const page = await context.newPage();
+  t.after(() => page.close());
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  // A refused API call is logged by Chromium as a failed resource; the page handles those.
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      problems.push(message.text());
+    }
+  });
+  t.after(() => assert.deepEqual(problems, [], "the page logged errors"));
+  await page.setViewportSize(viewport);
+  await page.goto(`${base}/__emulator/ui`);
+  await page.waitForSelector("html[data-ready=true]");
+  return page;
+}
+
+async function screenshot(page, name) {
+  for (const [label, size] of [["1280", WIDE], ["390", NARROW]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(WIDE);
+}
+
+/** The card of the client named `name`. */
+const card = (page, name) => page.locator("#client-list > li").filter({ has: page.getByRole("heading", { name, exact: true }) });
+
+/** The newest journal entry whose path is `pathname`. */
+const journalEntry = (page, pathname) =>
+  page.locator("#journal-list > li").filter({ has: page.locator(".path", { hasText: pathname }) }).first();
+
+test("a client created in the page is there for the Configuration API", async (t) => {
+  const base = await emulator(t);
+  const page = await openConsole(t, base);
+  await page.getByRole("button", { name: "New client" }).click();
+  const dialog = page.getByRole("dialog", { name: "New client" });
+  await dialog.getByRole("textbox", { name: "Name" }).fill("made in the page");
+  await dialog.getByRole("checkbox", { name: "direct_read_access" }).check();
+  await dialog.getByRole("textbox", { name: "IP allowlist" }).fill("10.0.0.0/8\n192.168.1.0/24");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await card(page, "made in the page").waitFor();
+  assert.equal(await dialog.isVisible(), false);
+
+  const made = (await listClients(base)).find((client) => client.name === "made in the page");
+  assert.ok(made, "the Configuration API lists the client");
+  assert.deepEqual(made.features, ["direct_read_access"]);
+  assert.deepEqual(made.ipWhitelist, ["10.0.0.0/8", "192.168.1.0/24"]);
+  const shown = card(page, "made in the page");
+  assert.equal(await shown.locator("code.mono").first().textContent(), made._id);
+  assert.equal(await shown.getByText(made._secret).count(), 0, "the secret is hidden until asked for");
+  await screenshot(page, "clients");
+});
+
+test("the APIs' own error texts appear next to the field", async (t) => {
+  const base = await emulator(t);
+  const page = await openConsole(t, base);
+  const direct = async (body) => (await api(base, "POST", `/config/${APP}/clients`, { body })).body.errors;
+
+  await page.getByRole("button", { name: "New client" }).click();
+  const dialog = page.getByRole("dialog", { name: "New client" });
+  await dialog.getByRole("textbox", { name: "Name" }).fill("refused");
+  const allowlist = dialog.getByRole("textbox", { name: "IP allowlist" });
+  await allowlist.fill("10.0.0.0/33");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  const cidrText = await direct({ name: "refused", features: [], ipWhitelist: ["10.0.0.0/33"] });
+  await page.locator("#client-allowlist-error").getByText(cidrText, { exact: true }).waitFor();
+  assert.equal(await allowlist.getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator("#client-allowlist").evaluate((node) => node === document.activeElement), true);
+
+  await allowlist.fill("");
+  await dialog.getByRole("checkbox", { name: "login_client" }).check();
+  await dialog.getByRole("checkbox", { name: "owner" }).check();
+  await dialog.getByRole("button", { name: "Create" }).click();
+  const featuresText = await direct({ name: "refused", features: ["owner", "login_client"] });
+  assert.match(featuresText, /login_client/);
+  await page.locator("#client-features-error").getByText(featuresText, { exact: true }).waitFor();
+  assert.equal(await page.locator("#client-allowlist-error").isVisible(), false, "the old error went away");
+
+  await dialog.getByRole("checkbox", { name: "owner" }).uncheck();
+  await dialog.getByRole("textbox", { name: "Name" }).fill("Emulator owner client");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  const nameText = await direct({ name: "Emulator owner client" });
+  await page.locator("#client-name-error").getByText(nameText, { exact: true }).waitFor();
+  await screenshot(page, "client-errors");
+
+  await page.keyboard.press("Escape");
+  assert.equal(await dialog.isVisible(), false);
+  const names = (await listClients(base)).map((client) => client.name);
+  assert.deepEqual(names, ["Emulator owner client"], "nothing was created");
+});
+
+test("edit, reset the secret with a grace period, copy it, and delete", async (t) => {
+  const base = await emulator(t);
+  const made = (await api(base, "POST", `/config/${APP}/clients`, { body: { name: "to change" } })).body;
+  const page = await openConsole(t, base);
+  const shown = card(page, "to change");
+
+  await shown.getByRole("button", { name: "Edit to change" }).click();
+  const edit = page.getByRole("dialog", { name: "Edit to change" });
+  await edit.getByRole("textbox", { name: "Name" }).fill("changed");
+  await edit.getByRole("checkbox", { name: "access_issuer" }).check();
+  await edit.getByRole("button", { name: "Save" }).click();
+  await card(page, "changed").waitFor();
+  let stored = (await api(base, "GET", `/config/${APP}/clients/${made._id}`)).body;
+  assert.equal(stored.name, "changed");
+  assert.deepEqual(stored.features, ["access_issuer"]);
+
+  const changed = card(page, "changed");
+  await changed.getByRole("button", { name: "Reset secret of changed" }).click();
+  const reset = page.getByRole("dialog", { name: "Reset the secret of changed" });
+  const hours = reset.getByRole("spinbutton", { name: "Hours the old secret keeps working" });
+  await hours.fill("500");
+  await reset.getByRole("button", { name: "Reset secret" }).click();
+  const rangeText = (await api(base, "PUT", `/config/${APP}/clients/${made._id}/secret`, { body: { hoursToLive: 500 } })).body.errors;
+  await page.locator("#secret-hours-error").getByText(rangeText, { exact: true }).waitFor();
+  await hours.fill("2");
+  await reset.getByRole("button", { name: "Reset secret" }).click();
+  await changed.getByText("In its grace period").waitFor();
+  stored = (await api(base, "GET", `/config/${APP}/clients/${made._id}`)).body;
+  assert.notEqual(stored._secret, made._secret);
+  await changed.getByText(stored._secret, { exact: true }).waitFor();
+  const oldStillWorks = await api(base, "POST", "/clients/list", { auth: basic(made._id, made._secret) });
+  assert.equal(oldStillWorks.body.stat, "error", "the client is not an owner, so it is refused...");
+  assert.notEqual(oldStillWorks.body.code, 402, "...but its old secret is still accepted");
+
+  await changed.getByRole("button", { name: "Copy secret of changed" }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), stored._secret);
+  await page.locator("#announcer").getByText("Secret of changed copied.").waitFor();
+
+  await changed.getByRole("button", { name: "Delete changed" }).click();
+  const confirm = page.getByRole("dialog", { name: "Delete changed?" });
+  await confirm.getByRole("button", { name: "Delete" }).click();
+  await changed.waitFor({ state: "detached" });
+  assert.equal((await api(base, "GET", `/config/${APP}/clients/${made._id}`)).status, 404);
+
+  const owner = card(page, "Emulator owner client");
+  await owner.getByRole("button", { name: "Delete Emulator owner client" }).click();
+  await page.getByRole("dialog", { name: "Delete Emulator owner client?" }).getByRole("button", { name: "Delete" }).click();
+  const refusal = (await api(base, "DELETE", `/config/${APP}/clients/${OWNER_ID}`)).body.errors;
+  await page.locator("#confirm-form-error").getByText(refusal, { exact: true }).waitFor();
+  await page.keyboard.press("Escape");
+  await owner.waitFor();
+});
+
+test("API calls appear in the journal as they happen, with parameters but never secrets", async (t) => {
+  const base = await emulator(t);
+  const page = await openConsole(t, base);
+  const made = (await api(base, "POST", `/config/${APP}/clients`, { body: { name: "journaled" } })).body;
+  const form = { client_id: OWNER_ID, client_secret: OWNER_SECRET, for_client_id: made._id, description: "renamed by form" };
+  assert.equal((await api(base, "POST", "/clients/set_description", { form, auth: null })).body.stat, "ok");
+
+  const entry = journalEntry(page, "/clients/set_description");
+  await entry.waitFor();
+  await entry.getByText("200 ok").waitFor();
+  await entry.locator("summary").click();
+  const params = JSON.parse(await entry.locator("pre.params").textContent());
+  assert.deepEqual(params, { ...form, client_secret: "(hidden)" });
+  assert.equal(await page.getByText(OWNER_SECRET).count(), 0);
+  // The description changed through the legacy API, and the page noticed.
+  await card(page, "renamed by form").waitFor();
+  await screenshot(page, "journal");
+
+  // A failure: HTTP 200 with stat error, found by the Failed filter.
+  await api(base, "POST", "/clients/delete", { form: { for_client_id: "nope" } });
+  await page.getByRole("combobox", { name: "Status" }).selectOption({ label: "Failed (legacy stat error too)" });
+  const failure = journalEntry(page, "/clients/delete");
+  await failure.getByText(/200 \w+ \(code \d+\)/).waitFor();
+  await entry.waitFor({ state: "detached" });
+  await page.getByRole("combobox", { name: "Family" }).selectOption({ label: "Configuration API" });
+  await failure.waitFor({ state: "detached" });
+  await page.getByRole("combobox", { name: "Status" }).selectOption({ label: "Any" });
+  await journalEntry(page, `/config/${APP}/clients`).waitFor();
+
+  // Paused, the journal stays as it is.
+  await page.getByRole("combobox", { name: "Family" }).selectOption({ label: "Both" });
+  await page.getByRole("button", { name: "Live updates" }).click();
+  assert.equal(await page.getByRole("button", { name: "Live updates" }).getAttribute("aria-pressed"), "false");
+});
+
+test("a fault added in the page fails the next call, then is gone", async (t) => {
+  const base = await emulator(t);
+  const page = await openConsole(t, base);
+  const faults = page.getByRole("region", { name: "Faults" });
+  await faults.getByRole("textbox", { name: "Path" }).fill("/clients/list");
+  await faults.getByRole("spinbutton", { name: "Times" }).fill("0");
+  await faults.getByRole("button", { name: "Add fault" }).click();
+  const timesText = (await api(base, "POST", "/__emulator/faults", { body: { path: "/clients/list", status: 503, times: 0 } })).body.error;
+  await page.locator("#fault-times-error").getByText(timesText, { exact: true }).waitFor();
+
+  await faults.getByRole("spinbutton", { name: "Times" }).fill("1");
+  await faults.getByRole("radio", { name: /legacy error code/ }).check();
+  await faults.getByRole("spinbutton", { name: "Legacy error code" }).fill("510");
+  await faults.getByRole("button", { name: "Add fault" }).click();
+  const pending = page.locator("#fault-list > li[data-fault-id]");
+  await pending.getByText("POST /clients/list").or(pending.getByText("Any method /clients/list")).waitFor();
+  await screenshot(page, "faults");
+
+  const failed = await api(base, "POST", "/clients/list");
+  assert.equal(failed.status, 200);
+  assert.equal(failed.body.stat, "error");
+  assert.equal(failed.body.code, 510);
+  const next = await api(base, "POST", "/clients/list");
+  assert.equal(next.body.stat, "ok");
+  await pending.first().waitFor({ state: "detached" });
+  await journalEntry(page, "/clients/list").locator(".badge", { hasText: "fault" }).or(
+    page.locator("#journal-list > li").nth(1).locator(".badge", { hasText: "fault" }),
+  ).first().waitFor();
+
+  await faults.getByRole("textbox", { name: "Path" }).fill("/config/*");
+  await faults.getByRole("radio", { name: "An HTTP status" }).check();
+  await faults.getByRole("spinbutton", { name: "HTTP status" }).fill("503");
+  await faults.getByRole("spinbutton", { name: "Times" }).fill("3");
+  await faults.getByRole("button", { name: "Add fault" }).click();
+  await pending.first().waitFor();
+  assert.equal((await api(base, "GET", `/config/${APP}/clients`)).status, 503);
+  await page.getByRole("button", { name: "Remove every fault" }).click();
+  await pending.first().waitFor({ state: "detached" });
+  assert.equal((await api(base, "GET", `/config/${APP}/clients`)).status, 200);
+});
+
+test("reset and the snapshot download both ask first", async (t) => {
+  const base = await emulator(t);
+  await api(base, "POST", `/config/${APP}/clients`, { body: { name: "short-lived" } });
+  const page = await openConsole(t, base);
+  await card(page, "short-lived").waitFor();
+
+  await page.getByRole("button", { name: "Reset to the start state…" }).click();
+  const ask = page.getByRole("dialog", { name: "Reset to the start state?" });
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  assert.equal(await ask.isVisible(), false);
+  assert.ok((await listClients(base)).some((client) => client.name === "short-lived"), "cancel keeps the state");
+  assert.equal(
+    await page.getByRole("button", { name: "Reset to the start state…" }).evaluate((node) => node === document.activeElement),
+    true,
+    "focus goes back to the button",
+  );
+
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    (async () => {
+      await page.getByRole("button", { name: "Download snapshot…" }).click();
+      await page.getByRole("dialog", { name: "Download a snapshot?" }).getByRole("button", { name: "Download" }).click();
+    })(),
+  ]);
+  assert.match(download.suggestedFilename(), /^janrain-emulator-snapshot-.*\.json$/);
+  const saved = JSON.parse(await readFile(await download.path(), "utf8"));
+  assert.deepEqual(saved, (await api(base, "GET", "/__emulator/snapshot")).body);
+
+  await page.getByRole("button", { name: "Reset to the start state…" }).click();
+  await ask.getByRole("button", { name: "Reset" }).click();
+  await card(page, "short-lived").waitFor({ state: "detached" });
+  assert.deepEqual((await listClients(base)).map((client) => client.name), ["Emulator owner client"]);
+});
+
+test("the settings block works as shown", async (t) => {
+  const base = await emulator(t);
+  const page = await openConsole(t, base);
+  const block = page.locator("#settings-block");
+  assert.equal(await block.getByText(OWNER_SECRET).count(), 0, "secrets are masked until asked for");
+  await page.getByRole("button", { name: "Show secrets" }).click();
+  const text = await block.textContent();
+  assert.match(text, new RegExp(`Configuration API: +${base}/config/${APP}`));
+  assert.match(text, new RegExp(`Owner client secret: +${OWNER_SECRET}`));
+
+  const lines = text.split("\n");
+  const curls = lines.filter((line) => line.startsWith("curl "));
+  assert.equal(curls.length, 2);
+  const listing = JSON.parse((await run("sh", ["-c", curls[0]])).stdout);
+  assert.deepEqual(listing.map((client) => client._id), [OWNER_ID]);
+  const legacy = JSON.parse((await run("sh", ["-c", curls[1]])).stdout);
+  assert.equal(legacy.stat, "ok");
+  const pythonLine = lines.find((line) => line.startsWith("python3 -c "));
+  const printed = (await run("sh", ["-c", pythonLine.replace(/^python3 /, `'${PYTHON}' `)])).stdout;
+  assert.match(printed, /'stat': 'ok'/);
+  assert.match(printed, new RegExp(OWNER_ID));
+
+  await page.getByRole("button", { name: "Copy settings" }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
+  await screenshot(page, "settings");
+});
+
+test("at 390 px, with the keyboard alone, every control named", async (t) => {
+  const base = await emulator(t);
+  const page = await openConsole(t, base, NARROW);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea, button")]
+      .filter((node) => {
+        if (node.matches("button")) return !node.textContent.trim() && !node.getAttribute("aria-label");
+        return node.labels.length === 0 && !node.getAttribute("aria-label") && !node.getAttribute("aria-labelledby");
+      })
+      .map((node) => node.outerHTML),
+  );
+  assert.deepEqual(unnamed, [], "every control has a label");
+
+  // Tab from the top of the page to "New client", then create a client with keys only.
+  let focused = "";
+  for (let presses = 0; presses < 30 && focused !== "new-client"; presses += 1) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() => document.activeElement.id);
+  }
+  assert.equal(focused, "new-client", "Tab reaches the New client button");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "client-name");
+  await page.keyboard.type("typed with keys");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Space"); // the second feature, access_issuer
+  await page.keyboard.press("Enter"); // submits the form
+  await card(page, "typed with keys").waitFor();
+  assert.equal(
+    await page.getByRole("button", { name: "New client" }).evaluate((node) => node === document.activeElement),
+    true,
+    "focus goes back to the button that opened the dialog",
+  );
+  const made = (await listClients(base)).find((client) => client.name === "typed with keys");
+  assert.deepEqual(made.features, ["access_issuer"]);
+
+  // A journal entry opens with Enter on its summary.
+  const entry = journalEntry(page, `/config/${APP}/clients`);
+  await entry.waitFor();
+  await entry.locator("summary").focus();
+  await page.keyboard.press("Enter");
+  await entry.locator("pre.params").waitFor();
+  const after = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(after <= 0, `with a client and an open entry the page is ${after} px too wide`);
+  await page.screenshot({ path: path.join(SCREENSHOTS, "keyboard-390.png"), fullPage: true });
+});
