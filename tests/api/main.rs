@@ -3,6 +3,7 @@
 mod allowlist;
 mod bad_input;
 mod concurrency;
+mod console;
 mod control;
 mod credential_forms;
 mod cross_family;

@@ -46,10 +46,7 @@ pub async fn page() -> impl IntoResponse {
 )]
 /// `GET /__emulator/ui/console.js`: the console page's script.
 pub async fn script() -> impl IntoResponse {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("console.js"),
-    )
+    asset("text/javascript; charset=utf-8", include_str!("console.js"))
 }
 
 #[utoipa::path(
