@@ -410,6 +410,40 @@ async fn faults_fail_the_next_matching_calls_in_the_family_shape() {
         (&journal[1]["fault"], &journal[0]["fault"]),
         (&json!(true), &json!(false))
     );
+    // A faulted legacy call is HTTP 200, and the journal still says how it failed.
+    assert_eq!(
+        (
+            &journal[1]["legacy_code"],
+            &journal[1]["error"],
+            &journal[1]["detail"]
+        ),
+        (
+            &json!(510),
+            &json!("api_limit_error"),
+            &json!("answered by a fault rule")
+        )
+    );
+    let (_, failed) = control(
+        &app,
+        reqwest::Method::GET,
+        "/__emulator/requests?outcome=error",
+        None,
+    )
+    .await;
+    let errors: Vec<_> = failed
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|entry| (entry["status"].clone(), entry["error"].clone()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (json!(200), json!("api_limit_error")),
+            (json!(503), json!("injected_fault")),
+            (json!(503), json!("injected_fault")),
+        ]
+    );
     assert_eq!(app.names().await, ["Emulator owner client", "retried", "x"]);
 }
 
