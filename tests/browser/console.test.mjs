@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, mkdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -63,8 +63,8 @@ after(async () => {
 });
 
 /** A fresh emulator on a free port of 127.0.0.1, stopped (by its PID) when the test ends. */
-async function emulator(t) {
-  const child = spawn(BINARY, ["--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
+async function emulator(t, flags = []) {
+  const child = spawn(BINARY, ["--listen", "127.0.0.1:0", ...flags], { stdio: ["ignore", "pipe", "ignore"] });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   t.after(async () => {
     child.kill("SIGTERM");
@@ -305,9 +305,12 @@ test("a fault added in the page fails the next call, then is gone", async (t) =>
   const next = await api(base, "POST", "/clients/list");
   assert.equal(next.body.stat, "ok");
   await pending.first().waitFor({ state: "detached" });
-  await journalEntry(page, "/clients/list").locator(".badge", { hasText: "fault" }).or(
-    page.locator("#journal-list > li").nth(1).locator(".badge", { hasText: "fault" }),
-  ).first().waitFor();
+  const faulted = page
+    .locator("#journal-list > li")
+    .filter({ has: page.locator(".path", { hasText: "/clients/list" }) })
+    .filter({ has: page.locator(".badge", { hasText: "fault" }) });
+  await faulted.getByText("200 api_limit_error (code 510)").waitFor();
+  assert.equal(await faulted.count(), 1, "only the first call met the fault");
 
   await faults.getByRole("textbox", { name: "Path" }).fill("/config/*");
   await faults.getByRole("radio", { name: "An HTTP status" }).check();
@@ -380,6 +383,50 @@ test("the settings block works as shown", async (t) => {
   await page.getByRole("button", { name: "Copy settings" }).click();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
   await screenshot(page, "settings");
+});
+
+test("a second application is managed as its own owner, and its settings name its domain", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "janrain-console-fixture-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const fixture = path.join(dir, "apps.json");
+  const second = { id: "secondapp00000000000000002", owner: "secondowner000000000000000000002", secret: "secondsecret00000000000000000002" };
+  await writeFile(
+    fixture,
+    JSON.stringify({
+      apps: [
+        { app_id: APP, capture_domains: [], clients: [{ _id: OWNER_ID, _secret: OWNER_SECRET, name: "Emulator owner client", features: ["owner"], ipWhitelist: ["0.0.0.0/0"] }] },
+        {
+          app_id: second.id,
+          capture_domains: ["second.example.com"],
+          clients: [{ _id: second.owner, _secret: second.secret, name: "second owner", features: ["owner"], ipWhitelist: ["0.0.0.0/0"] }],
+        },
+      ],
+    }),
+  );
+  const base = await emulator(t, ["--import", fixture]);
+  const page = await openConsole(t, base);
+  await page.getByRole("combobox", { name: "Application" }).selectOption(second.id);
+  await card(page, "second owner").waitFor();
+  await page.getByText("The page acts as owner client " + second.owner).waitFor();
+  await page.getByRole("button", { name: "New client" }).click();
+  const dialog = page.getByRole("dialog", { name: "New client" });
+  await dialog.getByRole("textbox", { name: "Name" }).fill("in the second app");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await card(page, "in the second app").waitFor();
+
+  const auth = basic(second.owner, second.secret);
+  const names = (await api(base, "GET", `/config/${second.id}/clients`, { auth })).body.map((client) => client.name);
+  assert.deepEqual(names, ["second owner", "in the second app"]);
+  assert.deepEqual((await listClients(base)).map((client) => client.name), ["Emulator owner client"]);
+
+  await page.getByRole("button", { name: "Show secrets" }).click();
+  const text = await page.locator("#settings-block").textContent();
+  const legacyCurl = text.split("\n").find((line) => line.startsWith("curl ") && line.includes("/clients/list"));
+  assert.match(legacyCurl, /-H 'Host: second\.example\.com'/);
+  const listed = JSON.parse((await run("sh", ["-c", legacyCurl])).stdout);
+  assert.equal(listed.stat, "ok");
+  assert.deepEqual(listed.results.map((client) => client.description).sort(), ["in the second app", "second owner"]);
+  await screenshot(page, "second-app");
 });
 
 test("at 390 px, with the keyboard alone, every control named", async (t) => {

@@ -232,8 +232,9 @@ function clientCard(app, client, owner) {
   const isOwner = owner && owner._id === client._id;
   const previous = client._previousSecret;
 
-  const secretValue = el("code", { class: "value", text: revealed ? client._secret : MASK });
-  if (!revealed) secretValue.setAttribute("aria-label", "hidden");
+  const secretValue = revealed
+    ? el("code", { class: "value", text: client._secret })
+    : el("span", { class: "value" }, el("span", { "aria-hidden": "true", text: MASK }), hidden("hidden"));
 
   const features = client.features.length
     ? el("ul", { class: "tags" }, client.features.map((feature) => el("li", { text: feature })))
