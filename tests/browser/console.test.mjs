@@ -426,6 +426,7 @@ test("a second application is managed as its own owner, and its settings name it
   const listed = JSON.parse((await run("sh", ["-c", legacyCurl])).stdout);
   assert.equal(listed.stat, "ok");
   assert.deepEqual(listed.results.map((client) => client.description).sort(), ["in the second app", "second owner"]);
+  await journalEntry(page, `/config/${second.id}/clients`).waitFor();
   await screenshot(page, "second-app");
 });
 
