@@ -19,7 +19,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const { chromium } = createRequire(path.join(root, "tools/package.json"))("playwright-core");
+const tools = createRequire(path.join(root, "tools/package.json"));
+const { chromium } = tools("playwright-core");
+const AXE = await readFile(tools.resolve("axe-core/axe.min.js"), "utf8");
 const run = promisify(execFile);
 
 const BINARY = process.env.JANRAIN_EMULATOR_BIN;
@@ -125,6 +127,19 @@ async function screenshot(page, name) {
   await page.setViewportSize(WIDE);
 }
 
+/** Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now; any violation fails. */
+async function audit(page, where) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const violations = result.violations.map(
+    (rule) => `${rule.id}: ${rule.help} at ${rule.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+  );
+  assert.deepEqual(violations, [], `accessibility of ${where}`);
+  assert.ok(result.passes.length > 10, "axe ran its rules");
+}
+
 /** The card of the client named `name`. */
 const card = (page, name) => page.locator("#client-list > li").filter({ has: page.getByRole("heading", { name, exact: true }) });
 
@@ -151,6 +166,7 @@ test("a client created in the page is there for the Configuration API", async (t
   const shown = card(page, "made in the page");
   assert.equal(await shown.locator("code.mono").first().textContent(), made._id);
   assert.equal(await shown.getByText(made._secret).count(), 0, "the secret is hidden until asked for");
+  await audit(page, "the page at 1,280 px with a client");
   await screenshot(page, "clients");
 });
 
@@ -184,6 +200,7 @@ test("the APIs' own error texts appear next to the field", async (t) => {
   await dialog.getByRole("button", { name: "Create" }).click();
   const nameText = await direct({ name: "Emulator owner client" });
   await page.locator("#client-name-error").getByText(nameText, { exact: true }).waitFor();
+  await audit(page, "the client dialog showing an error");
   await screenshot(page, "client-errors");
 
   await page.keyboard.press("Escape");
@@ -475,6 +492,7 @@ test("at 390 px, with the keyboard alone, every control named", async (t) => {
   await entry.locator("summary").focus();
   await page.keyboard.press("Enter");
   await entry.locator("pre.params").waitFor();
+  await audit(page, "the page at 390 px with an open journal entry");
   const after = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(after <= 0, `with a client and an open entry the page is ${after} px too wide`);
   await page.screenshot({ path: path.join(SCREENSHOTS, "keyboard-390.png"), fullPage: true });
