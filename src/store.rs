@@ -54,6 +54,20 @@ impl Inner {
             None => Ok(()),
         }
     }
+
+    /// Writes `after`, the new version of client `seq` of `app`, to the state file, then puts it
+    /// in place of `before`; the client is returned as stored.
+    fn replace_client(
+        &mut self,
+        app: &AppId,
+        seq: u64,
+        before: &Client,
+        after: Client,
+    ) -> Result<Client, StoreError> {
+        self.persist(|file| file.put_client(app, seq, &after))?;
+        self.data.app_mut(app)?.replace(seq, before, after.clone());
+        Ok(after)
+    }
 }
 
 #[derive(Default, Clone)]
@@ -463,12 +477,7 @@ impl Store {
             return Err(StoreError::NameTaken(after.name.to_string()));
         }
         check(&before, &after).map_err(StoreError::Refused)?;
-        inner.persist(|file| file.put_client(app, seq, &after))?;
-        inner
-            .data
-            .app_mut(app)?
-            .replace(seq, &before, after.clone());
-        Ok(after)
+        inner.replace_client(app, seq, &before, after)
     }
 
     /// Deletes client `id` of `app` if `check` allows it, returning what was deleted.
@@ -508,12 +517,7 @@ impl Store {
             secret: before.secret.clone(),
             expires_at: now + grace,
         });
-        inner.persist(|file| file.put_client(app, seq, &after))?;
-        inner
-            .data
-            .app_mut(app)?
-            .replace(seq, &before, after.clone());
-        Ok(after)
+        inner.replace_client(app, seq, &before, after)
     }
 
     /// Finds client `id` in `app` and asks `proof` whether the request proves knowledge of its
