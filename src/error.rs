@@ -5,7 +5,7 @@
 //! for both renderers (the legacy argument name and reason, the kind of problem the Configuration
 //! API names in its fixed texts).
 
-use crate::model::{CidrError, FeatureError};
+use crate::model::{CidrError, FeatureError, HoursOutOfRange, HoursToLive};
 
 /// Why a request could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -167,6 +167,15 @@ pub enum InvalidReason {
         /// Largest allowed value.
         max: i64,
     },
+}
+
+impl From<HoursOutOfRange> for InvalidReason {
+    fn from(_: HoursOutOfRange) -> Self {
+        Self::OutOfRange {
+            min: 0,
+            max: HoursToLive::MAX,
+        }
+    }
 }
 
 /// Problems with the request as a whole, before any parameter is looked at.

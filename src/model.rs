@@ -465,11 +465,12 @@ impl HoursToLive {
     pub const MAX: i64 = 168;
 
     /// Accepts 0 to 168.
-    pub fn new(hours: i64) -> Option<Self> {
+    pub fn new(hours: i64) -> Result<Self, HoursOutOfRange> {
         u8::try_from(hours)
             .ok()
             .filter(|h| i64::from(*h) <= Self::MAX)
             .map(Self)
+            .ok_or(HoursOutOfRange)
     }
 
     /// The grace period.
@@ -477,6 +478,10 @@ impl HoursToLive {
         std::time::Duration::from_secs(u64::from(self.0) * 3600)
     }
 }
+
+/// A grace period outside 0 to [`HoursToLive::MAX`] hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoursOutOfRange;
 
 /// Client settings (`/config/{appId}/clients/{clientId}/settings`): a JSON object.
 pub type Settings = serde_json::Map<String, serde_json::Value>;

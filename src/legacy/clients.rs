@@ -304,10 +304,7 @@ fn parse_hours(raw: &str) -> Result<HoursToLive, ApiError> {
         .trim()
         .parse()
         .map_err(|_| invalid(InvalidReason::NotInteger))?;
-    HoursToLive::new(hours).ok_or(invalid(InvalidReason::OutOfRange {
-        min: 0,
-        max: HoursToLive::MAX,
-    }))
+    HoursToLive::new(hours).map_err(|range| invalid(range.into()))
 }
 
 /// Applies `change` to `for_client_id`, or to the caller without it, refusing changes that would

@@ -258,13 +258,7 @@ pub async fn reset_secret(
             .as_i64()
             .ok_or(invalid(field, InvalidReason::NotInteger))?,
     };
-    let hours = HoursToLive::new(hours).ok_or(invalid(
-        field,
-        InvalidReason::OutOfRange {
-            min: 0,
-            max: HoursToLive::MAX,
-        },
-    ))?;
+    let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
     let client = state
         .store
         .reset_secret(&caller.app, &id, hours.duration())?;
