@@ -6,22 +6,19 @@ use std::collections::BTreeSet;
 use janrain_emulator::Config;
 use janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde_json::json;
 
-use crate::helpers::{read, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, read, read_raw, spawn_app, spawn_app_with};
 
 const PAGE: &str = include_str!("../../src/control/console/index.html");
 const SCRIPT: &str = include_str!("../../src/control/console/console.js");
 
 /// Fetches a console file: its status, headers and text.
-async fn fetch(
-    app: &crate::helpers::TestApp,
-    path: &str,
-) -> (StatusCode, reqwest::header::HeaderMap, String) {
-    let response = app.http.get(app.url(path)).send().await.expect("sent");
-    let status = response.status();
-    let headers = response.headers().clone();
-    (status, headers, response.text().await.expect("text"))
+async fn fetch(app: &TestApp, path: &str) -> (StatusCode, HeaderMap, String) {
+    let reply = read_raw(app.http.get(app.url(path))).await;
+    let text = reply.text().to_owned();
+    (reply.status, reply.headers, text)
 }
 
 #[tokio::test]

@@ -108,18 +108,45 @@ pub fn owner_basic() -> String {
     basic(DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET)
 }
 
-pub async fn read(request: RequestBuilder) -> Reply {
+/// A response read whole, whatever its body.
+pub struct RawReply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    /// The body as text.
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("UTF-8 body")
+    }
+}
+
+pub async fn read_raw(request: RequestBuilder) -> RawReply {
     let response = request.send().await.expect("request sent");
     let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.expect("body read").to_vec();
+    RawReply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub async fn read(request: RequestBuilder) -> Reply {
+    let RawReply {
+        status,
+        headers,
+        body: bytes,
+    } = read_raw(request).await;
     let header = |name: &str| {
-        response
-            .headers()
+        headers
             .get(name)
             .map(|v| v.to_str().expect("ascii header").to_owned())
     };
     let request_id = header("x-request-id");
     let content_type = header("content-type");
-    let bytes = response.bytes().await.expect("body read");
     let body = if bytes.is_empty() {
         Value::Null
     } else {
@@ -222,16 +249,20 @@ impl TestApp {
 
     /// Names of every client, through the Configuration API.
     pub async fn names(&self) -> Vec<String> {
-        let reply = self.rest_list("").await;
-        assert_eq!(reply.status, StatusCode::OK);
-        reply
-            .body
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|c| c["name"].as_str().expect("name").to_owned())
-            .collect()
+        names_in(&self.rest_list("").await)
     }
+}
+
+/// The names of the clients in a successful Configuration API listing.
+pub fn names_in(reply: &Reply) -> Vec<String> {
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    reply
+        .body
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name").to_owned())
+        .collect()
 }
 
 fn is_token(value: &str, len: usize) -> bool {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::helpers::{owner_basic, read, spawn_app};
+use crate::helpers::{owner_basic, read, read_raw, spawn_app};
 
 /// Every route the emulator serves, as `METHOD path`.
 const ROUTES: &[&str] = &[
@@ -97,17 +97,15 @@ async fn every_documented_route_is_served() {
             .replace("{client_id}", "nosuchclient")
             .replace("{id}", "1");
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let response = app
-            .http
-            .request(method, app.url(&path))
-            .header("authorization", owner_basic())
-            .send()
-            .await
-            .expect("sent");
-        let status = response.status();
+        let reply = read_raw(
+            app.http
+                .request(method, app.url(&path))
+                .header("authorization", owner_basic()),
+        )
+        .await;
+        let status = reply.status;
         // The console's files are not JSON.
-        let body: Value =
-            serde_json::from_slice(&response.bytes().await.expect("body")).unwrap_or(Value::Null);
+        let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         assert!(
             !is_fallback(status.as_u16(), &body),
             "{route} is documented but not routed: {status} {body}"

@@ -234,16 +234,7 @@ async fn list_in_creation_order_with_and_filters() {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED);
     }
-    let names = |reply: &crate::helpers::Reply| -> Vec<String> {
-        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        reply
-            .body
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|c| c["name"].as_str().expect("name").to_owned())
-            .collect()
-    };
+    let names = crate::helpers::names_in;
     assert_eq!(
         names(&app.rest_list("").await),
         ["Emulator owner client", "both", "direct", "login"]

@@ -6,7 +6,7 @@ use janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, basic, owner_basic, read, spawn_app};
+use crate::helpers::{Reply, TestApp, basic, owner_basic, read, read_raw, spawn_app};
 
 async fn create(app: &TestApp, body: Value) -> Value {
     let reply = app.rest_create(body).await;
@@ -197,15 +197,14 @@ async fn delete_answers_204_and_spares_owners() {
     let app = spawn_app().await;
     let made = create(&app, json!({"name": "doomed"})).await;
     let id = made["_id"].as_str().expect("id");
-    let response = app
-        .http
-        .delete(client_url(&app, id, ""))
-        .header("authorization", owner_basic())
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(response.bytes().await.expect("body").is_empty());
+    let response = read_raw(
+        app.http
+            .delete(client_url(&app, id, ""))
+            .header("authorization", owner_basic()),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::NO_CONTENT);
+    assert!(response.body.is_empty());
     let again = call(
         &app,
         reqwest::Method::DELETE,
