@@ -17,6 +17,7 @@ const state = {
   appId: null,
   revealed: new Set(),
   revealSettings: false,
+  settingsText: "",
   newestRequest: undefined,
   journalNodes: new Map(),
   live: true,
@@ -325,7 +326,7 @@ function clientCard(app, client, owner) {
         { class: "actions" },
         el(
           "button",
-          { type: "button", disabled: !canChange, "data-focus": `${client._id}:edit`, onclick: (event) => openEdit(client, event.currentTarget) },
+          { type: "button", disabled: !canChange, "data-focus": `${client._id}:edit`, onclick: (event) => openClientForm(client, event.currentTarget) },
           "Edit",
           hidden(` ${client.name}`),
         ),
@@ -422,24 +423,14 @@ function renderFeatureChoices(selected) {
   );
 }
 
-function openCreate(opener) {
-  state.editing = null;
-  $("client-dialog-title").textContent = "New client";
-  $("client-save").textContent = "Create";
-  $("client-name").value = "";
-  $("client-allowlist").value = "";
-  renderFeatureChoices([]);
-  openDialog($("client-dialog"), opener);
-  $("client-name").focus();
-}
-
-function openEdit(client, opener) {
-  state.editing = client._id;
-  $("client-dialog-title").textContent = `Edit ${client.name}`;
-  $("client-save").textContent = "Save";
-  $("client-name").value = client.name;
-  $("client-allowlist").value = client.ipWhitelist.join("\n");
-  renderFeatureChoices(client.features);
+/** Opens the client form: empty to create a client, or filled in with `client` to edit it. */
+function openClientForm(client, opener) {
+  state.editing = client ? client._id : null;
+  $("client-dialog-title").textContent = client ? `Edit ${client.name}` : "New client";
+  $("client-save").textContent = client ? "Save" : "Create";
+  $("client-name").value = client ? client.name : "";
+  $("client-allowlist").value = client ? client.ipWhitelist.join("\n") : "";
+  renderFeatureChoices(client ? client.features : []);
   openDialog($("client-dialog"), opener);
   $("client-name").focus();
 }
@@ -857,7 +848,7 @@ function wire() {
     renderSettings();
   });
   $("client-filter").addEventListener("input", renderClients);
-  $("new-client").addEventListener("click", (event) => openCreate(event.currentTarget));
+  $("new-client").addEventListener("click", (event) => openClientForm(null, event.currentTarget));
   $("refresh-clients").addEventListener("click", async () => {
     await refreshClients();
     announce("Clients refreshed.");
