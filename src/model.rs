@@ -219,6 +219,12 @@ impl Feature {
         Feature::Metadata,
     ];
 
+    /// Whether a caller of either API may assign it: all but `metadata`, which only Akamai
+    /// applies.
+    pub fn is_assignable(self) -> bool {
+        self != Feature::Metadata
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -279,7 +285,7 @@ impl Features {
     /// Features that a caller of either API may assign: no `metadata`, and `login_client` alone.
     pub fn assignable(list: impl IntoIterator<Item = Feature>) -> Result<Self, FeatureError> {
         let features = Self::stored(list);
-        if features.contains(Feature::Metadata) {
+        if !features.0.iter().all(|feature| feature.is_assignable()) {
             return Err(FeatureError::Metadata);
         }
         if features.contains(Feature::LoginClient) && features.0.len() > 1 {

@@ -105,7 +105,7 @@ async fn info(State(state): State<AppState>) -> Json<Info> {
         owner_client_id: state.config.owner.as_ref().map(|o| o.client_id.clone()),
         assignable_features: Feature::ALL
             .into_iter()
-            .filter(|f| *f != Feature::Metadata)
+            .filter(|feature| feature.is_assignable())
             .map(Feature::as_str)
             .collect(),
         journal_capacity: state.config.journal_capacity,
