@@ -19,27 +19,19 @@ async fn starts_on_port_zero_serves_and_stops_on_sigterm() {
         "prints the port actually bound"
     );
     let http = reqwest::Client::new();
-    let health: serde_json::Value = http
+    let health = http
         .get(format!("{}/__emulator/health", running.base))
-        .send()
-        .await
-        .expect("health")
-        .json()
-        .await
-        .expect("json");
+        .fetch_json()
+        .await;
     assert_eq!(health, serde_json::json!({"status": "ok"}));
-    let listed: serde_json::Value = http
+    let listed = http
         .post(format!("{}/clients/list", running.base))
         .basic_auth(
             janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID,
             Some(janrain_emulator::config::DEFAULT_OWNER_CLIENT_SECRET),
         )
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+        .fetch_json()
+        .await;
     assert_eq!(listed["stat"], "ok");
     assert_eq!(
         listed["results"][0]["features"],
@@ -138,7 +130,7 @@ async fn import_serves_the_fixture_and_its_first_application() {
         &[],
     );
     let http = reqwest::Client::new();
-    let listed: serde_json::Value = http
+    let listed = http
         .post(format!("{}/clients/list", running.base))
         .basic_auth("fixtureowner", Some("fixturesecret"))
         .fetch_json()
