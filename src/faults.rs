@@ -22,9 +22,6 @@ use crate::journal;
 use crate::legacy;
 use crate::rest;
 
-/// The journal's `detail` for a request that a rule answered.
-const INJECTED: &str = "answered by a fault rule";
-
 /// The longest delay a rule may ask for.
 pub const MAX_DELAY_MS: u64 = 300_000;
 
@@ -162,22 +159,16 @@ impl FaultRule {
                     .as_deref()
                     .or_else(|| legacy::code_name(code))
                     .unwrap_or("unexpected_error");
-                journal::note_failure(Some(code), error, INJECTED.into());
                 Some(legacy::injected(
                     status.unwrap_or(StatusCode::OK),
                     code,
                     error,
                 ))
             }
-            (Family::Legacy, None) => status.map(|status| {
-                journal::note_failure(Some(500), "unexpected_error", INJECTED.into());
-                legacy::injected(status, 500, "unexpected_error")
-            }),
-            _ => status.map(|status| {
-                journal::note_failure(None, "injected_fault", INJECTED.into());
-                let reason = status.canonical_reason().unwrap_or("Error");
-                rest::errors(status, format!("{reason}."))
-            }),
+            (Family::Legacy, None) => {
+                status.map(|status| legacy::injected(status, 500, "unexpected_error"))
+            }
+            _ => status.map(rest::injected),
         }
     }
 }

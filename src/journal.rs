@@ -95,6 +95,9 @@ pub fn note_failure(legacy_code: Option<u16>, error: &str, detail: String) {
     });
 }
 
+/// The `detail` of a request that a fault rule answered with an error.
+pub const FAULT_DETAIL: &str = "answered by a fault rule";
+
 /// Notes that an injected fault answered the request.
 pub fn note_fault() {
     with_note(|note| note.fault = true);

@@ -104,8 +104,10 @@ impl IntoResponse for LegacyError {
     }
 }
 
-/// An error envelope with any code and HTTP status: for injected faults.
+/// An error envelope with any code and HTTP status: the answer of a fault rule, noted in the
+/// journal as the failure it is.
 pub fn injected(status: StatusCode, code: u16, error: &str) -> Response {
+    journal::note_failure(Some(code), error, journal::FAULT_DETAIL.into());
     failure(
         status,
         code,

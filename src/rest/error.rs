@@ -44,6 +44,14 @@ impl IntoResponse for RestError {
     }
 }
 
+/// The answer of a fault rule: `status`, with its reason phrase as the text (`Service
+/// Unavailable.`), noted in the journal as the failure it is.
+pub fn injected(status: StatusCode) -> Response {
+    crate::journal::note_failure(None, "injected_fault", crate::journal::FAULT_DETAIL.into());
+    let reason = status.canonical_reason().unwrap_or("Error");
+    errors(status, format!("{reason}."))
+}
+
 /// `{"errors": text}` with `status`.
 pub fn errors(status: StatusCode, text: String) -> Response {
     (status, Json(Errors { errors: text })).into_response()

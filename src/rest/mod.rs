@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use clients::{RestClient, client_from_json};
-pub use error::{RestError, RestResult, errors};
+pub use error::{RestError, RestResult, injected};
 
 use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller};
