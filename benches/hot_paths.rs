@@ -8,9 +8,12 @@ use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use janrain_emulator::auth::signature;
+use janrain_emulator::caller::Caller;
 use janrain_emulator::clock::SystemClock;
 use janrain_emulator::ids::IdGenerator;
-use janrain_emulator::model::{AppId, ClientName, ClientSecret, Feature, Features, Whitelist};
+use janrain_emulator::model::{
+    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
+};
 use janrain_emulator::params::Params;
 use janrain_emulator::rest::RestClient;
 use janrain_emulator::store::{NameRule, NewClient, Store};
@@ -25,20 +28,35 @@ fn new_client(name: String) -> NewClient {
     }
 }
 
-fn store_with(clients: usize) -> (Store, AppId, Vec<String>) {
+/// A store with one application, its owner (also returned as the caller of the creates), and
+/// `clients` more clients.
+fn store_with(clients: usize) -> (Store, Caller, Vec<String>) {
     let store = Store::new(IdGenerator::seeded(1), Arc::new(SystemClock));
     let app = AppId::parse("benchapp").expect("app");
     store.add_app(&app, Vec::new()).expect("app");
+    let owner = Client {
+        id: ClientId::parse("benchowner").expect("id"),
+        secret: ClientSecret::new("ownersecret").expect("secret"),
+        previous_secret: None,
+        name: ClientName::parse("owner").expect("name"),
+        features: Features::stored([Feature::Owner]),
+        whitelist: Whitelist::allow_all(),
+        settings: Default::default(),
+    };
+    store.insert_client(&app, owner).expect("owner");
+    let caller = store
+        .authenticate(&app, "benchowner", LOCAL, |_| true)
+        .expect("owner");
     let ids = (0..clients)
         .map(|n| {
             store
-                .create_client(&app, new_client(format!("client {n}")), NameRule::Unique)
+                .create_client(&caller, new_client(format!("client {n}")), NameRule::Unique)
                 .expect("create")
                 .id
                 .to_string()
         })
         .collect();
-    (store, app, ids)
+    (store, caller, ids)
 }
 
 fn signatures(c: &mut Criterion) {
@@ -67,13 +85,14 @@ fn base64_decode(text: &str) -> Vec<u8> {
 fn store_growth(c: &mut Criterion) {
     let mut group = c.benchmark_group("store");
     for size in [1_000, 10_000, 100_000] {
-        let (store, app, ids) = store_with(size);
+        let (store, owner, ids) = store_with(size);
+        let app = owner.app.clone();
         let mut n = 0_u64;
         group.bench_with_input(BenchmarkId::new("create", size), &size, |b, _| {
             b.iter(|| {
                 n += 1;
                 store
-                    .create_client(&app, new_client(format!("extra {n}")), NameRule::Unique)
+                    .create_client(&owner, new_client(format!("extra {n}")), NameRule::Unique)
                     .expect("create")
             })
         });
@@ -86,7 +105,8 @@ fn store_growth(c: &mut Criterion) {
 }
 
 fn serialisation(c: &mut Criterion) {
-    let (store, app, _) = store_with(10);
+    let (store, owner, _) = store_with(10);
+    let app = owner.app;
     let clients = store.list_clients(&app, |_| true).expect("list");
     c.bench_function("serialise: 10 clients, Configuration API", |b| {
         b.iter(|| {

@@ -5,7 +5,7 @@
 //! for both renderers (the legacy argument name and reason, the kind of problem the Configuration
 //! API names in its fixed texts).
 
-use crate::model::{CidrError, FeatureError, HoursOutOfRange, HoursToLive};
+use crate::model::{CidrError, ClientName, FeatureError, HoursOutOfRange, HoursToLive, NameError};
 
 /// Why a request could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,7 +15,7 @@ pub enum ApiError {
     MissingCredentials,
     /// An `Authorization` header of a scheme the family does not take, or one that cannot be read.
     #[error("the Authorization header is not one this API accepts: {0}")]
-    UnsupportedAuthScheme(String),
+    UnsupportedAuthScheme(AuthSchemeProblem),
     /// Credentials that do not authenticate. The detail is for logs and the journal only.
     #[error("client credentials are invalid: {0}")]
     InvalidCredentials(CredentialFailure),
@@ -64,12 +64,33 @@ pub enum ApiError {
     },
 }
 
+/// What is wrong with an `Authorization` header. Never any part of its value: whatever its form,
+/// it is credential material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthSchemeProblem {
+    /// The value is not UTF-8.
+    #[error("the value is not valid UTF-8")]
+    NotUtf8,
+    /// The scheme is none of those the emulator knows.
+    #[error("its scheme is none of Basic, Signature, OAuth and Bearer")]
+    Unknown,
+    /// A known scheme that this family does not take.
+    #[error("this API takes Basic credentials only")]
+    BasicOnly,
+}
+
 /// What was wrong with credentials. Never sent on the wire, where the product only says 402/401.
+/// The journal and the log show it, so it never holds a secret, a signature, or a client id that
+/// matched no client (it may be a secret sent in the wrong place).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialFailure {
-    /// No client with this id in the application.
-    #[error("no client {0} in this application")]
-    UnknownClient(String),
+    /// No client with the id given in the application.
+    #[error("no client with the id given in this application")]
+    UnknownClient,
+    /// The caller was deleted by a concurrent request between the check of its credentials and
+    /// the change it asked for.
+    #[error("the calling client no longer exists")]
+    CallerGone,
     /// The secret matches neither the current one nor a previous one in its grace period.
     #[error("wrong secret for client {0}")]
     WrongSecret(String),
@@ -96,7 +117,8 @@ pub enum CredentialFailure {
     BadSignature {
         /// The client.
         client: String,
-        /// The text the emulator expected to be signed (the Python library's form).
+        /// The text the emulator expected to be signed (the Python library's form), with the
+        /// values of secret parameters hidden.
         signed: String,
     },
 }
@@ -159,6 +181,12 @@ pub enum InvalidReason {
     /// A client with the `owner` feature cannot be deleted through the Configuration API.
     #[error("clients with the owner feature cannot be deleted")]
     OwnerDeletion,
+    /// A text longer than allowed.
+    #[error("the value is longer than {max} characters")]
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
     /// A number outside its range.
     #[error("the value must be between {min} and {max}")]
     OutOfRange {
@@ -167,6 +195,22 @@ pub enum InvalidReason {
         /// Largest allowed value.
         max: i64,
     },
+}
+
+impl ApiError {
+    /// The outcome of a name refused in `argument`: a name without a visible character is not
+    /// given at all.
+    pub fn bad_name(argument: &'static str, error: NameError) -> Self {
+        match error {
+            NameError::Missing => Self::MissingArgument(argument),
+            NameError::TooLong => Self::InvalidArgument {
+                argument,
+                reason: InvalidReason::TooLong {
+                    max: ClientName::MAX_CHARS,
+                },
+            },
+        }
+    }
 }
 
 impl From<HoursOutOfRange> for InvalidReason {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
@@ -126,6 +126,14 @@ impl FaultRule {
         if legacy_error.is_some() && legacy_code.is_none() {
             return Err("legacy_error needs a legacy_code".into());
         }
+        if let Some(code) = legacy_code
+            && legacy_error.is_none()
+            && legacy::code_name(code).is_none()
+        {
+            return Err(format!(
+                "legacy_code {code} has no documented name: give legacy_error too"
+            ));
+        }
         if status.is_none() && legacy_code.is_none() && delay_ms == 0 {
             return Err("a fault needs a status, a legacy_code or a delay_ms".into());
         }
@@ -154,6 +162,7 @@ impl FaultRule {
         let status = self.status.and_then(|s| StatusCode::from_u16(s).ok());
         match (family, self.legacy_code) {
             (Family::Legacy, Some(code)) => {
+                // A code without a documented name comes with `legacy_error` (see `from_json`).
                 let error = self
                     .legacy_error
                     .as_deref()
@@ -257,7 +266,9 @@ impl Faults {
 /// Middleware: applies the first matching rule to requests of the emulated APIs.
 pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let family = Family::of(request.uri().path());
-    if family == Family::Control {
+    // A fault's legacy answer is HTTP 200, which to CONNECT would open a tunnel: CONNECT is never
+    // served, so it is never faulted either.
+    if family == Family::Control || request.method() == Method::CONNECT {
         return next.run(request).await;
     }
     let Some(rule) = state
@@ -317,6 +328,10 @@ mod tests {
             (
                 json!({"path": "/clients/add", "delay_ms": 300_001}),
                 "delay_ms must be a whole number from 0 to 300000",
+            ),
+            (
+                json!({"path": "/clients/add", "legacy_code": 777}),
+                "legacy_code 777 has no documented name: give legacy_error too",
             ),
             (
                 json!({"path": "/clients/add", "status": 503, "colour": "red"}),

@@ -225,7 +225,7 @@ fn parse_client(at: &Place, value: &Value) -> Result<Client, FixtureError> {
     let secret = ClientSecret::new(secret_at.string(required("_secret")?)?)
         .ok_or_else(|| secret_at.wrong("must not be empty"))?;
     let name_at = at.field("name");
-    let name = ClientName::parse(name_at.string(required("name")?)?)
+    let name = ClientName::stored(name_at.string(required("name")?)?)
         .ok_or_else(|| name_at.wrong("must not be empty"))?;
     let features = match object.get("features") {
         None => Features::default(),

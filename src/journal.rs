@@ -26,8 +26,8 @@ use crate::app::{AppState, Family};
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// What the journal records instead of a secret's value.
-pub const HIDDEN: &str = "(hidden)";
+pub use crate::redact::HIDDEN;
+use crate::redact::{hide_secret_fields, is_secret_name};
 
 /// The most parameters one entry keeps.
 pub const MAX_PARAMS: usize = 32;
@@ -144,37 +144,9 @@ fn keep_param(params: &mut Map<String, Value>, name: String, value: Value) {
     let value = if is_secret_name(&name) {
         Value::String(HIDDEN.into())
     } else {
-        bounded(hide_secrets(value))
+        bounded(hide_secret_fields(value))
     };
     params.insert(cut(&name), value);
-}
-
-/// Whether a parameter or field of this name holds something that must not be recorded.
-fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["secret", "password", "token", "signature"]
-        .iter()
-        .any(|word| name.contains(word))
-}
-
-fn hide_secrets(value: Value) -> Value {
-    match value {
-        Value::Object(fields) => Value::Object(
-            fields
-                .into_iter()
-                .map(|(name, value)| {
-                    let value = if is_secret_name(&name) {
-                        Value::String(HIDDEN.into())
-                    } else {
-                        hide_secrets(value)
-                    };
-                    (name, value)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(hide_secrets).collect()),
-        other => other,
-    }
 }
 
 fn bounded(value: Value) -> Value {

@@ -50,6 +50,7 @@
 pub mod app;
 pub mod auth;
 mod body;
+pub mod caller;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -64,6 +65,7 @@ pub mod legacy;
 pub mod model;
 pub mod openapi;
 pub mod params;
+mod redact;
 pub mod rest;
 pub mod server;
 pub mod state_file;

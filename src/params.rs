@@ -3,12 +3,24 @@
 use serde_json::Value;
 
 use crate::error::{ApiError, InvalidReason, RequestProblem};
+use crate::redact;
 
 /// Parameters in the order they arrived: query string first, then the form body. Keys may
 /// repeat; a single-valued lookup takes the last occurrence, so a body value overrides the same
-/// key in the query string.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// key in the query string. `Debug` hides the values of secret parameters.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Params(Vec<(String, String)>);
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(key, value)| (key, redact::shown_value(key, value))),
+            )
+            .finish()
+    }
+}
 
 impl Params {
     /// Parses `input` and appends its pairs. Pairs are split at `&`, key from value at the first

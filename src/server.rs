@@ -63,7 +63,10 @@ pub async fn serve(
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(read_timeout);
+            .header_read_timeout(read_timeout)
+            .max_headers(MAX_HEADERS)
+            .max_buf_size(MAX_HEAD_BYTES);
+        builder.http2().max_header_list_size(MAX_HEAD_BYTES as u32);
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();
@@ -78,6 +81,14 @@ pub async fn serve(
     connections.shutdown().await;
     Ok(())
 }
+
+/// The most header fields a request may have; one more is refused with 431 before routing.
+pub const MAX_HEADERS: usize = 100;
+
+/// The largest request head (request line and header fields together, so a long URI counts
+/// too), in bytes; a larger one is refused with 431 before routing. The answer is hyper's own,
+/// with an empty body (see docs/quirks.md).
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// The path a client sent, when [`tidy_path`] changed it: a signature was computed over this one.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -296,7 +296,7 @@ impl Row {
     fn into_client(self) -> Result<Client, String> {
         let id = ClientId::parse(&self.client_id).map_err(|e| e.to_string())?;
         let secret = ClientSecret::new(self.secret).ok_or("empty secret")?;
-        let name = ClientName::parse(&self.name).ok_or("empty name")?;
+        let name = ClientName::stored(&self.name).ok_or("empty name")?;
         let features: Vec<String> =
             serde_json::from_str(&self.features).map_err(|e| format!("features: {e}"))?;
         let features = features

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::error::{ApiError, CredentialFailure};
 use crate::fixture::{Fixture, FixtureApp};
@@ -181,6 +181,12 @@ impl App {
             *self.names.entry(client.name.clone()).or_default() += 1;
         }
         self.clients.insert(seq, Arc::new(client));
+    }
+
+    /// Checks, inside the critical section that applies a change, that `by` may still make it.
+    fn check_caller(&self, by: &Caller) -> Result<(), StoreError> {
+        let current = self.find(by.client_id.as_str()).ok().map(|(_, c)| c);
+        by.still_allowed(current).map_err(StoreError::Refused)
     }
 
     fn in_order(&self) -> impl Iterator<Item = &Client> {
@@ -394,15 +400,18 @@ impl Store {
         Ok(())
     }
 
-    /// Creates a client with a fresh id and secret.
+    /// Creates a client with a fresh id and secret in the caller's application, if the caller
+    /// may still do so when the change is applied.
     pub fn create_client(
         &self,
-        app: &AppId,
+        by: &Caller,
         new: NewClient,
         rule: NameRule,
     ) -> Result<Client, StoreError> {
+        let app = &by.app;
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
+        entry.check_caller(by)?;
         if rule == NameRule::Unique && entry.name_taken(&new.name) {
             return Err(StoreError::NameTaken(new.name.to_string()));
         }
@@ -447,19 +456,21 @@ impl Store {
         Ok(client.clone())
     }
 
-    /// Applies `change` to client `id` of `app`, all or nothing. `check` sees the client before and
-    /// after and may refuse; under [`NameRule::Unique`] a new name must not belong to another
-    /// client.
+    /// Applies `change` to client `id` of the caller's application, all or nothing: the caller
+    /// must still be allowed to make it ([`Caller::still_allowed`]) and may not lock itself out
+    /// ([`Caller::check_change`]); under [`NameRule::Unique`] a new name must not belong to
+    /// another client.
     pub fn update_client(
         &self,
-        app: &AppId,
+        by: &Caller,
         id: &str,
         change: ClientChange,
         rule: NameRule,
-        check: impl FnOnce(&Client, &Client) -> Result<(), ApiError>,
     ) -> Result<Client, StoreError> {
+        let app = &by.app;
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
+        entry.check_caller(by)?;
         let (seq, before) = entry.find(id)?;
         let before = before.clone();
         let mut after = before.clone();
@@ -476,19 +487,24 @@ impl Store {
         if after.name != before.name && rule == NameRule::Unique && entry.name_taken(&after.name) {
             return Err(StoreError::NameTaken(after.name.to_string()));
         }
-        check(&before, &after).map_err(StoreError::Refused)?;
+        by.check_change(&before, &after)
+            .map_err(StoreError::Refused)?;
         inner.replace_client(app, seq, &before, after)
     }
 
-    /// Deletes client `id` of `app` if `check` allows it, returning what was deleted.
+    /// Deletes client `id` of the caller's application if the caller may still do so and `check`
+    /// (the family's own rule) allows it, returning what was deleted.
     pub fn delete_client(
         &self,
-        app: &AppId,
+        by: &Caller,
         id: &str,
         check: impl FnOnce(&Client) -> Result<(), ApiError>,
     ) -> Result<Client, StoreError> {
+        let app = &by.app;
         let mut inner = self.lock();
-        let (_, client) = inner.data.app(app)?.find(id)?;
+        let entry = inner.data.app(app)?;
+        entry.check_caller(by)?;
+        let (_, client) = entry.find(id)?;
         check(client).map_err(StoreError::Refused)?;
         let id = client.id.clone();
         inner.persist(|file| file.delete_client(app, &id))?;
@@ -499,17 +515,21 @@ impl Store {
             .ok_or(StoreError::ClientNotFound)
     }
 
-    /// Gives client `id` of `app` a new secret. The old one keeps working for `grace` (not at all
-    /// if it is zero); only the immediately previous secret is kept.
+    /// Gives client `id` of the caller's application a new secret, if the caller may still do
+    /// so. The old one keeps working for `grace` (not at all if it is zero); only the immediately
+    /// previous secret is kept.
     pub fn reset_secret(
         &self,
-        app: &AppId,
+        by: &Caller,
         id: &str,
         grace: Duration,
     ) -> Result<Client, StoreError> {
+        let app = &by.app;
         let now = self.clock.now();
         let mut inner = self.lock();
-        let (seq, before) = inner.data.app(app)?.find(id)?;
+        let entry = inner.data.app(app)?;
+        entry.check_caller(by)?;
+        let (seq, before) = entry.find(id)?;
         let before = before.clone();
         let mut after = before.clone();
         after.secret = ClientSecret::generated(self.ids.client_token());
@@ -531,7 +551,7 @@ impl Store {
         ip: std::net::IpAddr,
         proof: impl Fn(&ClientSecret) -> bool,
     ) -> Result<Caller, ApiError> {
-        let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient(id.into()));
+        let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient);
         let now = self.clock.now();
         let inner = self.lock();
         let app_clients = inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
@@ -565,14 +585,28 @@ mod tests {
 
     const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
-    fn store_with_app() -> (Store, AppId, ManualClock) {
+    /// A store with one application and its owner, and that owner as a caller.
+    fn store_with_app() -> (Store, Caller, ManualClock) {
         let clock = ManualClock::new(SystemTime::now());
         let store = Store::new(IdGenerator::seeded(1), Arc::new(clock.clone()));
         let app = AppId::parse("app").expect("app id");
         store
             .add_app(&app, vec!["app.example.com".into()])
             .expect("new app");
-        (store, app, clock)
+        let owner = Client {
+            id: ClientId::parse("owner").expect("id"),
+            secret: ClientSecret::new("secret").expect("secret"),
+            previous_secret: None,
+            name: ClientName::parse("owner").expect("name"),
+            features: Features::stored([Feature::Owner]),
+            whitelist: Whitelist::allow_all(),
+            settings: Settings::new(),
+        };
+        store.insert_client(&app, owner).expect("owner");
+        let caller = store
+            .authenticate(&app, "owner", LOCAL, |_| true)
+            .expect("owner authenticates");
+        (store, caller, clock)
     }
 
     fn new_client(name: &str) -> NewClient {
@@ -583,9 +617,10 @@ mod tests {
         }
     }
 
+    /// The names of the application's clients other than the owner.
     fn names(store: &Store, app: &AppId) -> Vec<String> {
         store
-            .list_clients(app, |_| true)
+            .list_clients(app, |c| c.id.as_str() != "owner")
             .expect("list")
             .into_iter()
             .map(|c| c.name.to_string())
@@ -594,33 +629,32 @@ mod tests {
 
     #[test]
     fn creation_order_survives_deletes_and_renames() {
-        let (store, app, _) = store_with_app();
+        let (store, owner, _) = store_with_app();
+        let app = owner.app.clone();
         let ids: Vec<_> = ["a", "b", "c"]
             .into_iter()
             .map(|name| {
                 store
-                    .create_client(&app, new_client(name), NameRule::Unique)
+                    .create_client(&owner, new_client(name), NameRule::Unique)
                     .expect("create")
                     .id
             })
             .collect();
         store
-            .delete_client(&app, ids[0].as_str(), |_| Ok(()))
+            .delete_client(&owner, ids[0].as_str(), |_| Ok(()))
             .expect("delete");
         let rename = ClientChange {
             name: Some(ClientName::parse("b2").expect("name")),
             ..ClientChange::default()
         };
         store
-            .update_client(&app, ids[1].as_str(), rename, NameRule::Unique, |_, _| {
-                Ok(())
-            })
+            .update_client(&owner, ids[1].as_str(), rename, NameRule::Unique)
             .expect("rename");
         assert_eq!(names(&store, &app), ["b2", "c"]);
         // Freed names can be taken again; the new client goes last.
         for name in ["a", "b"] {
             store
-                .create_client(&app, new_client(name), NameRule::Unique)
+                .create_client(&owner, new_client(name), NameRule::Unique)
                 .expect("name is free");
         }
         assert_eq!(names(&store, &app), ["b2", "c", "a", "b"]);
@@ -628,34 +662,36 @@ mod tests {
 
     #[test]
     fn names_are_unique_only_when_asked() {
-        let (store, app, _) = store_with_app();
+        let (store, owner, _) = store_with_app();
+        let app = owner.app.clone();
         store
-            .create_client(&app, new_client("x"), NameRule::Unique)
+            .create_client(&owner, new_client("x"), NameRule::Unique)
             .expect("first");
         assert_eq!(
             store
-                .create_client(&app, new_client("x"), NameRule::Unique)
+                .create_client(&owner, new_client("x"), NameRule::Unique)
                 .unwrap_err(),
             StoreError::NameTaken("x".into())
         );
         store
-            .create_client(&app, new_client("x"), NameRule::AllowDuplicate)
+            .create_client(&owner, new_client("x"), NameRule::AllowDuplicate)
             .expect("legacy duplicate");
         assert_eq!(names(&store, &app), ["x", "x"]);
     }
 
     #[test]
     fn authentication_honours_the_grace_period() {
-        let (store, app, clock) = store_with_app();
+        let (store, owner, clock) = store_with_app();
+        let app = owner.app.clone();
         let client = store
-            .create_client(&app, new_client("x"), NameRule::Unique)
+            .create_client(&owner, new_client("x"), NameRule::Unique)
             .expect("create");
         let old = client.secret.expose().to_owned();
         let id = client.id.as_str();
         let with = |secret: &str| store.authenticate(&app, id, LOCAL, |s| s.matches(secret));
         assert_eq!(with(&old).expect("right secret").client_id, client.id);
         let rotated = store
-            .reset_secret(&app, id, Duration::from_secs(60))
+            .reset_secret(&owner, id, Duration::from_secs(60))
             .expect("reset");
         let new = rotated.secret.expose().to_owned();
         assert!(with(&old).is_ok() && with(&new).is_ok());
@@ -670,20 +706,21 @@ mod tests {
         assert!(matches!(
             store.authenticate(&app, "unknown", LOCAL, |_| true),
             Err(ApiError::InvalidCredentials(
-                CredentialFailure::UnknownClient(_)
+                CredentialFailure::UnknownClient
             ))
         ));
     }
 
     #[test]
     fn snapshot_load_and_reset() {
-        let (store, app, _) = store_with_app();
+        let (store, owner, _) = store_with_app();
+        let app = owner.app.clone();
         store
-            .create_client(&app, new_client("kept"), NameRule::Unique)
+            .create_client(&owner, new_client("kept"), NameRule::Unique)
             .expect("create");
         store.mark_initial();
         store
-            .create_client(&app, new_client("dropped"), NameRule::Unique)
+            .create_client(&owner, new_client("dropped"), NameRule::Unique)
             .expect("create");
         store.reset().expect("reset");
         assert_eq!(names(&store, &app), ["kept"]);
@@ -691,14 +728,15 @@ mod tests {
         // The name index is rebuilt as well.
         assert!(
             store
-                .create_client(&app, new_client("kept"), NameRule::Unique)
+                .create_client(&owner, new_client("kept"), NameRule::Unique)
                 .is_err()
         );
     }
 
     #[test]
     fn apps_and_domains_are_unique() {
-        let (store, app, _) = store_with_app();
+        let (store, owner, _) = store_with_app();
+        let app = owner.app.clone();
         assert!(matches!(
             store.add_app(&app, vec![]),
             Err(StoreError::Duplicate(_))
@@ -708,5 +746,45 @@ mod tests {
             store.add_app(&other, vec!["app.example.com".into()]),
             Err(StoreError::DomainTaken("app.example.com".into()))
         );
+    }
+
+    #[test]
+    fn a_caller_is_checked_again_when_its_change_is_applied() {
+        let (store, owner, _) = store_with_app();
+        let app = owner.app.clone();
+        for id in ["second", "third"] {
+            let mut other = store.client(&app, "owner").expect("owner");
+            other.id = ClientId::parse(id).expect("id");
+            store.insert_client(&app, other).expect("another owner");
+        }
+        let as_caller = |id: &str| store.authenticate(&app, id, LOCAL, |_| true).expect("auth");
+        let (second, third) = (as_caller("second"), as_caller("third"));
+        // Authenticated, then deleted before its change lands.
+        store
+            .delete_client(&owner, "second", |_| Ok(()))
+            .expect("delete");
+        assert_eq!(
+            store
+                .create_client(&second, new_client("late"), NameRule::Unique)
+                .unwrap_err(),
+            StoreError::Refused(ApiError::InvalidCredentials(CredentialFailure::CallerGone))
+        );
+        // Authenticated, then stripped of `owner` before its change lands.
+        let demote = ClientChange {
+            features: Some(Features::default()),
+            ..ClientChange::default()
+        };
+        store
+            .update_client(&owner, "third", demote, NameRule::Unique)
+            .expect("demote");
+        assert!(matches!(
+            store.delete_client(&third, "owner", |_| Ok(())),
+            Err(StoreError::Refused(ApiError::Forbidden(_)))
+        ));
+        assert!(matches!(
+            store.reset_secret(&third, "owner", Duration::ZERO),
+            Err(StoreError::Refused(ApiError::Forbidden(_)))
+        ));
+        assert!(store.client(&app, "owner").is_ok());
     }
 }

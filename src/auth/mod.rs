@@ -13,8 +13,10 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::error::{ApiError, CredentialFailure, Denial, InvalidReason};
-use crate::model::{AppId, Client, ClientId, Feature, Features, Whitelist};
+pub use crate::caller::Caller;
+use crate::error::{ApiError, AuthSchemeProblem, CredentialFailure, Denial};
+use crate::model::AppId;
+use crate::redact::Redacted;
 use crate::store::Store;
 
 /// Standard base64 that accepts the value with or without its `=` padding: the documentation's
@@ -24,57 +26,6 @@ const BASIC: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// A verified caller: the client whose credentials the request carried.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The application the client belongs to.
-    pub app: AppId,
-    /// The calling client.
-    pub client_id: ClientId,
-    /// Its features at the time of the call.
-    pub features: Features,
-    /// Its allowlist at the time of the call.
-    pub whitelist: Whitelist,
-    /// The address the call came from.
-    pub ip: IpAddr,
-}
-
-impl Caller {
-    /// Every client-management call needs the `owner` feature.
-    pub fn require_owner(&self) -> Result<(), ApiError> {
-        if self.features.contains(Feature::Owner) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(Denial::NotOwner(
-                self.client_id.to_string(),
-            )))
-        }
-    }
-
-    /// Refuses a change by the caller to its own record that would lock it out: dropping its
-    /// `owner` feature, or an allowlist that no longer admits the address it calls from.
-    pub fn check_change(&self, before: &Client, after: &Client) -> Result<(), ApiError> {
-        if after.id != self.client_id {
-            return Ok(());
-        }
-        if before.features.contains(Feature::Owner) && !after.features.contains(Feature::Owner) {
-            return Err(ApiError::InvalidArgument {
-                argument: "features",
-                reason: InvalidReason::OwnerRemovedFromSelf,
-            });
-        }
-        if !after.whitelist.allows(self.ip) {
-            return Err(ApiError::InvalidArgument {
-                argument: "whitelist",
-                reason: InvalidReason::LocksOutCaller {
-                    ip: self.ip.to_string(),
-                },
-            });
-        }
-        Ok(())
-    }
-}
-
 /// Credentials as a request presents them, before they are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presented {
@@ -83,23 +34,27 @@ pub enum Presented {
         /// The client id.
         client_id: String,
         /// The secret. Not `ClientSecret`: a presented value is not trusted to be one.
-        secret: Redacted,
+        secret: Redacted<String>,
     },
     /// `client_id` and `client_secret` request parameters (legacy family only).
     Parameters {
         /// The client id.
         client_id: String,
         /// The secret.
-        secret: Redacted,
+        secret: Redacted<String>,
     },
     /// A `janrain-signed` request (legacy family only).
     Signed {
         /// The client id.
         client_id: String,
         /// The decoded HMAC-SHA1 signature.
-        signature: Vec<u8>,
-        /// The texts the client may have signed (see [`signature::candidates`]).
-        candidates: Vec<String>,
+        signature: Redacted<Vec<u8>>,
+        /// The texts the client may have signed (see [`signature::candidates`]). They hold every
+        /// parameter value in clear, so they are never written out.
+        candidates: Redacted<Vec<String>>,
+        /// The first of them with the values of secret parameters hidden: what a failure may
+        /// show of the text the emulator expected (see [`signature::shown`]).
+        shown: String,
         /// The instant in the `Date` header.
         date: SystemTime,
     },
@@ -116,16 +71,6 @@ impl Presented {
     }
 }
 
-/// A presented secret: kept out of `Debug` output like a stored one.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Redacted(pub String);
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
 /// What an `Authorization` header holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizationHeader {
@@ -137,20 +82,21 @@ pub enum AuthorizationHeader {
         /// The client id.
         client_id: String,
         /// The decoded signature.
-        signature: Vec<u8>,
+        signature: Redacted<Vec<u8>>,
     },
     /// `OAuth <token>` or `Bearer <token>`: an end-user token, which no client-management call
     /// accepts.
     Token,
 }
 
-/// Reads an `Authorization` header value. The scheme name is case-insensitive; a Basic value
-/// must decode to UTF-8 `id:secret`, split at the first colon.
+/// Reads an `Authorization` header value. The scheme name is case-insensitive and ends at the
+/// first space or tab; a Basic value must decode to UTF-8 `id:secret`, split at the first colon.
+/// No error carries any part of the value: it is credential material, whatever its form.
 pub fn parse_authorization(value: &[u8]) -> Result<AuthorizationHeader, ApiError> {
     let value = std::str::from_utf8(value)
-        .map_err(|_| ApiError::UnsupportedAuthScheme("not valid UTF-8".into()))?
+        .map_err(|_| ApiError::UnsupportedAuthScheme(AuthSchemeProblem::NotUtf8))?
         .trim();
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("basic") {
         let malformed = || ApiError::InvalidCredentials(CredentialFailure::MalformedBasic);
@@ -168,15 +114,13 @@ pub fn parse_authorization(value: &[u8]) -> Result<AuthorizationHeader, ApiError
         )?;
         return Ok(AuthorizationHeader::Signature {
             client_id,
-            signature,
+            signature: Redacted(signature),
         });
     }
     if scheme.eq_ignore_ascii_case("oauth") || scheme.eq_ignore_ascii_case("bearer") {
         return Ok(AuthorizationHeader::Token);
     }
-    Err(ApiError::UnsupportedAuthScheme(format!(
-        "scheme {scheme:?} is not supported"
-    )))
+    Err(ApiError::UnsupportedAuthScheme(AuthSchemeProblem::Unknown))
 }
 
 /// Checks presented credentials against client records of `app` (a signature's date must lie
@@ -197,6 +141,7 @@ pub fn verify(
             client_id,
             signature,
             candidates,
+            shown,
             date,
         } => {
             // The header has whole seconds, so compare whole seconds: a date sent exactly
@@ -209,13 +154,13 @@ pub fn verify(
             }
             store
                 .authenticate(app, client_id, peer, |stored| {
-                    signature::verifies(stored, candidates, signature)
+                    signature::verifies(stored, &candidates.0, &signature.0)
                 })
                 .map_err(|error| match error {
                     ApiError::InvalidCredentials(CredentialFailure::WrongSecret(id)) => {
                         ApiError::InvalidCredentials(CredentialFailure::BadSignature {
                             client: id,
-                            signed: candidates.first().cloned().unwrap_or_default(),
+                            signed: shown.clone(),
                         })
                     }
                     other => other,
@@ -229,6 +174,20 @@ pub fn verify(
         }));
     }
     Ok(caller)
+}
+
+/// The client a verification found, successful or not: the journal names a calling client only
+/// once it is known to exist, so that a mistyped or swapped credential (a secret sent as the id)
+/// is never recorded.
+pub fn found_client(result: &Result<Caller, ApiError>) -> Option<&str> {
+    match result {
+        Ok(caller) => Some(caller.client_id.as_str()),
+        Err(ApiError::InvalidCredentials(
+            CredentialFailure::WrongSecret(id) | CredentialFailure::BadSignature { client: id, .. },
+        ))
+        | Err(ApiError::Forbidden(Denial::AddressNotAllowed { client: id, .. })) => Some(id),
+        Err(_) => None,
+    }
 }
 
 /// Seconds since 1970, negative before it.
@@ -290,5 +249,30 @@ mod tests {
             parse_authorization(b"OAuth token").expect("token"),
             AuthorizationHeader::Token
         );
+    }
+
+    #[test]
+    fn a_refused_header_says_nothing_of_its_value() {
+        let token = BASIC.encode("emulatorowner:emulatorsecret");
+        for value in [
+            token.clone(),
+            format!("Bearer,{token}"),
+            format!("Digest {token}"),
+            format!("Basic{token}"),
+        ] {
+            let error = parse_authorization(value.as_bytes()).expect_err("refused");
+            assert_eq!(
+                error,
+                ApiError::UnsupportedAuthScheme(AuthSchemeProblem::Unknown),
+                "{value}"
+            );
+            assert!(!format!("{error} {error:?}").contains(&token));
+        }
+        // A tab ends the scheme as a space does.
+        assert_eq!(
+            parse_authorization(format!("Basic\t{token}").as_bytes()).expect("tab"),
+            basic("emulatorowner", "emulatorsecret")
+        );
+        assert!(!format!("{:?}", basic("id", "hunter2")).contains("hunter2"));
     }
 }

@@ -25,6 +25,7 @@ use time::macros::format_description;
 
 use crate::model::ClientSecret;
 use crate::params::Params;
+use crate::redact;
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -33,38 +34,58 @@ const UNSIGNED: [&str; 2] = ["client_id", "client_secret"];
 
 /// Every text a legitimate client could have signed for this request, most common first.
 pub fn candidates(path: &str, date: &str, params: &Params) -> Vec<String> {
-    let signed: Vec<(&str, &str)> = params
-        .iter()
-        .filter(|(key, _)| !UNSIGNED.contains(key))
-        .collect();
+    let signed = signed_pairs(params);
     let head = format!("{path}\n{date}\n");
     if signed.is_empty() {
         return vec![head.clone(), format!("{head}\n")];
     }
-    let render = |pairs: &[(&str, &str)]| {
-        pairs.iter().fold(head.clone(), |mut text, (key, value)| {
-            text.push_str(key);
-            text.push('=');
-            text.push_str(value);
-            text.push('\n');
-            text
-        })
-    };
     let mut by_line = signed.clone();
-    by_line.sort_by(|a, b| {
-        format!("{}={}", a.0, a.1)
-            .as_bytes()
-            .cmp(format!("{}={}", b.0, b.1).as_bytes())
-    });
+    by_line.sort_by(line_order);
     let mut by_key = signed;
     by_key.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let first = render(&by_line);
-    let second = render(&by_key);
+    let first = render(&head, &by_line, |_, value| value);
+    let second = render(&head, &by_key, |_, value| value);
     if first == second {
         vec![first]
     } else {
         vec![first, second]
     }
+}
+
+/// The first of the [`candidates`] as a failure may show it: the values of secret parameters
+/// ([`crate::redact::is_secret_name`]) are hidden, so that the journal and the log can say what
+/// the emulator expected without holding what the journal hides elsewhere.
+pub fn shown(path: &str, date: &str, params: &Params) -> String {
+    let mut pairs = signed_pairs(params);
+    pairs.sort_by(line_order);
+    render(&format!("{path}\n{date}\n"), &pairs, redact::shown_value)
+}
+
+fn signed_pairs(params: &Params) -> Vec<(&str, &str)> {
+    params
+        .iter()
+        .filter(|(key, _)| !UNSIGNED.contains(key))
+        .collect()
+}
+
+/// The order of the Python library: by the whole `key=value` line.
+fn line_order(a: &(&str, &str), b: &(&str, &str)) -> std::cmp::Ordering {
+    let line = |(key, value): &(&str, &str)| format!("{key}={value}");
+    line(a).as_bytes().cmp(line(b).as_bytes())
+}
+
+fn render<'a>(
+    head: &str,
+    pairs: &[(&str, &'a str)],
+    value: impl Fn(&str, &'a str) -> &'a str,
+) -> String {
+    pairs.iter().fold(head.to_owned(), |mut text, (key, raw)| {
+        text.push_str(key);
+        text.push('=');
+        text.push_str(value(key, raw));
+        text.push('\n');
+        text
+    })
 }
 
 /// The base64 signature of `text` under `secret`, as a client computes it.
@@ -222,5 +243,21 @@ mod tests {
             .as_secs();
         assert_eq!(secs, 1_704_164_645);
         assert_eq!(parse_date("Tue, 02 Jan 2024 03:04:05 GMT"), None);
+    }
+
+    #[test]
+    fn the_shown_text_hides_secret_values() {
+        let sent = params(&[
+            ("description", "x"),
+            ("password", "hunter2"),
+            ("rpx_key", "k1"),
+            ("client_secret", "s"),
+        ]);
+        assert_eq!(
+            shown("/clients/add", DATE, &sent),
+            format!("/clients/add\n{DATE}\ndescription=x\npassword=(hidden)\nrpx_key=(hidden)\n")
+        );
+        // The verified texts keep the values.
+        assert!(candidates("/clients/add", DATE, &sent)[0].contains("password=hunter2"));
     }
 }

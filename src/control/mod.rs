@@ -6,8 +6,9 @@ mod console;
 mod observe;
 mod state;
 
-use axum::extract::{FromRequest, Json, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Json, RawPathParams, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -174,6 +175,26 @@ fn api_status(error: &ApiError) -> StatusCode {
         | ApiError::UnsupportedAuthScheme(_) => StatusCode::UNAUTHORIZED,
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The one parameter of a control path such as `/__emulator/faults/{id}`, percent-decoded. A
+/// segment that does not decode to UTF-8 names nothing there: 404 in the control plane's shape,
+/// never axum's plain-text rejection.
+#[derive(Debug)]
+pub struct ControlPath(pub String);
+
+impl FromRequestParts<AppState> for ControlPath {
+    type Rejection = ControlError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ControlError> {
+        let found = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params.iter().next().map(|(_, value)| value.to_owned()),
+            Err(_) => None,
+        };
+        found
+            .map(Self)
+            .ok_or_else(|| ControlError::NotFound(format!("nothing at {}", parts.uri.path())))
     }
 }
 

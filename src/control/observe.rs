@@ -1,9 +1,9 @@
 //! The request journal and fault rules: `/__emulator/requests` and `/__emulator/faults`.
 
-use axum::extract::{Json, Path, RawQuery, State};
+use axum::extract::{Json, RawQuery, State};
 use axum::http::StatusCode;
 
-use super::{ControlError, ControlJson, ErrorBody};
+use super::{ControlError, ControlJson, ControlPath, ErrorBody};
 use crate::app::AppState;
 use crate::faults::{FaultRule, FaultSpec};
 use crate::journal::Entry;
@@ -178,7 +178,7 @@ pub async fn clear_faults(State(state): State<AppState>) -> StatusCode {
 /// `DELETE /__emulator/faults/{id}`: removes one rule.
 pub async fn remove_fault(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ControlPath(id): ControlPath,
 ) -> Result<StatusCode, ControlError> {
     let found = id.parse::<u64>().is_ok_and(|id| state.faults.remove(id));
     if found {

@@ -39,7 +39,7 @@ pub struct Added {
 pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Added> {
     call.caller.require_owner()?;
     let description = call.params.required("description")?;
-    let name = ClientName::parse(description).ok_or(ApiError::MissingArgument("description"))?;
+    let name = ClientName::parse(description).map_err(|e| ApiError::bad_name("description", e))?;
     let new = NewClient {
         name,
         features: assignable_features(&call.params.json_array("features")?.unwrap_or_default())?,
@@ -47,7 +47,7 @@ pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResul
     };
     let client = state
         .store
-        .create_client(&call.caller.app, new, NameRule::AllowDuplicate)?;
+        .create_client(&call.caller, new, NameRule::AllowDuplicate)?;
     Ok(LegacyOk(Added {
         features: client.features,
         description: client.name,
@@ -128,7 +128,7 @@ pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyRe
     let id = call.params.required(argument)?;
     state
         .store
-        .delete_client(&call.caller.app, id, |client| {
+        .delete_client(&call.caller, id, |client| {
             if client.id == call.caller.client_id {
                 Err(ApiError::InvalidArgument {
                     argument,
@@ -161,7 +161,7 @@ pub async fn set_description(
 ) -> LegacyResult<Done> {
     call.caller.require_owner()?;
     let description = call.params.required("description")?;
-    let name = ClientName::parse(description).ok_or(ApiError::MissingArgument("description"))?;
+    let name = ClientName::parse(description).map_err(|e| ApiError::bad_name("description", e))?;
     change(
         &state,
         &call,
@@ -289,7 +289,7 @@ pub async fn reset_secret(
     };
     let client = state
         .store
-        .reset_secret(&call.caller.app, id, hours.duration())?;
+        .reset_secret(&call.caller, id, hours.duration())?;
     Ok(LegacyOk(NewSecret {
         new_secret: client.secret,
     }))
@@ -314,13 +314,9 @@ fn change(state: &AppState, call: &LegacyCall, change: ClientChange) -> LegacyRe
         .params
         .optional("for_client_id")
         .unwrap_or(call.caller.client_id.as_str());
-    state.store.update_client(
-        &call.caller.app,
-        target,
-        change,
-        NameRule::AllowDuplicate,
-        |before, after| call.caller.check_change(before, after),
-    )?;
+    state
+        .store
+        .update_client(&call.caller, target, change, NameRule::AllowDuplicate)?;
     Ok(LegacyOk(Done {}))
 }
 

@@ -95,12 +95,24 @@ impl IntoResponse for LegacyError {
         tracing::info!(%request_id, code, error, detail = %self.0, "legacy call failed");
         journal::note_failure(Some(code), error, self.0.to_string());
         failure(
-            StatusCode::OK,
+            http_status(&self.0),
             code,
             error,
             argument_name,
             describe(&self.0),
         )
+    }
+}
+
+/// HTTP 200, as every legacy answer, but for one: to `CONNECT`, a 2xx answer means that the
+/// connection has become a tunnel, which would swallow whatever the client sends next, so the
+/// refusal of that method is 405.
+fn http_status(error: &ApiError) -> StatusCode {
+    match error {
+        ApiError::MethodNotAllowed { method, .. } if method == "CONNECT" => {
+            StatusCode::METHOD_NOT_ALLOWED
+        }
+        _ => StatusCode::OK,
     }
 }
 

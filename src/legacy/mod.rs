@@ -17,11 +17,12 @@ pub use envelope::{
 };
 
 use crate::app::AppState;
-use crate::auth::{self, AuthorizationHeader, Caller, Presented, Redacted, signature};
+use crate::auth::{self, AuthorizationHeader, Caller, Presented, signature};
 use crate::body;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
 use crate::journal;
 use crate::params::Params;
+use crate::redact::Redacted;
 use crate::server::ReceivedPath;
 
 /// The media type of a legacy request body.
@@ -61,7 +62,7 @@ impl FromRequest<AppState> for LegacyCall {
         if let Some(query) = parts.uri.query() {
             params.extend_urlencoded(query.as_bytes())?;
         }
-        let bytes = body::read_limited(body, &state.config).await?;
+        let bytes = body::read_limited(&parts.headers, body, &state.config).await?;
         if !bytes.is_empty() {
             match body::media_type(&parts.headers) {
                 None => {}
@@ -78,14 +79,17 @@ impl FromRequest<AppState> for LegacyCall {
         }
         journal::note_params(params.iter());
         let presented = credentials(&parts, &params)?;
-        journal::note_client(presented.client_id());
-        let caller = auth::verify(
+        let verified = auth::verify(
             &state.store,
             &app,
             &presented,
             state.caller_ip(&parts),
             state.config.signature_skew,
-        )?;
+        );
+        if let Some(client_id) = auth::found_client(&verified) {
+            journal::note_client(client_id);
+        }
+        let caller = verified?;
         tracing::debug!(client_id = %caller.client_id, "legacy call authenticated");
         Ok(Self { caller, params })
     }
@@ -101,7 +105,6 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
                 client_id,
                 signature,
             } => {
-                journal::note_client(&client_id);
                 let date = parts
                     .headers
                     .get(header::DATE)
@@ -112,9 +115,12 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
                 Ok(Presented::Signed {
                     client_id,
                     signature,
-                    candidates: signed_paths(parts)
-                        .flat_map(|path| signature::candidates(path, date.trim(), params))
-                        .collect(),
+                    candidates: Redacted(
+                        signed_paths(parts)
+                            .flat_map(|path| signature::candidates(path, date.trim(), params))
+                            .collect(),
+                    ),
+                    shown: signature::shown(parts.uri.path(), date.trim(), params),
                     date: at,
                 })
             }

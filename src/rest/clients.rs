@@ -139,9 +139,7 @@ pub async fn create(
 ) -> RestResult<(StatusCode, Json<RestClient>)> {
     caller.require_owner()?;
     let new = client_from_json(&body)?;
-    let client = state
-        .store
-        .create_client(&caller.app, new, NameRule::Unique)?;
+    let client = state.store.create_client(&caller, new, NameRule::Unique)?;
     Ok((
         StatusCode::CREATED,
         Json(RestClient::new(&caller.app, client)),
@@ -194,13 +192,9 @@ pub async fn put(
         whitelist: Some(replacement.whitelist),
         settings: None,
     };
-    let client = state.store.update_client(
-        &caller.app,
-        &id,
-        change,
-        NameRule::Unique,
-        |before, after| caller.check_change(before, after),
-    )?;
+    let client = state
+        .store
+        .update_client(&caller, &id, change, NameRule::Unique)?;
     Ok(Json(RestClient::new(&caller.app, client)))
 }
 
@@ -221,7 +215,7 @@ pub async fn delete(
     ClientPath(id): ClientPath,
 ) -> RestResult<StatusCode> {
     caller.require_owner()?;
-    state.store.delete_client(&caller.app, &id, |client| {
+    state.store.delete_client(&caller, &id, |client| {
         if client.features.contains(Feature::Owner) {
             Err(invalid("client_id", InvalidReason::OwnerDeletion))
         } else {
@@ -259,9 +253,7 @@ pub async fn reset_secret(
             .ok_or(invalid(field, InvalidReason::NotInteger))?,
     };
     let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
-    let client = state
-        .store
-        .reset_secret(&caller.app, &id, hours.duration())?;
+    let client = state.store.reset_secret(&caller, &id, hours.duration())?;
     Ok(Json(RestClient::new(&caller.app, client)))
 }
 
@@ -307,10 +299,9 @@ pub async fn put_settings(
         settings: Some(settings),
         ..ClientChange::default()
     };
-    let client =
-        state
-            .store
-            .update_client(&caller.app, &id, change, NameRule::Unique, |_, _| Ok(()))?;
+    let client = state
+        .store
+        .update_client(&caller, &id, change, NameRule::Unique)?;
     Ok(Json(client.settings))
 }
 
@@ -320,7 +311,7 @@ pub fn client_from_json(body: &Map<String, Value>) -> Result<NewClient, ApiError
     let name = match body.get("name") {
         None => return Err(ApiError::MissingArgument("name")),
         Some(Value::String(name)) => {
-            ClientName::parse(name).ok_or(ApiError::MissingArgument("name"))?
+            ClientName::parse(name).map_err(|e| ApiError::bad_name("name", e))?
         }
         Some(other) => return Err(invalid("name", not_a(other, InvalidReason::NotString))),
     };

@@ -135,6 +135,7 @@ fn invalid_text(reason: &InvalidReason) -> String {
         }
         InvalidReason::SelfDeletion => "A client cannot delete itself.",
         InvalidReason::OwnerDeletion => "Clients with the owner feature cannot be deleted.",
+        InvalidReason::TooLong { max } => return format!("Longer than maximum length {max}."),
         InvalidReason::OutOfRange { min, max } => {
             return format!(
                 "Must be greater than or equal to {min} and less than or equal to {max}."

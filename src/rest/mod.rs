@@ -5,7 +5,7 @@
 mod clients;
 mod error;
 
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
@@ -17,7 +17,7 @@ pub use error::{RestError, RestResult, injected};
 use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
-use crate::error::ApiError;
+use crate::error::{ApiError, AuthSchemeProblem};
 use crate::journal;
 use crate::model::AppId;
 use crate::params::Params;
@@ -51,20 +51,22 @@ impl FromRequestParts<AppState> for RestCaller {
         let presented = match auth::parse_authorization(header.as_bytes())? {
             AuthorizationHeader::Basic(presented) => presented,
             AuthorizationHeader::Signature { .. } | AuthorizationHeader::Token => {
-                let only = "the Configuration API takes Basic credentials only";
-                return Err(ApiError::UnsupportedAuthScheme(only.into()).into());
+                return Err(ApiError::UnsupportedAuthScheme(AuthSchemeProblem::BasicOnly).into());
             }
         };
-        journal::note_client(presented.client_id());
-        let app = app_in_path(parts, state).await?;
+        let app = app_in_path(parts)?;
         journal::note_app(app.as_str());
-        let caller = auth::verify(
+        let verified = auth::verify(
             &state.store,
             &app,
             &presented,
             state.caller_ip(parts),
             state.config.signature_skew,
-        )?;
+        );
+        if let Some(client_id) = auth::found_client(&verified) {
+            journal::note_client(client_id);
+        }
+        let caller = verified?;
         tracing::debug!(client_id = %caller.client_id, app = %app, "config call authenticated");
         Ok(Self(caller))
     }
@@ -77,31 +79,33 @@ pub struct ClientPath(pub String);
 impl FromRequestParts<AppState> for ClientPath {
     type Rejection = RestError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RestError> {
-        let not_found = ApiError::ClientNotFound {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, RestError> {
+        // An id that does not decode to UTF-8 names no client, as an unknown one does.
+        let id = path_segment(parts, CLIENT_SEGMENT).ok_or(ApiError::ClientNotFound {
             argument: "client_id",
-        };
-        Ok(Self(
-            path_param(parts, state, "client_id")
-                .await
-                .ok_or(not_found)?,
-        ))
+        })?;
+        Ok(Self(id))
     }
 }
 
-/// A named path segment, percent-decoded; `None` if absent or not UTF-8.
-async fn path_param(parts: &mut Parts, state: &AppState, name: &str) -> Option<String> {
-    let params = RawPathParams::from_request_parts(parts, state).await.ok()?;
-    params
-        .iter()
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+/// Where the application id and the client id stand in `/config/{app_id}/clients/{client_id}`
+/// (the path is tidied before routing, so no empty segment comes first).
+const APP_SEGMENT: usize = 2;
+const CLIENT_SEGMENT: usize = 4;
+
+/// Segment `index` of the request path, percent-decoded; `None` if absent or not UTF-8. Each
+/// segment is read on its own, so that an undecodable client id does not make the application
+/// id unreadable too (axum's path extractors refuse all parameters when one fails).
+fn path_segment(parts: &Parts, index: usize) -> Option<String> {
+    let raw = parts.uri.path().split('/').nth(index)?;
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .map(|text| text.into_owned())
 }
 
-async fn app_in_path(parts: &mut Parts, state: &AppState) -> Result<AppId, ApiError> {
-    let raw = path_param(parts, state, "app_id")
-        .await
-        .ok_or(ApiError::AppNotFound)?;
+fn app_in_path(parts: &Parts) -> Result<AppId, ApiError> {
+    let raw = path_segment(parts, APP_SEGMENT).ok_or(ApiError::AppNotFound)?;
     // Whether the application exists is the store's answer, given when the credentials are
     // checked against it.
     AppId::parse(&raw).map_err(|_| ApiError::AppNotFound)

@@ -1,0 +1,101 @@
+//! What counts as secret, decided in one place.
+//!
+//! Every writer that may see request content (the journal, the log, the detail of a failure, a
+//! `Debug` rendering) asks this module before it writes a parameter's value: a parameter or field
+//! whose name speaks of a secret is written as [`HIDDEN`], at any depth of a JSON value. Values
+//! that are secret whatever they are called (an `Authorization` header, a signature, a presented
+//! secret) are never handed to a writer at all: they are kept in [`Redacted`], whose `Debug` and
+//! `Display` print nothing of them.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// What a writer puts in place of a secret value.
+pub const HIDDEN: &str = "(hidden)";
+
+/// Whether a parameter or field of this name holds something that must never be written out:
+/// any name containing `secret`, `password`, `token` or `signature`, or ending in `_key` or
+/// `apikey` (`rpx_key`, `api_key`), case ignored. The setting name parameter `key` itself is not
+/// one. A false positive hides a harmless value; a false negative would leak one.
+pub fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["secret", "password", "token", "signature"]
+        .iter()
+        .any(|word| name.contains(word))
+        || name.ends_with("_key")
+        || name.ends_with("apikey")
+}
+
+/// `value` with every field of a secret name, at any depth, replaced by [`HIDDEN`].
+pub fn hide_secret_fields(value: Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = if is_secret_name(&name) {
+                        Value::String(HIDDEN.into())
+                    } else {
+                        hide_secret_fields(value)
+                    };
+                    (name, value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(hide_secret_fields).collect()),
+        other => other,
+    }
+}
+
+/// The value of a `name=value` parameter as a writer may show it.
+pub fn shown_value<'a>(name: &str, value: &'a str) -> &'a str {
+    if is_secret_name(name) { HIDDEN } else { value }
+}
+
+/// A value that is secret whatever it is called (a presented secret, a signature): kept out of
+/// `Debug` and `Display` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted<T>(pub T);
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(HIDDEN)
+    }
+}
+
+impl<T> fmt::Display for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(HIDDEN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "client_secret",
+            "Password",
+            "access_token",
+            "signature",
+            "rpx_key",
+            "api_key",
+            "APIKEY",
+            "my_secret",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["key", "keys", "client_id", "description", "monkey", "items"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn redacted_prints_nothing_of_its_value() {
+        let value = Redacted("hunter2".to_owned());
+        assert_eq!(format!("{value:?} {value}"), "(hidden) (hidden)");
+    }
+}
