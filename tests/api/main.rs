@@ -13,6 +13,7 @@ mod legacy_clients;
 mod legacy_operations;
 mod limits;
 mod openapi;
+mod refusals;
 mod rest_clients;
 mod rest_operations;
 mod signed;
