@@ -9,6 +9,7 @@ mod credential_forms;
 mod cross_family;
 mod embedded;
 mod helpers;
+mod invariants;
 mod legacy_clients;
 mod legacy_operations;
 mod limits;
