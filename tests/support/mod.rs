@@ -34,6 +34,12 @@ pub fn start_capturing(args: &[&str], env: &[(&str, &str)]) -> Running {
     spawn(args, env, Stdio::piped())
 }
 
+/// Like [`start`], with standard error written to `log`: a file never fills up as a pipe does,
+/// however much a trace-level run writes.
+pub fn start_logging_to(args: &[&str], env: &[(&str, &str)], log: std::fs::File) -> Running {
+    spawn(args, env, Stdio::from(log))
+}
+
 fn spawn(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Running {
     let mut command = Command::new(BINARY);
     command.args(args).stdout(Stdio::piped()).stderr(stderr);
