@@ -81,12 +81,17 @@ async fn every_kind_of_change_survives_a_restart() {
     .expect("sent")
     .status();
     assert_eq!(status, StatusCode::NO_CONTENT);
-    owner(http.put(format!("{}/{id}/settings", clients_url(&running))))
+    let settings = owner(http.put(format!("{}/{id}/settings", clients_url(&running))))
         .json(&json!({"site_name": "Demo"}))
         .send()
         .await
         .expect("sent");
+    assert_eq!(settings.status(), StatusCode::OK);
     let before = snapshot(&http, &running).await;
+    let kept = &before["apps"][0]["clients"][1];
+    assert_eq!(kept["settings"], json!({"site_name": "Demo"}), "{before}");
+    assert_eq!(kept["name"], "renamed");
+    assert!(kept["_previousSecret"]["secret"].is_string(), "{before}");
     assert!(stop(running).success());
 
     let running = start_with(&path);
@@ -169,6 +174,11 @@ async fn acknowledged_creates_survive_kill_9() {
             acknowledged.insert(id);
             this_round += 1;
         }
+        // A round whose writers all failed before 150 acknowledgements would prove nothing.
+        assert_eq!(
+            this_round, 150,
+            "round {round}: too few creates were acknowledged"
+        );
         running.child.kill().expect("SIGKILL sent");
         running.child.wait().expect("reaped");
         // Responses that arrived before the kill count as acknowledged too.

@@ -450,13 +450,14 @@ async fn faults_fail_the_next_matching_calls_in_the_family_shape() {
 #[tokio::test]
 async fn a_legacy_fault_with_an_http_status() {
     let app = spawn_app().await;
-    control(
+    let (status, rule) = control(
         &app,
         reqwest::Method::POST,
         "/__emulator/faults",
         Some(json!({"path": "/clients/list", "status": 502})),
     )
     .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
     let reply = read(
         app.http
             .post(app.url("/clients/list"))
@@ -473,13 +474,14 @@ async fn a_legacy_fault_with_an_http_status() {
 #[tokio::test]
 async fn delays_stall_then_answer() {
     let app = spawn_app().await;
-    control(
+    let (status, rule) = control(
         &app,
         reqwest::Method::POST,
         "/__emulator/faults",
         Some(json!({"path": "/clients/list", "delay_ms": 300})),
     )
     .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
     let started = Instant::now();
     let body = app.legacy("/clients/list", &[]).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -541,13 +543,14 @@ async fn fault_rules_are_managed() {
             json!({"error": format!("no fault rule {id}")})
         )
     );
-    control(
+    let (status, rule) = control(
         &app,
         reqwest::Method::POST,
         "/__emulator/faults",
         Some(json!({"path": "/clients/add", "status": 500})),
     )
     .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
     let (status, _) = control(&app, reqwest::Method::DELETE, "/__emulator/faults", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(

@@ -40,7 +40,12 @@ async fn a_request_head_that_never_ends_is_cut_off() {
     let health = read(app.http.get(app.url("/__emulator/health"))).await;
     assert_eq!(health.body, json!({"status": "ok"}));
     let answer = until_closed(&mut slow).await;
-    assert!(!answer.contains("200 OK"), "{answer}");
+    // Cut off without an answer, or with hyper's own refusal: never an answer of the router,
+    // and never a server error.
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod console;
 mod control;
 mod credential_forms;
 mod cross_family;
+mod documented;
 mod embedded;
 mod helpers;
 mod invariants;

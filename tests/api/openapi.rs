@@ -104,6 +104,11 @@ async fn every_documented_route_is_served() {
         )
         .await;
         let status = reply.status;
+        assert!(
+            !status.is_server_error(),
+            "{route}: {status} {:?}",
+            String::from_utf8_lossy(&reply.body)
+        );
         // The console's files are not JSON.
         let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         assert!(
