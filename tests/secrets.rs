@@ -11,6 +11,7 @@ use base64::Engine as _;
 use support::{start_capturing, stop};
 
 const SECRET: &str = "topsecretvalue0000000000000000042";
+const PASSWORD: &str = "apasswordthejournalhides";
 
 fn read_stderr(mut running: support::Running) -> String {
     let mut stderr = running.child.stderr.take().expect("stderr piped");
@@ -63,15 +64,48 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
         .send()
         .await
         .expect("sent");
-    http.post(format!("{}/clients/list", running.base))
+    // A signature that does not match, with a date inside the window, so that the mismatch
+    // (whose detail shows the text the emulator expected) is reached; over a parameter whose
+    // value the journal hides.
+    let now = time::OffsetDateTime::now_utc();
+    let date = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let mismatch: serde_json::Value = http
+        .post(format!("{}/clients/list", running.base))
         .header(
             "authorization",
             format!("Signature owner:{}", "A".repeat(28)),
         )
-        .header("date", "2020-01-01 00:00:00")
-        .send()
-        .await
-        .expect("sent");
+        .header("date", &date)
+        .form(&[("password", PASSWORD)])
+        .fetch_json()
+        .await;
+    assert_eq!(mismatch["code"], 402);
+    // Secrets in success answers: a legacy create and a rotation.
+    let added: serde_json::Value = http
+        .post(format!("{}/clients/add", running.base))
+        .header("authorization", &basic)
+        .form(&[("description", "legacy")])
+        .fetch_json()
+        .await;
+    let added_secret = added["client_secret"].as_str().expect("secret").to_owned();
+    let rotated: serde_json::Value = http
+        .post(format!("{}/clients/reset_secret", running.base))
+        .header("authorization", &basic)
+        .form(&[
+            ("for_client_id", added["client_id"].as_str().expect("id")),
+            ("hours_to_live", "1"),
+        ])
+        .fetch_json()
+        .await;
+    let rotated_secret = rotated["new_secret"].as_str().expect("secret").to_owned();
     let journal = http
         .get(format!("{}/__emulator/requests", running.base))
         .send()
@@ -85,14 +119,26 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
         logs.contains("TRACE") || logs.contains("DEBUG"),
         "trace logging is on"
     );
+    assert!(
+        journal.contains("does not match; expected it over"),
+        "the mismatch was reached: {journal}"
+    );
+    let token = basic.trim_start_matches("Basic ");
     for (place, text) in [("logs", &logs), ("journal", &journal)] {
         for secret in [
             SECRET,
             new_secret.as_str(),
-            basic.as_str(),
+            added_secret.as_str(),
+            rotated_secret.as_str(),
+            PASSWORD,
+            token,
+            token.trim_end_matches('='),
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         ] {
-            assert!(!text.contains(secret), "a secret reached the {place}");
+            assert!(
+                !text.contains(secret),
+                "a secret reached the {place}: {secret}"
+            );
         }
     }
 }

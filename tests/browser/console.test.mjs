@@ -64,13 +64,17 @@ after(async () => {
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 });
 
-/** A fresh emulator on a free port of 127.0.0.1, stopped (by its PID) when the test ends. */
+/**
+ * A fresh emulator on a free port of 127.0.0.1, stopped (by its PID) when the test ends. It must
+ * still be running then, and must exit cleanly on SIGTERM: a crash during the test fails it.
+ */
 async function emulator(t, flags = []) {
   const child = spawn(BINARY, ["--listen", "127.0.0.1:0", ...flags], { stdio: ["ignore", "pipe", "ignore"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   t.after(async () => {
+    assert.equal(child.exitCode, null, "the emulator was still running at the end of the test");
     child.kill("SIGTERM");
-    await exited;
+    assert.deepEqual(await exited, { code: 0, signal: null }, "the emulator exits cleanly on SIGTERM");
   });
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {

@@ -1,0 +1,350 @@
+//! The binary's own wiring of the flags the README documents, each through the process itself:
+//! what a flag changes is seen over HTTP, so a flag that parsed but went nowhere fails here.
+
+mod support;
+
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha1::Sha1;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use support::{FetchJson as _, Running, start, start_logging_to, stop};
+
+fn owner(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+}
+
+fn clients_url(running: &Running) -> String {
+    format!("{}/config/emulatorapp000000000000001/clients", running.base)
+}
+
+fn date_header(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let at = time::OffsetDateTime::from_unix_timestamp(secs as i64).expect("valid");
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// A signed `/clients/list` with the given date, as janrain-python-api signs it.
+async fn signed_list(http: &reqwest::Client, running: &Running, date: &str) -> Value {
+    let text = format!("/clients/list\n{date}\n");
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(DEFAULT_OWNER_CLIENT_SECRET.as_bytes()).expect("key");
+    mac.update(text.as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    http.post(format!("{}/clients/list", running.base))
+        .header(
+            "authorization",
+            format!("Signature {DEFAULT_OWNER_CLIENT_ID}:{signature}"),
+        )
+        .header("date", date)
+        .fetch_json()
+        .await
+}
+
+#[tokio::test]
+async fn signature_skew_secs_sets_the_date_window() {
+    let http = reqwest::Client::new();
+    let minute_ago = date_header(SystemTime::now() - Duration::from_secs(60));
+    let narrow = start(
+        &["--listen", "127.0.0.1:0", "--signature-skew-secs", "10"],
+        &[],
+    );
+    assert_eq!(signed_list(&http, &narrow, &minute_ago).await["code"], 402);
+    let now = date_header(SystemTime::now());
+    assert_eq!(signed_list(&http, &narrow, &now).await["stat"], "ok");
+    assert!(stop(narrow).success());
+    let wide = start(
+        &[],
+        &[
+            ("JANRAIN_EMULATOR_LISTEN", "127.0.0.1:0"),
+            ("JANRAIN_EMULATOR_SIGNATURE_SKEW_SECS", "120"),
+        ],
+    );
+    assert_eq!(signed_list(&http, &wide, &minute_ago).await["stat"], "ok");
+    assert!(stop(wide).success());
+}
+
+#[tokio::test]
+async fn read_timeout_secs_bounds_a_stalled_body() {
+    let running = start(
+        &["--listen", "127.0.0.1:0", "--read-timeout-secs", "1"],
+        &[],
+    );
+    let addr = running.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /config/emulatorapp000000000000001/clients HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Basic {}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\
+         Connection: close\r\n\r\n{{\"na",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{DEFAULT_OWNER_CLIENT_ID}:{DEFAULT_OWNER_CLIENT_SECRET}"
+        ))
+    );
+    let started = Instant::now();
+    stream.write_all(head.as_bytes()).await.expect("sent");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered within 10 s")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // The default is 30 s: an answer within 10 s came from the flag.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(stop(running).success());
+}
+
+#[tokio::test]
+async fn trust_forwarded_for_takes_the_callers_address_from_the_header() {
+    let http = reqwest::Client::new();
+    for (flag, expected) in [
+        (None, StatusCode::FORBIDDEN),
+        (Some("--trust-forwarded-for"), StatusCode::OK),
+    ] {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        args.extend(flag);
+        let running = start(&args, &[]);
+        let made = owner(http.post(clients_url(&running)))
+            .json(&json!({"name": "behind a proxy", "features": ["owner"], "ipWhitelist": ["10.0.0.0/8"]}))
+            .fetch_json()
+            .await;
+        let (id, secret) = (
+            made["_id"].as_str().expect("id"),
+            made["_secret"].as_str().expect("secret"),
+        );
+        let status = http
+            .get(clients_url(&running))
+            .basic_auth(id, Some(secret))
+            .header("x-forwarded-for", "10.1.2.3, 127.0.0.1")
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        assert_eq!(status, expected, "{flag:?}");
+        assert!(stop(running).success());
+    }
+}
+
+#[tokio::test]
+async fn seed_makes_ids_secrets_and_request_ids_repeat() {
+    let http = reqwest::Client::new();
+    let run = async |seed: &str| {
+        let running = start(&["--listen", "127.0.0.1:0", "--seed", seed], &[]);
+        let response = owner(http.post(clients_url(&running)))
+            .json(&json!({"name": "seeded"}))
+            .send()
+            .await
+            .expect("sent");
+        let request_id = response.headers()["x-request-id"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let made: Value = response.json().await.expect("json");
+        assert!(stop(running).success());
+        (made["_id"].clone(), made["_secret"].clone(), request_id)
+    };
+    let first = run("7").await;
+    assert_eq!(run("7").await, first);
+    let other = run("8").await;
+    assert_ne!(other.0, first.0);
+    assert_ne!(other.1, first.1);
+    assert_ne!(other.2, first.2);
+}
+
+fn read_log(log: &mut std::fs::File) -> String {
+    let mut text = String::new();
+    log.seek(SeekFrom::Start(0)).expect("seek");
+    log.read_to_string(&mut text).expect("read");
+    text
+}
+
+#[tokio::test]
+async fn a_failure_is_logged_with_the_request_id_it_answered_with() {
+    let mut log = tempfile::tempfile().expect("log");
+    let running = start_logging_to(
+        &["--listen", "127.0.0.1:0"],
+        &[],
+        log.try_clone().expect("log handle"),
+    );
+    let http = reqwest::Client::new();
+    let legacy = http
+        .post(format!("{}/clients/list", running.base))
+        .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some("wrong"))
+        .send()
+        .await
+        .expect("sent");
+    let legacy_id = legacy.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let body: Value = legacy.json().await.expect("json");
+    assert_eq!(body["request_id"], legacy_id.as_str());
+    let config = http
+        .get(clients_url(&running))
+        .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some("wrong"))
+        .send()
+        .await
+        .expect("sent");
+    let config_id = config.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(stop(running).success());
+    let text = read_log(&mut log);
+    for (id, family) in [
+        (legacy_id, "legacy call failed"),
+        (config_id, "config call failed"),
+    ] {
+        let line = text
+            .lines()
+            .find(|line| line.contains(&id))
+            .unwrap_or_else(|| panic!("no log line with {id}:\n{text}"));
+        assert!(line.contains(family), "{line}");
+    }
+}
+
+/// A fixture with one application and its owner, written to `dir`.
+fn fixture_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("fixture.json");
+    let fixture = json!({"apps": [{
+        "app_id": "emulatorapp000000000000001",
+        "clients": [{
+            "_id": DEFAULT_OWNER_CLIENT_ID,
+            "_secret": DEFAULT_OWNER_CLIENT_SECRET,
+            "name": "imported owner",
+            "features": ["owner"],
+        }],
+    }]});
+    std::fs::write(&path, fixture.to_string()).expect("fixture written");
+    path
+}
+
+async fn names(http: &reqwest::Client, running: &Running) -> Vec<String> {
+    let listed = owner(http.get(clients_url(running))).fetch_json().await;
+    listed
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_state_file_with_state_wins_over_import() {
+    let dir = tempfile::tempdir().expect("dir");
+    let state = dir.path().join("state.db");
+    let state = state.to_str().expect("utf-8");
+    let fixture = fixture_file(dir.path());
+    let fixture = fixture.to_str().expect("utf-8");
+    let http = reqwest::Client::new();
+    // First run: the file is empty, so the import is the start.
+    let first = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--state-file",
+            state,
+            "--import",
+            fixture,
+        ],
+        &[],
+    );
+    assert_eq!(names(&http, &first).await, ["imported owner"]);
+    let made = owner(http.post(clients_url(&first)))
+        .json(&json!({"name": "from the file"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(made.status(), StatusCode::CREATED);
+    assert!(stop(first).success());
+    // Second run with the same import: the file's state is served.
+    let second = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--state-file",
+            state,
+            "--import",
+            fixture,
+        ],
+        &[],
+    );
+    assert_eq!(
+        names(&http, &second).await,
+        ["imported owner", "from the file"]
+    );
+    // Reset goes back to the import, in the file too.
+    let reset = http
+        .post(format!("{}/__emulator/reset", second.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reset.status(), StatusCode::OK);
+    assert!(stop(second).success());
+    let third = start(&["--listen", "127.0.0.1:0", "--state-file", state], &[]);
+    assert_eq!(names(&http, &third).await, ["imported owner"]);
+    assert!(stop(third).success());
+}
+
+#[tokio::test]
+async fn a_stored_owner_whose_secret_was_rotated_is_kept_with_a_warning() {
+    let dir = tempfile::tempdir().expect("dir");
+    let state = dir.path().join("state.db");
+    let state = state.to_str().expect("utf-8");
+    let http = reqwest::Client::new();
+    let first = start(&["--listen", "127.0.0.1:0", "--state-file", state], &[]);
+    let rotated = owner(http.put(format!(
+        "{}/{DEFAULT_OWNER_CLIENT_ID}/secret",
+        clients_url(&first)
+    )))
+    .json(&json!({"hoursToLive": 0}))
+    .fetch_json()
+    .await;
+    let new_secret = rotated["_secret"].as_str().expect("secret").to_owned();
+    assert!(stop(first).success());
+    let mut log = tempfile::tempfile().expect("log");
+    let second = start_logging_to(
+        &["--listen", "127.0.0.1:0", "--state-file", state],
+        &[],
+        log.try_clone().expect("log handle"),
+    );
+    let status = http
+        .get(clients_url(&second))
+        .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(&new_secret))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, StatusCode::OK, "the stored secret still works");
+    assert!(stop(second).success());
+    let text = read_log(&mut log);
+    assert!(text.contains("WARN"), "{text}");
+    assert!(
+        text.contains("differs from the command line (another secret); keeping the stored one"),
+        "{text}"
+    );
+    assert!(!text.contains(&new_secret), "the warning names no secret");
+}
