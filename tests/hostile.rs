@@ -550,7 +550,7 @@ async fn framing_batch(battery: &Battery) {
             b"POST /clients/add HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc".to_vec(),
             Some("400"),
         ),
-        (b"GET /clients/list HTTP/1.2\r\nHost: x\r\n\r\n".to_vec(), None),
+        (b"GET /clients/list HTTP/1.2\r\nHost: x\r\n\r\n".to_vec(), Some("400")),
         (
             format!("CONNECT /clients/list HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n\r\nGET /__emulator/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes(),
             Some("405"),
@@ -565,7 +565,7 @@ async fn framing_batch(battery: &Battery) {
         ),
         (b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03".to_vec(), None),
         (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(), None),
-        (b"GET\r\n\r\n".to_vec(), None),
+        (b"GET\r\n\r\n".to_vec(), Some("400")),
     ];
     for (raw, expected) in cases {
         // An HTTP/2 preface without frames waits for them: a short look is enough there.
