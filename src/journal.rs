@@ -290,11 +290,12 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     if let Some(family) = family.journal_name() {
-        let note = context
+        let mut note = context
             .note
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
+        hide_unmatched_client_id(&mut note);
         state.journal.record(Entry {
             request_id: id,
             time: arrived,
@@ -313,6 +314,17 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         });
     }
     response
+}
+
+/// A `client_id` parameter is shown only when it names the client the request was found to come
+/// from: any other value may be a secret sent in the wrong place (credentials swapped), and the
+/// journal cannot tell.
+fn hide_unmatched_client_id(note: &mut Note) {
+    if let Some(value) = note.params.get_mut("client_id")
+        && value.as_str() != note.client_id.as_deref()
+    {
+        *value = Value::String(HIDDEN.into());
+    }
 }
 
 fn serialize_rfc3339<S: serde::Serializer>(

@@ -7,14 +7,12 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha1::Sha1;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use support::{FetchJson as _, Running, start, start_logging_to, stop};
+use support::{FetchJson as _, Running, date_header, sign, start, start_logging_to, stop};
 
 fn owner(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
     request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
@@ -24,30 +22,12 @@ fn clients_url(running: &Running) -> String {
     format!("{}/config/emulatorapp000000000000001/clients", running.base)
 }
 
-fn date_header(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let at = time::OffsetDateTime::from_unix_timestamp(secs as i64).expect("valid");
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
 /// A signed `/clients/list` with the given date, as janrain-python-api signs it.
 async fn signed_list(http: &reqwest::Client, running: &Running, date: &str) -> Value {
-    let text = format!("/clients/list\n{date}\n");
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(DEFAULT_OWNER_CLIENT_SECRET.as_bytes()).expect("key");
-    mac.update(text.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature = sign(
+        DEFAULT_OWNER_CLIENT_SECRET,
+        &format!("/clients/list\n{date}\n"),
+    );
     http.post(format!("{}/clients/list", running.base))
         .header(
             "authorization",

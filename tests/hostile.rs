@@ -13,15 +13,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha1::Sha1;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use support::{FetchJson as _, Running};
+use support::{FetchJson as _, Running, date_header, sign};
 
 const APP: &str = "emulatorapp000000000000001";
 const OWNER: &str = "batteryowner";
@@ -191,10 +189,19 @@ impl Battery {
 
     fn assert_clean(&self, text: &str, place: &str) {
         for secret in self.all_secret_forms() {
-            assert!(
-                !text.contains(&secret),
-                "a secret ({secret}) reached {place}: {text}"
-            );
+            if let Some(at) = text.find(&secret) {
+                // Enough around it to see where it stands, not the whole journal.
+                let from = text[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(400)
+                    .map_or(0, |(i, _)| i);
+                let to = text[at..]
+                    .char_indices()
+                    .nth(200)
+                    .map_or(text.len(), |(i, _)| at + i);
+                panic!("a secret ({secret}) reached {place}: …{}…", &text[from..to]);
+            }
         }
     }
 
@@ -260,25 +267,6 @@ impl Battery {
     }
 }
 
-fn hmac(secret: &str, text: &str) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("any key");
-    mac.update(text.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn now_date() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    )
-}
-
 /// Credentials given as request parameters.
 type ParamSet = Vec<(&'static str, String)>;
 
@@ -290,7 +278,7 @@ fn credential_catalogue() -> (Vec<Vec<u8>>, Vec<ParamSet>) {
     let swapped = STANDARD.encode(format!("{SECRET}:{OWNER}"));
     let no_colon = STANDARD.encode(SECRET);
     // A signature over some text with the right secret, sent where it does not verify.
-    let signature = hmac(SECRET, "/clients/list\n2020-01-01 00:00:00\n");
+    let signature = sign(SECRET, "/clients/list\n2020-01-01 00:00:00\n");
     let mut headers: Vec<Vec<u8>> = [
         token.clone(),
         unpadded.clone(),
@@ -353,7 +341,7 @@ async fn the_hostile_client_battery() {
 
 async fn credentials_batch(battery: &Battery) {
     let (headers, params) = credential_catalogue();
-    let date = now_date();
+    let date = date_header(std::time::SystemTime::now());
     for (method, path) in &battery.operations {
         let url = battery.url(&battery.concrete(path));
         let legacy = path.starts_with("/clients/");
@@ -396,7 +384,7 @@ async fn credentials_batch(battery: &Battery) {
     let text = lines
         .iter()
         .fold(format!("/clients/list\n{date}\n"), |t, l| t + l + "\n");
-    let bad = hmac("not the secret", &text);
+    let bad = sign("not the secret", &text);
     let answer = battery
         .http
         .post(battery.url("/clients/list"))

@@ -67,16 +67,7 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
     // A signature that does not match, with a date inside the window, so that the mismatch
     // (whose detail shows the text the emulator expected) is reached; over a parameter whose
     // value the journal hides.
-    let now = time::OffsetDateTime::now_utc();
-    let date = format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let date = support::date_header(std::time::SystemTime::now());
     let mismatch: serde_json::Value = http
         .post(format!("{}/clients/list", running.base))
         .header(

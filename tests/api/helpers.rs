@@ -6,12 +6,10 @@ use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SEC
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use hmac::{Hmac, Mac};
 use janrain_emulator::clock::ManualClock;
 use janrain_emulator::{Config, Emulator};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
-use sha1::Sha1;
 
 /// A running emulator and an HTTP client for it.
 pub struct TestApp {
@@ -74,31 +72,7 @@ pub fn signed_headers(
     ]
 }
 
-/// Base64 HMAC-SHA1 of `text` under `secret`.
-pub fn sign(secret: &str, text: &str) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(text.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in UTC for an instant.
-pub fn date_header(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).expect("fits"))
-        .expect("valid");
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
+pub use crate::support::{date_header, sign};
 
 pub fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))

@@ -19,4 +19,6 @@ mod refusals;
 mod rest_clients;
 mod rest_operations;
 mod signed;
+#[path = "../support/mod.rs"]
+mod support;
 mod tenants;

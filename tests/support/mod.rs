@@ -3,6 +3,11 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -94,4 +99,30 @@ impl FetchJson for reqwest::RequestBuilder {
             .await
             .expect("a JSON body")
     }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC, the `Date` of a `janrain-signed` request.
+pub fn date_header(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).expect("fits"))
+        .expect("valid");
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// Base64 HMAC-SHA1 of `text` under `secret`, as a client signs.
+pub fn sign(secret: &str, text: &str) -> String {
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(text.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
