@@ -97,6 +97,20 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
         .fetch_json()
         .await;
     let rotated_secret = rotated["new_secret"].as_str().expect("secret").to_owned();
+    // Over HTTP/2 too, whose frames the h2 library traces.
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    for auth in [basic.clone(), format!("{basic}x")] {
+        let response = h2
+            .post(format!("{}/clients/list", running.base))
+            .header("authorization", auth)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    }
     let journal = http
         .get(format!("{}/__emulator/requests", running.base))
         .send()

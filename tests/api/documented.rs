@@ -313,3 +313,36 @@ async fn http2_requests_are_routed_by_their_authority() {
         .expect("json");
     assert_eq!(other["code"], 402);
 }
+
+#[tokio::test]
+async fn half_a_pair_of_parameter_credentials_is_invalid() {
+    let app = spawn_app().await;
+    for form in [
+        &[(
+            "client_id",
+            janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID,
+        )][..],
+        &[(
+            "client_secret",
+            janrain_emulator::config::DEFAULT_OWNER_CLIENT_SECRET,
+        )][..],
+    ] {
+        let body = app
+            .legacy_send(app.http.post(app.url("/clients/list")).form(form))
+            .await;
+        assert_eq!(
+            (&body["code"], &body["error"]),
+            (&json!(402), &json!("invalid_client_credentials")),
+            "{body}"
+        );
+    }
+    let journal = read(app.http.get(app.url("/__emulator/requests?limit=2")))
+        .await
+        .body;
+    for entry in journal.as_array().expect("entries") {
+        assert_eq!(
+            entry["detail"],
+            "client credentials are invalid: client_id and client_secret must be given together"
+        );
+    }
+}
