@@ -23,7 +23,7 @@ use crate::config::{Config, ConfigError};
 use crate::store::Store;
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
-/// flight.
+/// flight, waiting at most [`DRAIN_LIMIT`] for them.
 ///
 /// The accept loop is axum's, plus what axum's own `serve` does not set: a limit on the time a
 /// client may take to send its request head (`Config::read_timeout`), so that slow or half-open
@@ -78,9 +78,23 @@ pub async fn serve(
         });
     }
     drop(listener);
-    connections.shutdown().await;
+    // Idle HTTP/1 connections close at once; an HTTP/2 peer is sent GOAWAY and closes when it
+    // likes, and a request may be stalled by a fault rule for minutes: bound the wait, so that
+    // SIGTERM (and a container engine's stop) ends the process promptly whatever clients hold.
+    if tokio::time::timeout(DRAIN_LIMIT, connections.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            limit_secs = DRAIN_LIMIT.as_secs(),
+            "connections were still open when the drain limit passed; stopping anyway"
+        );
+    }
     Ok(())
 }
+
+/// How long a stopping server waits for requests in flight and open connections to finish.
+pub const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The most header fields a request may have; one more is refused with 431 before routing.
 pub const MAX_HEADERS: usize = 100;

@@ -328,3 +328,50 @@ async fn a_stored_owner_whose_secret_was_rotated_is_kept_with_a_warning() {
     );
     assert!(!text.contains(&new_secret), "the warning names no secret");
 }
+
+#[tokio::test]
+async fn sigterm_ends_the_process_promptly_whatever_clients_hold() {
+    let running = start(&["--listen", "127.0.0.1:0"], &[]);
+    let addr = running.base.trim_start_matches("http://").to_owned();
+    // An HTTP/2 peer that never answers GOAWAY: the preface and its SETTINGS, then silence.
+    let mut idle = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connects");
+    idle.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("preface sent");
+    // A request that a fault rule stalls for five minutes.
+    let http = reqwest::Client::new();
+    let rule = http
+        .post(format!("{}/__emulator/faults", running.base))
+        .json(&json!({"path": "/clients/list", "delay_ms": 300_000}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(rule.status(), StatusCode::CREATED);
+    let stalled = tokio::spawn(http.post(format!("{}/clients/list", running.base)).send());
+    // The stalled request has reached the server once the rule is used up (the journal would
+    // only record it when answered).
+    for _ in 0..500 {
+        let pending = http
+            .get(format!("{}/__emulator/faults", running.base))
+            .fetch_json()
+            .await;
+        if pending.as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let started = Instant::now();
+    let status = tokio::task::spawn_blocking(move || stop(running))
+        .await
+        .expect("stopped");
+    assert!(status.success(), "{status:?}");
+    // The drain limit is 3 s; stop() itself gives up after 5.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    stalled.abort();
+}
