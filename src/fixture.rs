@@ -23,7 +23,6 @@ use time::format_description::well_known::Rfc3339;
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret, Whitelist,
 };
-use crate::rest::RestClient;
 
 /// Applications and their clients.
 #[derive(Debug, Clone, Default)]
@@ -126,26 +125,41 @@ impl Fixture {
     }
 }
 
+/// One client as the format writes it. The first fields are those of a Configuration API listing
+/// (which a user may paste in), in its order; they are written here, not by serialising the
+/// family's response type, so that the file format cannot change when the wire shape does.
 fn client_json(app: &AppId, client: &Client, now: SystemTime) -> Value {
-    let mut value = serde_json::to_value(RestClient::new(app, client.clone()))
-        .unwrap_or_else(|_| Value::Object(Map::new()));
-    if let Value::Object(map) = &mut value {
-        if !client.settings.is_empty() {
-            map.insert("settings".into(), Value::Object(client.settings.clone()));
-        }
-        if let Some(previous) = client
-            .previous_secret
-            .as_ref()
-            .filter(|p| p.expires_at > now)
-        {
-            let expires_at = crate::clock::rfc3339(previous.expires_at);
-            map.insert(
-                "_previousSecret".into(),
-                json!({"secret": previous.secret.expose(), "expiresAt": expires_at}),
-            );
-        }
+    let self_path = format!("/config/{app}/clients/{}", client.id);
+    let settings_path = format!("{self_path}/settings");
+    let mut map = Map::new();
+    map.insert("_id".into(), json!(client.id.as_str()));
+    map.insert("_secret".into(), json!(client.secret.expose()));
+    map.insert("_self".into(), json!(self_path));
+    map.insert("_settings".into(), json!(settings_path));
+    map.insert(
+        "features".into(),
+        json!(client.features.iter().map(Feature::as_str).collect::<Vec<_>>()),
+    );
+    map.insert(
+        "ipWhitelist".into(),
+        json!(client.whitelist.iter().map(|b| b.as_str()).collect::<Vec<_>>()),
+    );
+    map.insert("name".into(), json!(client.name.as_str()));
+    if !client.settings.is_empty() {
+        map.insert("settings".into(), Value::Object(client.settings.clone()));
     }
-    value
+    if let Some(previous) = client
+        .previous_secret
+        .as_ref()
+        .filter(|p| p.expires_at > now)
+    {
+        let expires_at = crate::clock::rfc3339(previous.expires_at);
+        map.insert(
+            "_previousSecret".into(),
+            json!({"secret": previous.secret.expose(), "expiresAt": expires_at}),
+        );
+    }
+    Value::Object(map)
 }
 
 const APP_FIELDS: [&str; 3] = ["app_id", "capture_domains", "clients"];
@@ -388,6 +402,35 @@ mod tests {
         assert_eq!(
             first["apps"][0]["clients"][0]["_previousSecret"],
             json!({"secret": "old", "expiresAt": "2096-10-02T07:06:40Z"})
+        );
+    }
+
+    /// The snapshot format byte for byte: fields, their order, and every optional part. Older
+    /// snapshots must keep loading and newer ones must not change shape unnoticed.
+    #[test]
+    fn the_format_is_pinned() {
+        let mut fixture = Fixture::parse(LISTING).expect("valid");
+        let client = &mut fixture.apps[0].clients[0];
+        client.previous_secret = Some(PreviousSecret {
+            secret: ClientSecret::new("old").expect("secret"),
+            expires_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(4_000_000_000),
+        });
+        client.settings.insert("site_name".into(), json!("Demo"));
+        client.whitelist = Whitelist::from_json(&[json!("10.1.2.3/8"), json!("0.0.0.0/0")])
+            .expect("blocks");
+        let text = fixture.to_json(SystemTime::UNIX_EPOCH).to_string();
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"apps":[{"app_id":"73jzx34tnr5ruhsze494ssgz2b","#,
+                r#""capture_domains":["my-app.janraincapture.com"],"clients":[{"#,
+                r#""_id":"ay6e3qmucvdyr29hmpvxjdjupe8bcsky","_secret":"9956y4tv342e76nj9zub511ufbned98j","#,
+                r#""_self":"/config/73jzx34tnr5ruhsze494ssgz2b/clients/ay6e3qmucvdyr29hmpvxjdjupe8bcsky","#,
+                r#""_settings":"/config/73jzx34tnr5ruhsze494ssgz2b/clients/ay6e3qmucvdyr29hmpvxjdjupe8bcsky/settings","#,
+                r#""features":["owner"],"ipWhitelist":["10.1.2.3/8","0.0.0.0/0"],"#,
+                r#""name":"this is a test client","settings":{"site_name":"Demo"},"#,
+                r#""_previousSecret":{"secret":"old","expiresAt":"2096-10-02T07:06:40Z"}}]}]}"#
+            )
         );
     }
 
