@@ -8,19 +8,12 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::app::{AppState, Family};
-use crate::journal;
-use crate::legacy;
-use crate::rest;
+use crate::family::Family;
+use crate::registration_codes;
 
 /// The longest delay a rule may ask for.
 pub const MAX_DELAY_MS: u64 = 300_000;
@@ -128,7 +121,7 @@ impl FaultRule {
         }
         if let Some(code) = legacy_code
             && legacy_error.is_none()
-            && legacy::code_name(code).is_none()
+            && registration_codes::name(code).is_none()
         {
             return Err(format!(
                 "legacy_code {code} has no documented name: give legacy_error too"
@@ -155,30 +148,6 @@ impl FaultRule {
             None => path == self.path,
         };
         path_matches && self.method.as_deref().is_none_or(|m| m == method)
-    }
-
-    /// The response the rule gives, or `None` for a delay-only rule.
-    fn response(&self, family: Family) -> Option<Response> {
-        let status = self.status.and_then(|s| StatusCode::from_u16(s).ok());
-        match (family, self.legacy_code) {
-            (Family::Legacy, Some(code)) => {
-                // A code without a documented name comes with `legacy_error` (see `from_json`).
-                let error = self
-                    .legacy_error
-                    .as_deref()
-                    .or_else(|| legacy::code_name(code))
-                    .unwrap_or("unexpected_error");
-                Some(legacy::injected(
-                    status.unwrap_or(StatusCode::OK),
-                    code,
-                    error,
-                ))
-            }
-            (Family::Legacy, None) => {
-                status.map(|status| legacy::injected(status, 500, "unexpected_error"))
-            }
-            _ => status.map(rest::injected),
-        }
     }
 }
 
@@ -260,31 +229,6 @@ impl Faults {
             self.pending.store(rules.1.len(), Ordering::Release);
         }
         Some(taken)
-    }
-}
-
-/// Middleware: applies the first matching rule to requests of the emulated APIs.
-pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let family = Family::of(request.uri().path());
-    // A fault's legacy answer is HTTP 200, which to CONNECT would open a tunnel: CONNECT is never
-    // served, so it is never faulted either.
-    if family == Family::Control || request.method() == Method::CONNECT {
-        return next.run(request).await;
-    }
-    let Some(rule) = state
-        .faults
-        .take(request.method().as_str(), request.uri().path())
-    else {
-        return next.run(request).await;
-    };
-    journal::note_fault();
-    tracing::info!(rule = rule.id, "injecting a fault");
-    if rule.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
-    }
-    match rule.response(family) {
-        Some(response) => response,
-        None => next.run(request).await,
     }
 }
 

@@ -138,11 +138,23 @@ fn client_json(app: &AppId, client: &Client, now: SystemTime) -> Value {
     map.insert("_settings".into(), json!(settings_path));
     map.insert(
         "features".into(),
-        json!(client.features.iter().map(Feature::as_str).collect::<Vec<_>>()),
+        json!(
+            client
+                .features
+                .iter()
+                .map(Feature::as_str)
+                .collect::<Vec<_>>()
+        ),
     );
     map.insert(
         "ipWhitelist".into(),
-        json!(client.whitelist.iter().map(|b| b.as_str()).collect::<Vec<_>>()),
+        json!(
+            client
+                .whitelist
+                .iter()
+                .map(|b| b.as_str())
+                .collect::<Vec<_>>()
+        ),
     );
     map.insert("name".into(), json!(client.name.as_str()));
     if !client.settings.is_empty() {
@@ -416,8 +428,8 @@ mod tests {
             expires_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(4_000_000_000),
         });
         client.settings.insert("site_name".into(), json!("Demo"));
-        client.whitelist = Whitelist::from_json(&[json!("10.1.2.3/8"), json!("0.0.0.0/0")])
-            .expect("blocks");
+        client.whitelist =
+            Whitelist::from_json(&[json!("10.1.2.3/8"), json!("0.0.0.0/0")]).expect("blocks");
         let text = fixture.to_json(SystemTime::UNIX_EPOCH).to_string();
         assert_eq!(
             text,

@@ -12,16 +12,10 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
-use axum::extract::{Request, State};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-use crate::app::{AppState, Family};
 
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -51,9 +45,6 @@ pub struct RequestContext {
 struct Note {
     app_id: Option<String>,
     client_id: Option<String>,
-    legacy_code: Option<u16>,
-    error: Option<String>,
-    detail: Option<String>,
     fault: bool,
     params: Map<String, Value>,
 }
@@ -84,15 +75,6 @@ pub fn note_client(client_id: &str) {
 /// Notes the application a request is for.
 pub fn note_app(app_id: &str) {
     with_note(|note| note.app_id = Some(app_id.to_owned()));
-}
-
-/// Notes how a request failed: the legacy code if any, the error name, and why.
-pub fn note_failure(legacy_code: Option<u16>, error: &str, detail: String) {
-    with_note(|note| {
-        note.legacy_code = legacy_code;
-        note.error = Some(error.to_owned());
-        note.detail = Some(detail);
-    });
 }
 
 /// The `detail` of a request that a fault rule answered with an error.
@@ -271,49 +253,76 @@ impl Journal {
     }
 }
 
-/// Middleware: gives the request its id, records it in the journal once answered, and sets the
-/// `X-Request-Id` header.
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let id = state.store.ids().request_id();
-    tracing::Span::current().record("request_id", id.as_str());
-    let family = Family::of(request.uri().path());
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let arrived = state.store.now();
-    let started = Instant::now();
-    let context = Arc::new(RequestContext {
-        id: id.clone(),
-        note: Mutex::new(Note::default()),
-    });
-    let mut response = CONTEXT.scope(context.clone(), next.run(request)).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+/// The facts of a request that the layer observing it knows before and after the handler.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// `legacy` or `config`.
+    pub family: &'static str,
+    /// The HTTP method.
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// When it arrived.
+    pub time: SystemTime,
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// How long it took, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// How a request failed, as its family's renderer tells it: put in the response's extensions
+/// (as axum's error-handling example does), so that the renderer stays pure and the layer that
+/// observes the request records and logs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The Registration error code of a legacy failure (its HTTP status is 200).
+    pub legacy_code: Option<u16>,
+    /// The error name.
+    pub error: String,
+    /// Why, for the journal and the log; never a secret (see `crate::redact`).
+    pub detail: String,
+}
+
+impl RequestContext {
+    /// The context of a request with this id.
+    pub fn new(id: String) -> Self {
+        Self {
+            id,
+            note: Mutex::new(Note::default()),
+        }
     }
-    if let Some(family) = family.journal_name() {
-        let mut note = context
+
+    /// Runs `future` (the handling of the request) with this context as the one the `note_*`
+    /// functions and [`request_id`] reach.
+    pub async fn scope<F: std::future::Future>(self: Arc<Self>, future: F) -> F::Output {
+        CONTEXT.scope(self, future).await
+    }
+
+    /// The journal entry of the request, once answered.
+    pub fn entry(&self, observed: Observed, failure: Option<&Failure>) -> Entry {
+        let mut note = self
             .note
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
         hide_unmatched_client_id(&mut note);
-        state.journal.record(Entry {
-            request_id: id,
-            time: arrived,
-            family,
-            method,
-            path,
+        Entry {
+            request_id: self.id.clone(),
+            time: observed.time,
+            family: observed.family,
+            method: observed.method,
+            path: observed.path,
             app_id: note.app_id,
             client_id: note.client_id,
-            status: response.status().as_u16(),
-            legacy_code: note.legacy_code,
-            error: note.error,
-            detail: note.detail,
+            status: observed.status,
+            legacy_code: failure.and_then(|f| f.legacy_code),
+            error: failure.map(|f| f.error.clone()),
+            detail: failure.map(|f| f.detail.clone()),
             fault: note.fault,
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            duration_ms: observed.duration_ms,
             params: note.params,
-        });
+        }
     }
-    response
 }
 
 /// A `client_id` parameter is shown only when it names the client the request was found to come

@@ -4,16 +4,10 @@
 //! whose routes are registered together with their `#[utoipa::path]` description, so a route
 //! cannot exist without appearing in the document.
 
-use std::sync::LazyLock;
-
-use axum::Json;
-use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ArrayBuilder, ObjectBuilder, RefOr, Schema, Type};
-use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::app::AppState;
 use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist};
 
 #[derive(OpenApi)]
@@ -27,7 +21,7 @@ use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, 
                        control plane under `/__emulator/`."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(Errors, Feature)),
+    components(schemas(crate::rest::Errors, Feature)),
     tags(
         (name = "legacy", description = "Legacy Clients API (`/clients/*`). Parameters may come in the query string or a form body."),
         (name = "config", description = "Configuration API (`/config/{app_id}/clients...`). HTTP Basic only."),
@@ -64,19 +58,17 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Every route of the emulator, with its documentation.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::legacy::router())
-        .merge(crate::rest::router())
-        .merge(crate::control::router())
+/// The document's frame (title, security schemes, tags, shared schemas), to which the route
+/// table adds every path.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
 }
 
-static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
-    let mut document = routes().into_openapi();
+/// The document of a route table: operation ids made unique.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     unique_operation_ids(&mut document);
     document
-});
+}
 
 /// Operation ids come from handler names, which repeat across families (`list`) and across the
 /// methods one legacy handler serves (GET and POST). OpenAPI wants them unique: prefix the tag,
@@ -106,60 +98,6 @@ fn unique_operation_ids(document: &mut utoipa::openapi::OpenApi) {
             operation.operation_id = Some(id);
         }
     }
-}
-
-/// The OpenAPI document.
-pub fn document() -> &'static utoipa::openapi::OpenApi {
-    &DOCUMENT
-}
-
-/// `GET /__emulator/openapi.json`.
-#[utoipa::path(
-    get,
-    path = "/__emulator/openapi.json",
-    tag = "control",
-    responses((status = 200, description = "This document", content_type = "application/json"))
-)]
-pub async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {
-    Json(document())
-}
-
-/// `{"errors": "<text>"}`: every Configuration API error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Errors {
-    /// What went wrong, such as `Authentication required.`
-    pub errors: String,
-}
-
-/// The errors every Configuration API endpoint may answer.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum ConfigFailures {
-    /// Invalid body or parameters: `Missing data for required field.`, `Not a valid CIDR
-    /// address.`, ...
-    #[response(status = 400)]
-    BadRequest(Errors),
-    /// No credentials, or wrong ones: `Authentication required.`
-    #[response(status = 401)]
-    Unauthorized(Errors),
-    /// The caller is not an owner, or calls from outside its allowlist.
-    #[response(status = 403)]
-    Forbidden(Errors),
-    /// `Application ID not found.` or `Client ID not found.`
-    #[response(status = 404)]
-    NotFound(Errors),
-    /// `API client <name> already exists.`
-    #[response(status = 409)]
-    Conflict(Errors),
-    /// The body is larger than the limit.
-    #[response(status = 413)]
-    TooLarge(Errors),
-    /// The body is not JSON.
-    #[response(status = 415)]
-    UnsupportedMediaType(Errors),
-    /// The body did not arrive in time.
-    #[response(status = 408)]
-    Timeout(Errors),
 }
 
 fn string_schema(description: &str) -> RefOr<Schema> {

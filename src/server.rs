@@ -17,9 +17,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
-use crate::app::{AppState, build_router};
+use crate::app::build_router;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
+use crate::state::AppState;
 use crate::store::Store;
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
@@ -56,7 +57,7 @@ pub async fn serve(
             .clone()
             .map_request(move |mut request: Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
-                tidy_path(&mut request);
+                crate::request_path::tidy_path(&mut request);
                 request.map(Body::new)
             });
         let mut builder = Builder::new(TokioExecutor::new());
@@ -103,41 +104,6 @@ pub const MAX_HEADERS: usize = 100;
 /// too), in bytes; a larger one is refused with 431 before routing. The answer is hyper's own,
 /// with an empty body (see docs/quirks.md).
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
-
-/// The path a client sent, when [`tidy_path`] changed it: a signature was computed over this one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedPath(pub String);
-
-/// Folds repeated slashes and drops a trailing one (`//clients/list/` is `/clients/list`), as
-/// clients that join a base URL ending in `/` with a path starting with `/` send them. Routing
-/// happens on the tidy path; the one received is kept for signature checks.
-pub fn tidy_path<B>(request: &mut Request<B>) {
-    let path = request.uri().path();
-    let mut tidy = String::with_capacity(path.len());
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        tidy.push('/');
-        tidy.push_str(segment);
-    }
-    if tidy.is_empty() {
-        tidy.push('/');
-    }
-    if tidy == path {
-        return;
-    }
-    let received = ReceivedPath(path.to_owned());
-    let rebuilt = match request.uri().query() {
-        Some(query) => format!("{tidy}?{query}"),
-        None => tidy,
-    };
-    let mut parts = request.uri().clone().into_parts();
-    if let Ok(path_and_query) = rebuilt.parse() {
-        parts.path_and_query = Some(path_and_query);
-        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
-            *request.uri_mut() = uri;
-            request.extensions_mut().insert(received);
-        }
-    }
-}
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]

@@ -16,20 +16,19 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::body;
 use crate::error::{ApiError, RequestProblem};
 use crate::model::Feature;
+use crate::state::AppState;
 
 /// The prefix no emulated API uses.
-pub const PREFIX: &str = "/__emulator";
+pub use crate::family::CONTROL_PREFIX as PREFIX;
 
 /// The control-plane routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(info))
-        .routes(routes!(crate::openapi::serve_document))
         .routes(routes!(state::snapshot))
         .routes(routes!(state::reset))
         .routes(routes!(observe::requests, observe::clear_requests))

@@ -4,10 +4,10 @@ use axum::extract::{Json, RawQuery, State};
 use axum::http::StatusCode;
 
 use super::{ControlError, ControlJson, ControlPath, ErrorBody};
-use crate::app::AppState;
 use crate::faults::{FaultRule, FaultSpec};
 use crate::journal::Entry;
 use crate::params::Params;
+use crate::state::AppState;
 
 #[utoipa::path(
     get,

@@ -4,8 +4,8 @@ use axum::extract::{Json, State};
 use serde_json::Value;
 
 use super::{ControlError, ErrorBody, Status, ok};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 #[utoipa::path(
     get,

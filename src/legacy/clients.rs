@@ -5,12 +5,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{Answer, LegacyCall, LegacyOk, LegacyResult};
-use crate::app::AppState;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
     ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
+use crate::state::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
 use axum::extract::State;
 

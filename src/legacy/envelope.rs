@@ -91,16 +91,19 @@ pub struct Failure {
 impl IntoResponse for LegacyError {
     fn into_response(self) -> Response {
         let (code, error, argument_name) = classify(&self.0);
-        let request_id = journal::request_id();
-        tracing::info!(%request_id, code, error, detail = %self.0, "legacy call failed");
-        journal::note_failure(Some(code), error, self.0.to_string());
-        failure(
+        let mut response = failure(
             http_status(&self.0),
             code,
             error,
             argument_name,
             describe(&self.0),
-        )
+        );
+        response.extensions_mut().insert(journal::Failure {
+            legacy_code: Some(code),
+            error: error.to_owned(),
+            detail: self.0.to_string(),
+        });
+        response
     }
 }
 
@@ -119,14 +122,19 @@ fn http_status(error: &ApiError) -> StatusCode {
 /// An error envelope with any code and HTTP status: the answer of a fault rule, noted in the
 /// journal as the failure it is.
 pub fn injected(status: StatusCode, code: u16, error: &str) -> Response {
-    journal::note_failure(Some(code), error, journal::FAULT_DETAIL.into());
-    failure(
+    let mut response = failure(
         status,
         code,
         error,
         None,
         format!("{error} (fault injected by the emulator)"),
-    )
+    );
+    response.extensions_mut().insert(journal::Failure {
+        legacy_code: Some(code),
+        error: error.to_owned(),
+        detail: journal::FAULT_DETAIL.into(),
+    });
+    response
 }
 
 fn failure(
@@ -146,41 +154,6 @@ fn failure(
     });
     *response.status_mut() = status;
     response
-}
-
-/// The name the Registration API gives an error code, for the codes it documents.
-pub fn code_name(code: u16) -> Option<&'static str> {
-    Some(match code {
-        100 => "missing_argument",
-        200 => "invalid_argument",
-        201 => "duplicate_argument",
-        205 => "invalid_auth_method",
-        210 => "invalid_credentials",
-        211 => "no_password",
-        212 => "no_such_account",
-        213 => "password_incorrect",
-        221 => "unknown_application",
-        222 => "unknown_entity_type",
-        223 => "unknown_attribute",
-        224 => "application_not_found",
-        226 => "flow_error",
-        300 => "error_creating_record",
-        310 => "record_not_found",
-        330 => "timestamp_mismatch",
-        340 => "invalid_data_format",
-        341 => "invalid_json_type",
-        360 => "constraint_violation",
-        361 => "unique_violation",
-        402 => "invalid_client_credentials",
-        403 => "client_permission_error",
-        413 => "no_access_grant",
-        414 => "access_token_expired",
-        480 => "api_feature_disabled",
-        500 => "unexpected_error",
-        510 => "api_limit_error",
-        540 => "triggered_error",
-        _ => return None,
-    })
 }
 
 /// The Registration error code, its name, and the parameter it is about.

@@ -12,18 +12,16 @@ use axum::http::{header, request::Parts};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use envelope::{
-    Answer, Failure, LegacyError, LegacyOk, LegacyResult, Success, code_name, injected,
-};
+pub use envelope::{Answer, Failure, LegacyError, LegacyOk, LegacyResult, Success, injected};
 
-use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, signature};
 use crate::body;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
 use crate::journal;
 use crate::params::Params;
 use crate::redact::Redacted;
-use crate::server::ReceivedPath;
+use crate::request_path::ReceivedPath;
+use crate::state::AppState;
 
 /// The media type of a legacy request body.
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -144,7 +142,7 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
 }
 
 /// The paths a signature may have been computed over: the one routed, and the one the client
-/// actually sent when the server tidied it (see [`crate::server::tidy_path`]).
+/// actually sent when the server tidied it (see [`crate::request_path::tidy_path`]).
 fn signed_paths(parts: &Parts) -> impl Iterator<Item = &str> {
     std::iter::once(parts.uri.path()).chain(
         parts

@@ -7,15 +7,15 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use super::ConfigFailures;
 use super::{ClientPath, RestCaller, RestJson, RestResult};
-use crate::app::AppState;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Settings,
     Whitelist, features_from_json,
 };
-use crate::openapi::ConfigFailures;
 use crate::params::Params;
+use crate::state::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
 
 /// The body of a create or a full replacement, for the OpenAPI document. The handlers read the

@@ -3,10 +3,12 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::error::{ApiError, InvalidReason, RequestProblem};
+use crate::journal;
 use crate::model::FeatureError;
-use crate::openapi::Errors;
 use crate::store::StoreError;
 
 /// Result of a Configuration API handler.
@@ -37,19 +39,27 @@ impl From<StoreError> for RestError {
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let (status, text) = render(&self.0);
-        let request_id = crate::journal::request_id();
-        tracing::info!(%request_id, status = status.as_u16(), detail = %self.0, "config call failed");
-        crate::journal::note_failure(None, error_name(&self.0), self.0.to_string());
-        errors(status, text)
+        let mut response = errors(status, text);
+        response.extensions_mut().insert(journal::Failure {
+            legacy_code: None,
+            error: error_name(&self.0).to_owned(),
+            detail: self.0.to_string(),
+        });
+        response
     }
 }
 
 /// The answer of a fault rule: `status`, with its reason phrase as the text (`Service
 /// Unavailable.`), noted in the journal as the failure it is.
 pub fn injected(status: StatusCode) -> Response {
-    crate::journal::note_failure(None, "injected_fault", crate::journal::FAULT_DETAIL.into());
     let reason = status.canonical_reason().unwrap_or("Error");
-    errors(status, format!("{reason}."))
+    let mut response = errors(status, format!("{reason}."));
+    response.extensions_mut().insert(journal::Failure {
+        legacy_code: None,
+        error: "injected_fault".to_owned(),
+        detail: journal::FAULT_DETAIL.into(),
+    });
+    response
 }
 
 /// `{"errors": text}` with `status`.
@@ -165,4 +175,42 @@ fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
     format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+}
+
+/// `{"errors": "<text>"}`: every Configuration API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Errors {
+    /// What went wrong, such as `Authentication required.`
+    pub errors: String,
+}
+
+/// The errors every Configuration API endpoint may answer.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ConfigFailures {
+    /// Invalid body or parameters: `Missing data for required field.`, `Not a valid CIDR
+    /// address.`, ...
+    #[response(status = 400)]
+    BadRequest(Errors),
+    /// No credentials, or wrong ones: `Authentication required.`
+    #[response(status = 401)]
+    Unauthorized(Errors),
+    /// The caller is not an owner, or calls from outside its allowlist.
+    #[response(status = 403)]
+    Forbidden(Errors),
+    /// `Application ID not found.` or `Client ID not found.`
+    #[response(status = 404)]
+    NotFound(Errors),
+    /// `API client <name> already exists.`
+    #[response(status = 409)]
+    Conflict(Errors),
+    /// The body is larger than the limit.
+    #[response(status = 413)]
+    TooLarge(Errors),
+    /// The body is not JSON.
+    #[response(status = 415)]
+    UnsupportedMediaType(Errors),
+    /// The body did not arrive in time.
+    #[response(status = 408)]
+    Timeout(Errors),
 }

@@ -12,15 +12,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use clients::{RestClient, client_from_json};
-pub use error::{RestError, RestResult, injected};
+pub use error::{ConfigFailures, Errors, RestError, RestResult, injected};
 
-use crate::app::AppState;
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
 use crate::error::{ApiError, AuthSchemeProblem};
 use crate::journal;
 use crate::model::AppId;
 use crate::params::Params;
+use crate::state::AppState;
 
 /// The Configuration API routes.
 pub fn router() -> OpenApiRouter<AppState> {

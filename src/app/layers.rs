@@ -1,0 +1,115 @@
+//! The layers around every route: request ids and the journal, and fault rules. They live in the
+//! wiring because they are where the families meet the shared services: the journal and the
+//! fault rules know requests and outcomes, and these layers tell them which family a request is
+//! in and render a fault's answer in that family's shape.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::family::Family;
+use crate::faults::FaultRule;
+use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext};
+use crate::state::AppState;
+use crate::{legacy, registration_codes, rest};
+
+/// Gives the request its id, records it in the journal once answered (with the failure its
+/// renderer put in the response's extensions, logged with the request id), and sets the
+/// `X-Request-Id` header.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let id = state.store.ids().request_id();
+    tracing::Span::current().record("request_id", id.as_str());
+    let family = Family::of(request.uri().path());
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let arrived = state.store.now();
+    let started = Instant::now();
+    let context = Arc::new(RequestContext::new(id.clone()));
+    let mut response = context.clone().scope(next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    let Some(family) = family.journal_name() else {
+        return response;
+    };
+    let failure = response.extensions_mut().remove::<Failure>();
+    if let Some(failure) = &failure {
+        tracing::info!(
+            request_id = %id,
+            status = response.status().as_u16(),
+            code = failure.legacy_code,
+            error = %failure.error,
+            detail = %failure.detail,
+            "{family} call failed"
+        );
+    }
+    let observed = Observed {
+        family,
+        method,
+        path,
+        time: arrived,
+        status: response.status().as_u16(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    state
+        .journal
+        .record(context.entry(observed, failure.as_ref()));
+    response
+}
+
+/// Applies the first matching fault rule to requests of the emulated APIs.
+pub async fn inject_faults(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let family = Family::of(request.uri().path());
+    // A fault's legacy answer is HTTP 200, which to CONNECT would open a tunnel: CONNECT is never
+    // served, so it is never faulted either.
+    if family == Family::Control || request.method() == Method::CONNECT {
+        return next.run(request).await;
+    }
+    let Some(rule) = state
+        .faults
+        .take(request.method().as_str(), request.uri().path())
+    else {
+        return next.run(request).await;
+    };
+    journal::note_fault();
+    tracing::info!(rule = rule.id, "injecting a fault");
+    if rule.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
+    }
+    match fault_answer(&rule, family) {
+        Some(response) => response,
+        None => next.run(request).await,
+    }
+}
+
+/// The answer a rule gives in `family`'s shape, or `None` for a delay-only rule.
+fn fault_answer(rule: &FaultRule, family: Family) -> Option<Response> {
+    let status = rule.status.and_then(|s| StatusCode::from_u16(s).ok());
+    match (family, rule.legacy_code) {
+        (Family::Legacy, Some(code)) => {
+            // A code without a documented name comes with `legacy_error` (see `FaultRule`).
+            let error = rule
+                .legacy_error
+                .as_deref()
+                .or_else(|| registration_codes::name(code))
+                .unwrap_or("unexpected_error");
+            Some(legacy::injected(
+                status.unwrap_or(StatusCode::OK),
+                code,
+                error,
+            ))
+        }
+        (Family::Legacy, None) => {
+            status.map(|status| legacy::injected(status, 500, "unexpected_error"))
+        }
+        _ => status.map(rest::injected),
+    }
+}

@@ -1,0 +1,107 @@
+//! The wiring: the route table of both families and the control plane, the layers around it
+//! (request ids and the journal, fault rules, tracing), and the fallbacks that answer unknown
+//! paths and methods in their family's shape.
+
+mod layers;
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{Method, Uri};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::control::ControlError;
+use crate::error::ApiError;
+use crate::family::Family;
+use crate::legacy::LegacyError;
+use crate::rest::RestError;
+pub use crate::state::AppState;
+
+/// Every route of the emulator, with its documentation: each family's router registers its
+/// handlers together with their `#[utoipa::path]` description, so a route cannot exist without
+/// appearing in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .merge(crate::legacy::router())
+        .merge(crate::rest::router())
+        .merge(crate::control::router())
+        .routes(routes!(serve_document))
+}
+
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
+    LazyLock::new(|| crate::openapi::finish(routes().into_openapi()));
+
+/// The OpenAPI document of every route.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    &DOCUMENT
+}
+
+/// `GET /__emulator/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/__emulator/openapi.json",
+    tag = "control",
+    responses((status = 200, description = "This document", content_type = "application/json"))
+)]
+async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(document())
+}
+
+/// The whole HTTP surface.
+pub fn build_router(state: AppState) -> Router {
+    Router::from(routes())
+        .fallback(unknown_endpoint)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            layers::inject_faults,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            layers::observe,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // The path only: a query string may carry `client_secret`. At debug level, so
+                // that it costs nothing unless asked for (RUST_LOG=janrain_emulator=debug).
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = tracing::field::Empty,
+                )
+            }),
+        )
+        .with_state(state)
+}
+
+/// `error` in the shape of `family`.
+pub fn render(family: Family, error: ApiError) -> Response {
+    match family {
+        Family::Legacy => LegacyError(error).into_response(),
+        Family::Rest => RestError(error).into_response(),
+        Family::Control => ControlError::Api(error).into_response(),
+    }
+}
+
+async fn unknown_endpoint(uri: Uri) -> Response {
+    let path = uri.path();
+    render(Family::of(path), ApiError::UnknownEndpoint(path.to_owned()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    render(
+        Family::of(path),
+        ApiError::MethodNotAllowed {
+            path: path.to_owned(),
+            method: method.to_string(),
+        },
+    )
+}

@@ -1,0 +1,102 @@
+//! The state every handler, extractor and layer reaches: one `Arc` of the store, the
+//! configuration, the journal and the fault rules.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use axum::http::{header, request::Parts};
+
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError};
+use crate::faults::Faults;
+use crate::fixture::normalize_host;
+use crate::journal::Journal;
+use crate::model::AppId;
+use crate::start::{self, Started};
+use crate::store::Store;
+
+/// What every handler can reach. axum clones the state for every extractor and middleware that
+/// asks for it, so it is one `Arc`: a single reference count to bump, not one per field.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// The contents of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
+    /// The one store of clients.
+    pub store: Store,
+    /// The configuration the emulator started with.
+    pub config: Config,
+    /// The application legacy calls go to when their host matches no capture domain.
+    pub default_app: AppId,
+    /// Recent requests.
+    pub journal: Journal,
+    /// Pending fault rules.
+    pub faults: Faults,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Validates `config` and builds the starting state (see [`crate::start`]), with an empty
+    /// journal and no fault rules.
+    pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        let Started {
+            store,
+            config,
+            default_app,
+        } = start::build(config, clock)?;
+        Ok(Self(Arc::new(Shared {
+            store,
+            journal: Journal::new(config.journal_capacity),
+            faults: Faults::default(),
+            config,
+            default_app,
+        })))
+    }
+
+    /// The address the call came from: the socket's peer or, when the configuration trusts it, the
+    /// first address of `X-Forwarded-For`. Router-level tests without a socket count as loopback.
+    pub fn caller_ip(&self, parts: &Parts) -> IpAddr {
+        let forwarded = || {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .find_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        };
+        let peer = || {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip())
+        };
+        self.config
+            .trust_forwarded_for
+            .then(forwarded)
+            .flatten()
+            .unwrap_or_else(peer)
+    }
+
+    /// The application a legacy call is for: the one whose capture domains hold the request's
+    /// host (port ignored), or the default application.
+    pub fn legacy_app(&self, parts: &Parts) -> AppId {
+        parts
+            .headers
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .or_else(|| parts.uri.host())
+            .map(normalize_host)
+            .and_then(|host| self.store.app_for_host(&host))
+            .unwrap_or_else(|| self.default_app.clone())
+    }
+}
