@@ -10,12 +10,12 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use janrain_emulator::auth::signature;
 use janrain_emulator::caller::Caller;
 use janrain_emulator::clock::SystemClock;
+use janrain_emulator::config_api::ConfigApiClient;
 use janrain_emulator::ids::IdGenerator;
 use janrain_emulator::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
 };
 use janrain_emulator::params::Params;
-use janrain_emulator::rest::RestClient;
 use janrain_emulator::store::{NameRule, NewClient, Store};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -110,10 +110,10 @@ fn serialisation(c: &mut Criterion) {
     let clients = store.list_clients(&app, |_| true).expect("list");
     c.bench_function("serialise: 10 clients, Configuration API", |b| {
         b.iter(|| {
-            let listing: Vec<RestClient> = clients
+            let listing: Vec<ConfigApiClient> = clients
                 .iter()
                 .cloned()
-                .map(|client| RestClient::new(&app, client))
+                .map(|client| ConfigApiClient::new(&app, client))
                 .collect();
             serde_json::to_vec(black_box(&listing)).expect("json")
         })

@@ -1,7 +1,7 @@
 //! The domain outcomes every handler and extractor can end in.
 //!
 //! `ApiError` knows nothing of the wire: `legacy::LegacyError` renders it as the HTTP 200 `stat`
-//! envelope and `rest::RestError` as `{"errors": "..."}` with a real status. Variants carry enough
+//! envelope and `config_api::ConfigApiError` as `{"errors": "..."}` with a real status. Variants carry enough
 //! for both renderers (the legacy argument name and reason, the kind of problem the Configuration
 //! API names in its fixed texts).
 

@@ -7,7 +7,7 @@ pub enum Family {
     /// The legacy Clients API, at the root of the Capture domain.
     Legacy,
     /// The Configuration API, under `/config`.
-    Rest,
+    ConfigApi,
     /// The emulator's control plane, under [`CONTROL_PREFIX`].
     Control,
 }
@@ -25,7 +25,7 @@ impl Family {
         if under(CONTROL_PREFIX) {
             Family::Control
         } else if under("/config") {
-            Family::Rest
+            Family::ConfigApi
         } else {
             // The legacy API owns the root of the Capture domain.
             Family::Legacy
@@ -36,7 +36,7 @@ impl Family {
     pub fn journal_name(self) -> Option<&'static str> {
         match self {
             Family::Legacy => Some("legacy"),
-            Family::Rest => Some("config"),
+            Family::ConfigApi => Some("config"),
             Family::Control => None,
         }
     }
@@ -51,8 +51,8 @@ mod tests {
         assert_eq!(Family::of("/clients/add"), Family::Legacy);
         assert_eq!(Family::of("/"), Family::Legacy);
         assert_eq!(Family::of("/configuration"), Family::Legacy);
-        assert_eq!(Family::of("/config"), Family::Rest);
-        assert_eq!(Family::of("/config/app/clients/x/y"), Family::Rest);
+        assert_eq!(Family::of("/config"), Family::ConfigApi);
+        assert_eq!(Family::of("/config/app/clients/x/y"), Family::ConfigApi);
         assert_eq!(Family::of("/__emulator/nope"), Family::Control);
         assert_eq!(Family::of("/__emulatorx"), Family::Legacy);
     }

@@ -21,7 +21,7 @@ use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, 
                        control plane under `/__emulator/`."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(crate::rest::Errors, Feature)),
+    components(schemas(crate::config_api::Errors, Feature)),
     tags(
         (name = "legacy", description = "Legacy Clients API (`/clients/*`). Parameters may come in the query string or a form body."),
         (name = "config", description = "Configuration API (`/config/{app_id}/clients...`). HTTP Basic only."),

@@ -2,11 +2,11 @@
 //! is valid is read back exactly. (The coverage-guided fuzz targets in fuzz/ go further.)
 
 use janrain_emulator::auth::signature;
+use janrain_emulator::config_api::client_from_json;
 use janrain_emulator::error::{ApiError, AuthSchemeProblem, CredentialFailure};
 use janrain_emulator::fixture::Fixture;
 use janrain_emulator::model::{Cidr, ClientSecret};
 use janrain_emulator::params::Params;
-use janrain_emulator::rest::client_from_json;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -187,7 +187,7 @@ fn the_fuzz_seeds_pass_their_targets_checks() {
             }
         }
     }
-    for seed in seeds("rest_json") {
+    for seed in seeds("config_api_json") {
         if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&seed) {
             let _ = client_from_json(&body);
         }

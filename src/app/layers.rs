@@ -15,7 +15,7 @@ use crate::family::Family;
 use crate::faults::FaultRule;
 use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext};
 use crate::state::AppState;
-use crate::{legacy, registration_codes, rest};
+use crate::{config_api, legacy, registration_codes};
 
 /// Gives the request its id, records it in the journal once answered (with the failure its
 /// renderer put in the response's extensions, logged with the request id), and sets the
@@ -110,6 +110,6 @@ fn fault_answer(rule: &FaultRule, family: Family) -> Option<Response> {
         (Family::Legacy, None) => {
             status.map(|status| legacy::injected(status, 500, "unexpected_error"))
         }
-        _ => status.map(rest::injected),
+        _ => status.map(config_api::injected),
     }
 }

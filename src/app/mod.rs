@@ -16,11 +16,11 @@ use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::config_api::ConfigApiError;
 use crate::control::ControlError;
 use crate::error::ApiError;
 use crate::family::Family;
 use crate::legacy::LegacyError;
-use crate::rest::RestError;
 pub use crate::state::AppState;
 
 /// Every route of the emulator, with its documentation: each family's router registers its
@@ -29,7 +29,7 @@ pub use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(crate::legacy::router())
-        .merge(crate::rest::router())
+        .merge(crate::config_api::router())
         .merge(crate::control::router())
         .routes(routes!(serve_document))
 }
@@ -85,7 +85,7 @@ pub fn build_router(state: AppState) -> Router {
 pub fn render(family: Family, error: ApiError) -> Response {
     match family {
         Family::Legacy => LegacyError(error).into_response(),
-        Family::Rest => RestError(error).into_response(),
+        Family::ConfigApi => ConfigApiError(error).into_response(),
         Family::Control => ControlError::Api(error).into_response(),
     }
 }

@@ -3,7 +3,7 @@
 //! `{"error": "<text>"}` with a real status.
 
 mod console;
-mod observe;
+mod requests_and_faults;
 mod state;
 
 use axum::extract::{FromRequest, FromRequestParts, Json, RawPathParams, Request, State};
@@ -31,13 +31,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(info))
         .routes(routes!(state::snapshot))
         .routes(routes!(state::reset))
-        .routes(routes!(observe::requests, observe::clear_requests))
         .routes(routes!(
-            observe::faults,
-            observe::add_fault,
-            observe::clear_faults
+            requests_and_faults::requests,
+            requests_and_faults::clear_requests
         ))
-        .routes(routes!(observe::remove_fault))
+        .routes(routes!(
+            requests_and_faults::faults,
+            requests_and_faults::add_fault,
+            requests_and_faults::clear_faults
+        ))
+        .routes(routes!(requests_and_faults::remove_fault))
         .routes(routes!(console::page))
         .routes(routes!(console::script))
         .routes(routes!(console::style))

@@ -3,6 +3,8 @@
 mod allowlist;
 mod bad_input;
 mod concurrency;
+mod config_api_clients;
+mod config_api_operations;
 mod console;
 mod control;
 mod credential_forms;
@@ -16,8 +18,6 @@ mod legacy_operations;
 mod limits;
 mod openapi;
 mod refusals;
-mod rest_clients;
-mod rest_operations;
 mod signed;
 #[path = "../support/mod.rs"]
 mod support;

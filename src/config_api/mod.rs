@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use clients::{RestClient, client_from_json};
-pub use error::{ConfigFailures, Errors, RestError, RestResult, injected};
+pub use clients::{ConfigApiClient, client_from_json};
+pub use error::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, injected};
 
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
@@ -33,12 +33,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The verified caller of a Configuration API request, in the application named by the path.
 #[derive(Debug)]
-pub struct RestCaller(pub Caller);
+pub struct ConfigApiCaller(pub Caller);
 
-impl FromRequestParts<AppState> for RestCaller {
-    type Rejection = RestError;
+impl FromRequestParts<AppState> for ConfigApiCaller {
+    type Rejection = ConfigApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RestError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, ConfigApiError> {
         if let Some(Ok(query)) = parts.uri.query().map(|q| Params::parse(q.as_bytes())) {
             journal::note_params(query.iter());
         }
@@ -77,9 +80,9 @@ impl FromRequestParts<AppState> for RestCaller {
 pub struct ClientPath(pub String);
 
 impl FromRequestParts<AppState> for ClientPath {
-    type Rejection = RestError;
+    type Rejection = ConfigApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, RestError> {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ConfigApiError> {
         // An id that does not decode to UTF-8 names no client, as an unknown one does.
         let id = path_segment(parts, CLIENT_SEGMENT).ok_or(ApiError::ClientNotFound {
             argument: "client_id",
@@ -114,12 +117,12 @@ fn app_in_path(parts: &Parts) -> Result<AppId, ApiError> {
 /// A JSON object body. Any other body is refused in the family's own shape, never with axum's
 /// plain-text rejection.
 #[derive(Debug)]
-pub struct RestJson(pub Map<String, Value>);
+pub struct ConfigApiJson(pub Map<String, Value>);
 
-impl FromRequest<AppState> for RestJson {
-    type Rejection = RestError;
+impl FromRequest<AppState> for ConfigApiJson {
+    type Rejection = ConfigApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, RestError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ConfigApiError> {
         let body = body::read_json_object(request, &state.config).await?;
         journal::note_json(&body);
         Ok(Self(body))

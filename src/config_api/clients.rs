@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ConfigFailures;
-use super::{ClientPath, RestCaller, RestJson, RestResult};
+use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult};
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Settings,
@@ -32,7 +32,7 @@ pub struct ClientBody {
     features: Option<Features>,
 }
 
-/// The path of one client, for the OpenAPI document ([`ClientPath`] and [`RestCaller`] read it).
+/// The path of one client, for the OpenAPI document ([`ClientPath`] and [`ConfigApiCaller`] read it).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
@@ -55,7 +55,7 @@ pub struct SecretBody {
 /// A client as the Configuration API shows it. Fields are in alphabetical order, as in the
 /// documentation's listing.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RestClient {
+pub struct ConfigApiClient {
     _id: ClientId,
     _secret: ClientSecret,
     _self: String,
@@ -66,7 +66,7 @@ pub struct RestClient {
     name: ClientName,
 }
 
-impl RestClient {
+impl ConfigApiClient {
     /// The representation of `client` of `app`.
     pub fn new(app: &AppId, client: Client) -> Self {
         let self_path = format!("/config/{app}/clients/{}", client.id);
@@ -91,13 +91,13 @@ impl RestClient {
     summary = "List clients",
     params(("app_id" = String, Path, description = "The application id"), ("has_feature" = Option<Vec<Feature>>, Query, explode = true, description = "Keep clients that have this feature; repeat for all of several")),
     security(("basic" = [])),
-    responses((status = 200, description = "The clients, in creation order", body = Vec<RestClient>), ConfigFailures)
+    responses((status = 200, description = "The clients, in creation order", body = Vec<ConfigApiClient>), ConfigFailures)
 )]
 pub async fn list(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     RawQuery(query): RawQuery,
-) -> RestResult<Json<Vec<RestClient>>> {
+) -> ConfigApiResult<Json<Vec<ConfigApiClient>>> {
     caller.require_owner()?;
     let params = Params::parse(query.unwrap_or_default().as_bytes())?;
     let wanted = params
@@ -116,7 +116,7 @@ pub async fn list(
     Ok(Json(
         clients
             .into_iter()
-            .map(|client| RestClient::new(&caller.app, client))
+            .map(|client| ConfigApiClient::new(&caller.app, client))
             .collect(),
     ))
 }
@@ -130,19 +130,19 @@ pub async fn list(
     params(("app_id" = String, Path, description = "The application id")),
     request_body = ClientBody,
     security(("basic" = [])),
-    responses((status = 201, description = "The new client", body = RestClient), ConfigFailures)
+    responses((status = 201, description = "The new client", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn create(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
-    RestJson(body): RestJson,
-) -> RestResult<(StatusCode, Json<RestClient>)> {
+    ConfigApiCaller(caller): ConfigApiCaller,
+    ConfigApiJson(body): ConfigApiJson,
+) -> ConfigApiResult<(StatusCode, Json<ConfigApiClient>)> {
     caller.require_owner()?;
     let new = client_from_json(&body)?;
     let client = state.store.create_client(&caller, new, NameRule::Unique)?;
     Ok((
         StatusCode::CREATED,
-        Json(RestClient::new(&caller.app, client)),
+        Json(ConfigApiClient::new(&caller.app, client)),
     ))
 }
 
@@ -154,16 +154,16 @@ pub async fn create(
     summary = "View a client",
     params(ClientPathParams),
     security(("basic" = [])),
-    responses((status = 200, description = "The client", body = RestClient), ConfigFailures)
+    responses((status = 200, description = "The client", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn get(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-) -> RestResult<Json<RestClient>> {
+) -> ConfigApiResult<Json<ConfigApiClient>> {
     caller.require_owner()?;
     let client = state.store.client(&caller.app, &id)?;
-    Ok(Json(RestClient::new(&caller.app, client)))
+    Ok(Json(ConfigApiClient::new(&caller.app, client)))
 }
 
 /// `PUT /config/{appId}/clients/{clientId}`: full replacement. An omitted `ipWhitelist` goes back
@@ -176,14 +176,14 @@ pub async fn get(
     params(ClientPathParams),
     request_body = ClientBody,
     security(("basic" = [])),
-    responses((status = 200, description = "The client as replaced", body = RestClient), ConfigFailures)
+    responses((status = 200, description = "The client as replaced", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn put(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-    RestJson(body): RestJson,
-) -> RestResult<Json<RestClient>> {
+    ConfigApiJson(body): ConfigApiJson,
+) -> ConfigApiResult<Json<ConfigApiClient>> {
     caller.require_owner()?;
     let replacement = client_from_json(&body)?;
     let change = ClientChange {
@@ -195,7 +195,7 @@ pub async fn put(
     let client = state
         .store
         .update_client(&caller, &id, change, NameRule::Unique)?;
-    Ok(Json(RestClient::new(&caller.app, client)))
+    Ok(Json(ConfigApiClient::new(&caller.app, client)))
 }
 
 /// `DELETE /config/{appId}/clients/{clientId}`: 204 with no body. Owner clients cannot be
@@ -211,9 +211,9 @@ pub async fn put(
 )]
 pub async fn delete(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-) -> RestResult<StatusCode> {
+) -> ConfigApiResult<StatusCode> {
     caller.require_owner()?;
     state.store.delete_client(&caller, &id, |client| {
         if client.features.contains(Feature::Owner) {
@@ -235,14 +235,14 @@ pub async fn delete(
     params(ClientPathParams),
     request_body = SecretBody,
     security(("basic" = [])),
-    responses((status = 200, description = "The client with its new secret", body = RestClient), ConfigFailures)
+    responses((status = 200, description = "The client with its new secret", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn reset_secret(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-    RestJson(body): RestJson,
-) -> RestResult<Json<RestClient>> {
+    ConfigApiJson(body): ConfigApiJson,
+) -> ConfigApiResult<Json<ConfigApiClient>> {
     caller.require_owner()?;
     let field = "hoursToLive";
     let hours = match body.get(field) {
@@ -254,7 +254,7 @@ pub async fn reset_secret(
     };
     let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
     let client = state.store.reset_secret(&caller, &id, hours.duration())?;
-    Ok(Json(RestClient::new(&caller.app, client)))
+    Ok(Json(ConfigApiClient::new(&caller.app, client)))
 }
 
 /// `GET /config/{appId}/clients/{clientId}/settings`: the client's settings object.
@@ -269,9 +269,9 @@ pub async fn reset_secret(
 )]
 pub async fn get_settings(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-) -> RestResult<Json<Settings>> {
+) -> ConfigApiResult<Json<Settings>> {
     caller.require_owner()?;
     Ok(Json(state.store.client(&caller.app, &id)?.settings))
 }
@@ -290,10 +290,10 @@ pub async fn get_settings(
 )]
 pub async fn put_settings(
     State(state): State<AppState>,
-    RestCaller(caller): RestCaller,
+    ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-    RestJson(settings): RestJson,
-) -> RestResult<Json<Settings>> {
+    ConfigApiJson(settings): ConfigApiJson,
+) -> ConfigApiResult<Json<Settings>> {
     caller.require_owner()?;
     let change = ClientChange {
         settings: Some(settings),

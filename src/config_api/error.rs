@@ -12,31 +12,31 @@ use crate::model::FeatureError;
 use crate::store::StoreError;
 
 /// Result of a Configuration API handler.
-pub type RestResult<T> = Result<T, RestError>;
+pub type ConfigApiResult<T> = Result<T, ConfigApiError>;
 
 /// A Configuration API failure.
 #[derive(Debug)]
-pub struct RestError(pub ApiError);
+pub struct ConfigApiError(pub ApiError);
 
-impl From<ApiError> for RestError {
+impl From<ApiError> for ConfigApiError {
     fn from(error: ApiError) -> Self {
         Self(error)
     }
 }
 
-impl From<RequestProblem> for RestError {
+impl From<RequestProblem> for ConfigApiError {
     fn from(problem: RequestProblem) -> Self {
         Self(problem.into())
     }
 }
 
-impl From<StoreError> for RestError {
+impl From<StoreError> for ConfigApiError {
     fn from(error: StoreError) -> Self {
         Self(error.into())
     }
 }
 
-impl IntoResponse for RestError {
+impl IntoResponse for ConfigApiError {
     fn into_response(self) -> Response {
         let (status, text) = render(&self.0);
         let mut response = errors(status, text);
