@@ -7,15 +7,15 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use janrain_emulator::auth::signature;
 use janrain_emulator::caller::Caller;
 use janrain_emulator::clock::SystemClock;
-use janrain_emulator::config_api::ConfigApiClient;
-use janrain_emulator::ids::IdGenerator;
+use janrain_emulator::internals::ConfigApiClient;
+use janrain_emulator::internals::IdGenerator;
+use janrain_emulator::internals::Params;
+use janrain_emulator::internals::signature;
 use janrain_emulator::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
 };
-use janrain_emulator::params::Params;
 use janrain_emulator::store::{NameRule, NewClient, Store};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);

@@ -3,7 +3,7 @@
 //!
 //! Families check permission explicitly in their handlers ([`Caller::require_owner`]), where a
 //! reader sees it; the store checks the same rules again inside the critical section that applies
-//! a change ([`Caller::still_allowed`]), so that a concurrent change to the caller itself (its
+//! a change (`Caller::still_allowed`), so that a concurrent change to the caller itself (its
 //! deletion, the loss of its `owner` feature, a new allowlist) cannot let a request through that
 //! would be refused once it lands.
 

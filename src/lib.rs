@@ -47,35 +47,51 @@
 //! reproducible ids, `state_file` for persistence; [`Emulator::start_with`] takes a
 //! [`ManualClock`](clock::ManualClock) to move time without sleeping.
 
-pub mod app;
-pub mod auth;
+mod app;
+mod auth;
 mod body;
 pub mod caller;
-pub mod cli;
+mod cli;
 pub mod clock;
 pub mod config;
-pub mod config_api;
-pub mod control;
+mod config_api;
+mod control;
 pub mod error;
-pub mod family;
-pub mod faults;
+mod family;
+mod faults;
 pub mod fixture;
-pub mod healthcheck;
-pub mod ids;
-pub mod journal;
-pub mod legacy;
+mod healthcheck;
+mod ids;
+mod journal;
+mod legacy;
 pub mod model;
-pub mod openapi;
-pub mod params;
+mod openapi;
+mod params;
 mod redact;
-pub mod registration_codes;
+mod registration_codes;
 mod request_path;
-pub mod server;
-pub mod start;
-pub mod state;
-pub mod state_file;
+mod server;
+mod start;
+mod state;
+mod state_file;
 pub mod store;
 
 pub use config::Config;
-pub use server::{Emulator, StartError, serve};
+pub use server::{Emulator, StartError};
 pub use store::Store;
+
+/// Not part of the public API, and not covered by its stability: what the project's own binary,
+/// benchmarks, fuzz targets and property tests reach inside the crate. It may change at any
+/// time.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::app::AppState;
+    pub use crate::auth::{AuthorizationHeader, Presented, parse_authorization, signature};
+    pub use crate::cli::{Cli, Command, LogFormat};
+    pub use crate::config_api::{ConfigApiClient, client_from_json};
+    pub use crate::healthcheck::run as healthcheck;
+    pub use crate::ids::IdGenerator;
+    pub use crate::params::Params;
+    pub use crate::server::serve;
+    pub use crate::state_file::StateFile;
+}

@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use janrain_emulator::app::AppState;
-use janrain_emulator::cli::{Cli, Command, LogFormat};
 use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::OwnerCredentials;
-use janrain_emulator::healthcheck;
+use janrain_emulator::internals::AppState;
+use janrain_emulator::internals::healthcheck;
+use janrain_emulator::internals::{Cli, Command, LogFormat};
 use tokio::net::TcpListener;
 
 // glibc's allocator serialises threads on its arena locks under this many small, short-lived
@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(Command::Healthcheck { url, timeout_ms }) = &cli.command {
         let limit = Duration::from_millis(*timeout_ms);
-        let healthy = healthcheck::run(url.as_deref(), &cli.listen, limit).await;
+        let healthy = healthcheck(url.as_deref(), &cli.listen, limit).await;
         std::process::exit(if healthy { 0 } else { 1 });
     }
     let listen = cli.listen.clone();
@@ -54,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
     // Scripts and tests read this line to learn the port; keep its wording stable.
     println!("listening on http://{addr}");
     tracing::info!(app_id = %state.default_app, "ready");
-    janrain_emulator::serve(listener, state, shutdown).await?;
+    janrain_emulator::internals::serve(listener, state, shutdown).await?;
     Ok(())
 }
 

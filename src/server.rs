@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::store::Store;
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
-/// flight, waiting at most [`DRAIN_LIMIT`] for them.
+/// flight, waiting at most `DRAIN_LIMIT` (3 s) for them.
 ///
 /// The accept loop is axum's, plus what axum's own `serve` does not set: a limit on the time a
 /// client may take to send its request head (`Config::read_timeout`), so that slow or half-open

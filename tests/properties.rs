@@ -1,12 +1,12 @@
 //! Property tests of the parsers that take untrusted input: no panic whatever comes in, and what
 //! is valid is read back exactly. (The coverage-guided fuzz targets in fuzz/ go further.)
 
-use janrain_emulator::auth::signature;
-use janrain_emulator::config_api::client_from_json;
 use janrain_emulator::error::{ApiError, AuthSchemeProblem, CredentialFailure};
 use janrain_emulator::fixture::Fixture;
+use janrain_emulator::internals::Params;
+use janrain_emulator::internals::client_from_json;
+use janrain_emulator::internals::signature;
 use janrain_emulator::model::{Cidr, ClientSecret};
-use janrain_emulator::params::Params;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -153,7 +153,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
 /// The property of the `authorization` fuzz target: a refused header ends in one of a fixed set
 /// of outcomes, none of which carries any part of the value.
 fn authorization_property(data: &[u8]) {
-    if let Err(error) = janrain_emulator::auth::parse_authorization(data) {
+    if let Err(error) = janrain_emulator::internals::parse_authorization(data) {
         assert!(
             matches!(
                 error,

@@ -3,12 +3,12 @@
 //! material whatever its form.
 #![no_main]
 
-use janrain_emulator::auth::{self, AuthorizationHeader, Presented};
+use janrain_emulator::internals::{AuthorizationHeader, Presented, parse_authorization};
 use janrain_emulator::error::{ApiError, AuthSchemeProblem, CredentialFailure};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match auth::parse_authorization(data) {
+    match parse_authorization(data) {
         Err(error) => assert!(
             matches!(
                 error,

@@ -1,7 +1,7 @@
 //! Form and query parameters, and the JSON arrays carried in them.
 #![no_main]
 
-use janrain_emulator::params::Params;
+use janrain_emulator::internals::Params;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

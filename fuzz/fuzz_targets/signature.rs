@@ -1,9 +1,9 @@
 //! The janrain-signed canonical texts and their verification, from any path, date and parameters.
 #![no_main]
 
-use janrain_emulator::auth::signature;
+use janrain_emulator::internals::signature;
 use janrain_emulator::model::ClientSecret;
-use janrain_emulator::params::Params;
+use janrain_emulator::internals::Params;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

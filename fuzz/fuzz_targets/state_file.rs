@@ -1,7 +1,7 @@
 //! State files: any bytes on disk open as a state, or are refused cleanly and left untouched.
 #![no_main]
 
-use janrain_emulator::state_file::StateFile;
+use janrain_emulator::internals::StateFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -53,7 +53,7 @@ pub fn candidates(path: &str, date: &str, params: &Params) -> Vec<String> {
 }
 
 /// The first of the [`candidates`] as a failure may show it: the values of secret parameters
-/// ([`crate::redact::is_secret_name`]) are hidden, so that the journal and the log can say what
+/// (`redact::is_secret_name`) are hidden, so that the journal and the log can say what
 /// the emulator expected without holding what the journal hides elsewhere.
 pub fn shown(path: &str, date: &str, params: &Params) -> String {
     let mut pairs = signed_pairs(params);

@@ -21,9 +21,6 @@ use crate::error::{ApiError, RequestProblem};
 use crate::model::Feature;
 use crate::state::AppState;
 
-/// The prefix no emulated API uses.
-pub use crate::family::CONTROL_PREFIX as PREFIX;
-
 /// The control-plane routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,7 +12,7 @@ use axum::http::{header, request::Parts};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use envelope::{Answer, Failure, LegacyError, LegacyOk, LegacyResult, Success, injected};
+pub use envelope::{Answer, LegacyError, LegacyOk, LegacyResult, injected};
 
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, signature};
 use crate::body;
