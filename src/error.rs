@@ -34,7 +34,7 @@ pub enum ApiError {
         reason: InvalidReason,
     },
     /// Another client of the application already has this name.
-    #[error("API client {0} already exists.")]
+    #[error("another client of the application is named {0:?}")]
     NameTaken(String),
     /// The application in the path does not exist.
     #[error("application not found")]

@@ -239,7 +239,7 @@ pub enum StoreError {
     #[error("client not found")]
     ClientNotFound,
     /// A client with this name exists.
-    #[error("API client {0} already exists.")]
+    #[error("another client of the application is named {0:?}")]
     NameTaken(String),
     /// A client or application with this id exists already.
     #[error("{0} exists already")]
@@ -256,7 +256,8 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The domain error, naming `argument` as the parameter that held a client id.
+    /// The domain error, naming `argument` as the parameter that held a client id: each family
+    /// names its own (the legacy `for_client_id`, the Configuration API's path `client_id`).
     pub(crate) fn with_argument(self, argument: &'static str) -> ApiError {
         match self {
             StoreError::AppNotFound => ApiError::AppNotFound,
@@ -268,11 +269,6 @@ impl StoreError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        error.with_argument("for_client_id")
-    }
-}
 
 impl Store {
     /// An empty store drawing ids from `ids` and time from `clock`.

@@ -32,7 +32,7 @@ impl From<RequestProblem> for ConfigApiError {
 
 impl From<StoreError> for ConfigApiError {
     fn from(error: StoreError) -> Self {
-        Self(error.into())
+        Self(error.with_argument("client_id"))
     }
 }
 

@@ -67,8 +67,10 @@ impl From<RequestProblem> for LegacyError {
 }
 
 impl From<StoreError> for LegacyError {
+    /// A client named by `for_client_id` unless the handler says otherwise
+    /// ([`StoreError::with_argument`]).
     fn from(error: StoreError) -> Self {
-        Self(error.into())
+        Self(error.with_argument("for_client_id"))
     }
 }
 
