@@ -1,6 +1,7 @@
 //! The domain outcomes every handler and extractor can end in.
 //!
-//! `ApiError` knows nothing of the wire: `legacy::LegacyError` renders it as the HTTP 200 `stat`
+//! `ApiError` knows nothing of the wire: its `Display` describes the outcome for the journal and
+//! the log, and `legacy::LegacyError` renders it as the HTTP 200 `stat`
 //! envelope and `config_api::ConfigApiError` as `{"errors": "..."}` with a real status. Variants carry enough
 //! for both renderers (the legacy argument name and reason, the kind of problem the Configuration
 //! API names in its fixed texts).
@@ -113,14 +114,24 @@ pub enum CredentialFailure {
         off_by_secs: u64,
     },
     /// A signature that matches no secret of the client over any accepted text.
-    #[error("the signature of client {client} does not match; expected it over {signed:?}")]
+    #[error(
+        "the signature of client {client} does not match{}",
+        expected_text(signed)
+    )]
     BadSignature {
         /// The client.
         client: String,
         /// The text the emulator expected to be signed (the Python library's form), with the
-        /// values of secret parameters hidden.
-        signed: String,
+        /// values of secret parameters hidden; the family that has the parameters fills it in.
+        signed: Option<String>,
     },
+}
+
+fn expected_text(signed: &Option<String>) -> String {
+    signed
+        .as_ref()
+        .map(|text| format!("; expected it over {text:?}"))
+        .unwrap_or_default()
 }
 
 /// Why an authenticated caller was refused.

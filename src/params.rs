@@ -43,8 +43,9 @@ impl Params {
         Ok(params)
     }
 
-    /// Appends one pair.
-    pub fn push(&mut self, key: &str, value: &str) {
+    /// Appends one pair (tests build parameters this way).
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, key: &str, value: &str) {
         self.0.push((key.to_owned(), value.to_owned()));
     }
 

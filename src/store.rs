@@ -269,7 +269,6 @@ impl StoreError {
     }
 }
 
-
 impl Store {
     /// An empty store drawing ids from `ids` and time from `clock`.
     #[doc(hidden)]

@@ -52,9 +52,6 @@ pub enum Presented {
         /// The texts the client may have signed (see [`signature::candidates`]). They hold every
         /// parameter value in clear, so they are never written out.
         candidates: Redacted<Vec<String>>,
-        /// The first of them with the values of secret parameters hidden: what a failure may
-        /// show of the text the emulator expected (see [`signature::shown`]).
-        shown: String,
         /// The instant in the `Date` header.
         date: SystemTime,
     },
@@ -141,7 +138,6 @@ pub fn verify(
             client_id,
             signature,
             candidates,
-            shown,
             date,
         } => {
             // The header has whole seconds, so compare whole seconds: a date sent exactly
@@ -158,9 +154,11 @@ pub fn verify(
                 })
                 .map_err(|error| match error {
                     ApiError::InvalidCredentials(CredentialFailure::WrongSecret(id)) => {
+                        // The family, which has the parameters, says what was expected
+                        // (`signature::shown`); only a failure pays for that text.
                         ApiError::InvalidCredentials(CredentialFailure::BadSignature {
                             client: id,
-                            signed: shown.clone(),
+                            signed: None,
                         })
                     }
                     other => other,

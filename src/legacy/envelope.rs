@@ -184,8 +184,9 @@ fn classify(error: &ApiError) -> (u16, &'static str, Option<&'static str>) {
     }
 }
 
-/// The `error_description`. Credential failures stay vague on the wire, as a real server's
-/// would; the precise reason goes to the log.
+/// The `error_description`, written here and nowhere else: the domain's own descriptions are for
+/// the journal and the log. Credential failures stay vague on the wire, as a real server's
+/// would; the precise reason goes to the journal.
 fn describe(error: &ApiError) -> String {
     match error {
         ApiError::MissingCredentials => {
@@ -207,7 +208,20 @@ fn describe(error: &ApiError) -> String {
         ApiError::BadRequest(RequestProblem::BodyTooLarge { limit }) => {
             format!("the request body is larger than the {limit}-byte limit")
         }
-        other => other.to_string(),
+        // The problem's own wording is shared with the Configuration API, which makes a sentence
+        // of it (docs/architecture.md).
+        ApiError::BadRequest(problem) => problem.to_string(),
+        ApiError::MissingArgument(name) => format!("missing required argument: {name}"),
+        ApiError::InvalidArgument { argument, reason } => {
+            format!("{argument} was not valid for the following reason: {reason}")
+        }
+        ApiError::ClientNotFound { argument } => {
+            format!(
+                "{argument} was not valid for the following reason: {argument} is not a valid id"
+            )
+        }
+        ApiError::UnknownEndpoint(path) => format!("no such endpoint: {path}"),
+        ApiError::MethodNotAllowed { path, method } => format!("{path} does not accept {method}"),
     }
 }
 

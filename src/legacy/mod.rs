@@ -83,7 +83,8 @@ impl FromRequest<AppState> for LegacyCall {
             &presented,
             state.caller_ip(&parts),
             state.config.signature_skew,
-        );
+        )
+        .map_err(|error| with_expected_text(error, &parts, &params));
         if let Some(client_id) = auth::found_client(&verified) {
             journal::note_client(client_id);
         }
@@ -118,7 +119,6 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
                             .flat_map(|path| signature::candidates(path, date.trim(), params))
                             .collect(),
                     ),
-                    shown: signature::shown(parts.uri.path(), date.trim(), params),
                     date: at,
                 })
             }
@@ -138,6 +138,28 @@ fn credentials(parts: &Parts, params: &Params) -> Result<Presented, ApiError> {
         }
         (None, None) => Err(ApiError::MissingCredentials),
         _ => Err(ApiError::InvalidCredentials(CredentialFailure::Incomplete)),
+    }
+}
+
+/// A signature mismatch with the text the emulator expected, secret values hidden: computed only
+/// when a signature failed, never on the way to a success.
+fn with_expected_text(error: ApiError, parts: &Parts, params: &Params) -> ApiError {
+    match error {
+        ApiError::InvalidCredentials(CredentialFailure::BadSignature {
+            client,
+            signed: None,
+        }) => {
+            let date = parts
+                .headers
+                .get(header::DATE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            ApiError::InvalidCredentials(CredentialFailure::BadSignature {
+                client,
+                signed: Some(signature::shown(parts.uri.path(), date.trim(), params)),
+            })
+        }
+        other => other,
     }
 }
 
