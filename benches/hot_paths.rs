@@ -34,15 +34,12 @@ fn store_with(clients: usize) -> (Store, Caller, Vec<String>) {
     let store = Store::new(IdGenerator::seeded(1), Arc::new(SystemClock));
     let app = AppId::parse("benchapp").expect("app");
     store.add_app(&app, Vec::new()).expect("app");
-    let owner = Client {
-        id: ClientId::parse("benchowner").expect("id"),
-        secret: ClientSecret::new("ownersecret").expect("secret"),
-        previous_secret: None,
-        name: ClientName::parse("owner").expect("name"),
-        features: Features::stored([Feature::Owner]),
-        whitelist: Whitelist::allow_all(),
-        settings: Default::default(),
-    };
+    let owner = Client::new(
+        ClientId::parse("benchowner").expect("id"),
+        ClientSecret::new("ownersecret").expect("secret"),
+        ClientName::parse("owner").expect("name"),
+        Features::stored([Feature::Owner]),
+    );
     store.insert_client(&app, owner).expect("owner");
     let caller = store
         .authenticate(&app, "benchowner", LOCAL, |_| true)

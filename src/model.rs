@@ -578,6 +578,22 @@ pub struct Client {
     pub settings: Settings,
 }
 
+impl Client {
+    /// A client as a create makes it: no previous secret, the allow-everything allowlist, no
+    /// settings. Seeding code changes the fields it needs from there.
+    pub fn new(id: ClientId, secret: ClientSecret, name: ClientName, features: Features) -> Self {
+        Self {
+            id,
+            secret,
+            previous_secret: None,
+            name,
+            features,
+            whitelist: Whitelist::allow_all(),
+            settings: Settings::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

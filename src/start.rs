@@ -7,9 +7,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
-use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
-};
+use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features};
 use crate::state_file::StateFile;
 use crate::store::{Store, StoreError};
 
@@ -71,15 +69,12 @@ fn owner_client(owner: &OwnerCredentials) -> Result<Client, ConfigError> {
     })?;
     let secret =
         ClientSecret::new(owner.client_secret.clone()).ok_or(ConfigError::OwnerClientSecret)?;
-    Ok(Client {
+    Ok(Client::new(
         id,
         secret,
-        previous_secret: None,
-        name: ClientName::known(OWNER_CLIENT_NAME),
-        features: Features::stored([Feature::Owner]),
-        whitelist: Whitelist::allow_all(),
-        settings: Default::default(),
-    })
+        ClientName::known(OWNER_CLIENT_NAME),
+        Features::stored([Feature::Owner]),
+    ))
 }
 
 /// What to do when the starting state has a client with the owner's id that is not that owner.

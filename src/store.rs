@@ -417,14 +417,10 @@ impl Store {
                 break candidate;
             }
         };
+        let secret = ClientSecret::generated(self.ids.client_token());
         let client = Client {
-            id,
-            secret: ClientSecret::generated(self.ids.client_token()),
-            previous_secret: None,
-            name: new.name,
-            features: new.features,
             whitelist: new.whitelist,
-            settings: Settings::new(),
+            ..Client::new(id, secret, new.name, new.features)
         };
         let seq = entry.next_seq;
         inner.persist(|file| file.put_client(app, seq, &client))?;
@@ -588,15 +584,12 @@ mod tests {
         store
             .add_app(&app, vec!["app.example.com".into()])
             .expect("new app");
-        let owner = Client {
-            id: ClientId::parse("owner").expect("id"),
-            secret: ClientSecret::new("secret").expect("secret"),
-            previous_secret: None,
-            name: ClientName::parse("owner").expect("name"),
-            features: Features::stored([Feature::Owner]),
-            whitelist: Whitelist::allow_all(),
-            settings: Settings::new(),
-        };
+        let owner = Client::new(
+            ClientId::parse("owner").expect("id"),
+            ClientSecret::new("secret").expect("secret"),
+            ClientName::parse("owner").expect("name"),
+            Features::stored([Feature::Owner]),
+        );
         store.insert_client(&app, owner).expect("owner");
         let caller = store
             .authenticate(&app, "owner", LOCAL, |_| true)

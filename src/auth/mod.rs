@@ -57,17 +57,6 @@ pub enum Presented {
     },
 }
 
-impl Presented {
-    /// The client id the request claims to be.
-    pub fn client_id(&self) -> &str {
-        match self {
-            Presented::Basic { client_id, .. }
-            | Presented::Parameters { client_id, .. }
-            | Presented::Signed { client_id, .. } => client_id,
-        }
-    }
-}
-
 /// What an `Authorization` header holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizationHeader {
