@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::io::{Read as _, Seek as _, SeekFrom};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -12,7 +11,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use support::{FetchJson as _, Running, date_header, sign, start, start_logging_to, stop};
+use support::{
+    FetchJson as _, Running, date_header, read_log, sign, start, start_logging_to, stop,
+};
 
 fn owner(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
     request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
@@ -20,6 +21,14 @@ fn owner(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
 
 fn clients_url(running: &Running) -> String {
     format!("{}/config/emulatorapp000000000000001/clients", running.base)
+}
+
+/// The `X-Request-Id` an answer carries.
+fn request_id(response: &reqwest::Response) -> String {
+    response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
 }
 
 /// A signed `/clients/list` with the given date, as janrain-python-api signs it.
@@ -138,10 +147,7 @@ async fn seed_makes_ids_secrets_and_request_ids_repeat() {
             .send()
             .await
             .expect("sent");
-        let request_id = response.headers()["x-request-id"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
+        let request_id = request_id(&response);
         let made: Value = response.json().await.expect("json");
         assert!(stop(running).success());
         (made["_id"].clone(), made["_secret"].clone(), request_id)
@@ -152,13 +158,6 @@ async fn seed_makes_ids_secrets_and_request_ids_repeat() {
     assert_ne!(other.0, first.0);
     assert_ne!(other.1, first.1);
     assert_ne!(other.2, first.2);
-}
-
-fn read_log(log: &mut std::fs::File) -> String {
-    let mut text = String::new();
-    log.seek(SeekFrom::Start(0)).expect("seek");
-    log.read_to_string(&mut text).expect("read");
-    text
 }
 
 #[tokio::test]
@@ -176,10 +175,7 @@ async fn a_failure_is_logged_with_the_request_id_it_answered_with() {
         .send()
         .await
         .expect("sent");
-    let legacy_id = legacy.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let legacy_id = request_id(&legacy);
     let body: Value = legacy.json().await.expect("json");
     assert_eq!(body["request_id"], legacy_id.as_str());
     let config = http
@@ -188,10 +184,7 @@ async fn a_failure_is_logged_with_the_request_id_it_answered_with() {
         .send()
         .await
         .expect("sent");
-    let config_id = config.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let config_id = request_id(&config);
     assert!(stop(running).success());
     let text = read_log(&mut log);
     for (id, family) in [

@@ -7,8 +7,6 @@
 
 mod support;
 
-use std::io::Read as _;
-use std::io::{Seek, SeekFrom};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -247,9 +245,7 @@ impl Battery {
             .await
             .expect("journal");
         self.assert_clean(&journal, &format!("the journal after {batch}"));
-        let mut log = String::new();
-        self.log.seek(SeekFrom::Start(0)).expect("seek");
-        self.log.read_to_string(&mut log).expect("log read");
+        let log = support::read_log(&mut self.log);
         assert!(
             log.contains("TRACE") || log.contains("DEBUG"),
             "trace logging is on"

@@ -8,8 +8,6 @@ use support::FetchJson as _;
 use std::io::Read;
 
 use base64::Engine as _;
-use std::io::Seek as _;
-
 use support::{start_capturing, start_logging_to, stop};
 
 const SECRET: &str = "topsecretvalue0000000000000000042";
@@ -127,9 +125,7 @@ async fn secrets_stay_out_of_trace_logs_and_the_journal() {
         .expect("text");
     drop(h2);
     assert!(stop(running).success());
-    let mut logs = String::new();
-    log.seek(std::io::SeekFrom::Start(0)).expect("seek");
-    log.read_to_string(&mut logs).expect("log read");
+    let logs = support::read_log(&mut log);
     assert!(
         logs.contains("TRACE") || logs.contains("DEBUG"),
         "trace logging is on"

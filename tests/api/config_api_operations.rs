@@ -6,7 +6,9 @@ use janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, basic, owner_basic, read, read_raw, spawn_app};
+use crate::helpers::{
+    Reply, TestApp, basic, owner_basic, per_client_operations, read, read_raw, spawn_app,
+};
 
 async fn create(app: &TestApp, body: Value) -> Value {
     let reply = app.rest_create(body).await;
@@ -341,18 +343,7 @@ async fn every_operation_wants_an_owner() {
     .await;
     let id = worker["_id"].as_str().expect("id");
     let auth = basic(id, worker["_secret"].as_str().expect("secret"));
-    for (method, rest, body) in [
-        (reqwest::Method::GET, "", None),
-        (reqwest::Method::PUT, "", Some(json!({"name": "x"}))),
-        (reqwest::Method::DELETE, "", None),
-        (
-            reqwest::Method::PUT,
-            "/secret",
-            Some(json!({"hoursToLive": 0})),
-        ),
-        (reqwest::Method::GET, "/settings", None),
-        (reqwest::Method::PUT, "/settings", Some(json!({}))),
-    ] {
+    for (method, rest, body) in per_client_operations() {
         let mut request = app
             .http
             .request(method.clone(), client_url(&app, id, rest))

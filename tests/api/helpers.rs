@@ -227,6 +227,31 @@ impl TestApp {
     }
 }
 
+/// Every Configuration API operation on one client: its method, the path after the client's id,
+/// and a body it accepts.
+pub fn per_client_operations() -> [(reqwest::Method, &'static str, Option<Value>); 6] {
+    [
+        (reqwest::Method::GET, "", None),
+        (
+            reqwest::Method::PUT,
+            "",
+            Some(serde_json::json!({"name": "x"})),
+        ),
+        (reqwest::Method::DELETE, "", None),
+        (
+            reqwest::Method::PUT,
+            "/secret",
+            Some(serde_json::json!({"hoursToLive": 0})),
+        ),
+        (reqwest::Method::GET, "/settings", None),
+        (
+            reqwest::Method::PUT,
+            "/settings",
+            Some(serde_json::json!({})),
+        ),
+    ]
+}
+
 /// The names of the clients in a successful Configuration API listing.
 pub fn names_in(reply: &Reply) -> Vec<String> {
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);

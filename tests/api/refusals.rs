@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, owner_basic, read, spawn_app};
+use crate::helpers::{TestApp, owner_basic, per_client_operations, read, spawn_app};
 
 /// Escapes that do not decode to UTF-8: a lone byte, a broken two-byte sequence, a surrogate.
 const NOT_UTF8: [&str; 3] = ["%FF", "%C3%28", "%ED%A0%80"];
@@ -18,18 +18,7 @@ async fn an_undecodable_client_id_is_an_unknown_client() {
     let app = spawn_app().await;
     let base = app.clients_url();
     for escape in NOT_UTF8 {
-        for (method, suffix, body) in [
-            (reqwest::Method::GET, "", None),
-            (reqwest::Method::PUT, "", Some(json!({"name": "x"}))),
-            (reqwest::Method::DELETE, "", None),
-            (
-                reqwest::Method::PUT,
-                "/secret",
-                Some(json!({"hoursToLive": 0})),
-            ),
-            (reqwest::Method::GET, "/settings", None),
-            (reqwest::Method::PUT, "/settings", Some(json!({}))),
-        ] {
+        for (method, suffix, body) in per_client_operations() {
             let mut request = app
                 .http
                 .request(method.clone(), format!("{base}/{escape}{suffix}"))

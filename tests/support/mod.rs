@@ -126,3 +126,12 @@ pub fn sign(secret: &str, text: &str) -> String {
     mac.update(text.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
+
+/// Everything written so far to a log file that [`start_logging_to`] was given.
+pub fn read_log(log: &mut std::fs::File) -> String {
+    use std::io::{Read as _, Seek as _};
+    let mut text = String::new();
+    log.seek(std::io::SeekFrom::Start(0)).expect("seek");
+    log.read_to_string(&mut text).expect("log read");
+    text
+}
