@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use crate::error::{ApiError, CredentialFailure, Denial, InvalidReason};
 use crate::model::{AppId, Client, ClientId, Feature, Features, Whitelist};
+use crate::settings::Level;
 
 /// A verified caller: the client whose credentials the request carried.
 #[derive(Debug, Clone)]
@@ -33,12 +34,39 @@ impl Caller {
         owner_rule(&self.client_id, &self.features)
     }
 
+    /// The rule of the settings operations: a client may read and change its own settings;
+    /// another client's, or the application's defaults, need the `owner` feature.
+    pub fn require_settings_access(&self, level: &Level) -> Result<(), ApiError> {
+        if self.owns_level(level) {
+            Ok(())
+        } else {
+            self.require_owner()
+        }
+    }
+
+    /// Whether `level` is the caller's own settings.
+    pub(crate) fn owns_level(&self, level: &Level) -> bool {
+        matches!(level, Level::Client(id) if id == self.client_id.as_str())
+    }
+
     /// The caller's rights checked against its record as it is now (`current`, `None` if it no
     /// longer exists): it must still exist, still be an owner, and still admit the address it
     /// calls from.
     pub(crate) fn still_allowed(&self, current: Option<&Client>) -> Result<(), ApiError> {
+        self.still_allowed_as(current, true)
+    }
+
+    /// [`Caller::still_allowed`], with the `owner` feature needed only if `needs_owner` (a
+    /// client changing its own settings needs none).
+    pub(crate) fn still_allowed_as(
+        &self,
+        current: Option<&Client>,
+        needs_owner: bool,
+    ) -> Result<(), ApiError> {
         let current = current.ok_or(ApiError::InvalidCredentials(CredentialFailure::CallerGone))?;
-        owner_rule(&current.id, &current.features)?;
+        if needs_owner {
+            owner_rule(&current.id, &current.features)?;
+        }
         if !current.whitelist.allows(self.ip) {
             return Err(ApiError::Forbidden(Denial::AddressNotAllowed {
                 client: current.id.to_string(),

@@ -7,6 +7,7 @@
 //! API names in its fixed texts).
 
 use crate::model::{CidrError, ClientName, FeatureError, HoursOutOfRange, HoursToLive, NameError};
+use crate::settings::SettingError;
 
 /// Why a request could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,6 +175,12 @@ pub enum InvalidReason {
     /// A JSON `null` where a value is required.
     #[error("the value may not be null")]
     Null,
+    /// A value that should be a JSON object and is not.
+    #[error("the value is not a JSON object")]
+    NotObject,
+    /// A value that should be `true` or `false` and is not.
+    #[error("the value is not a boolean")]
+    NotBoolean,
     /// A value that should be a whole number and is not.
     #[error("the value is not an integer")]
     NotInteger,
@@ -198,6 +205,9 @@ pub enum InvalidReason {
         /// The most characters allowed.
         max: usize,
     },
+    /// A setting's key or value that cannot be stored, or too many settings.
+    #[error(transparent)]
+    Setting(#[from] SettingError),
     /// A number outside its range.
     #[error("the value must be between {min} and {max}")]
     OutOfRange {

@@ -21,8 +21,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret, Whitelist,
+    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret, Settings,
+    Whitelist,
 };
+use crate::settings;
 
 /// Applications and their clients.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +42,8 @@ pub struct FixtureApp {
     pub capture_domains: Vec<String>,
     /// Its clients, in order.
     pub clients: Vec<Client>,
+    /// The application's default ("global") settings.
+    pub settings: Settings,
 }
 
 /// Where a fixture is wrong, and why.
@@ -114,11 +118,18 @@ impl Fixture {
                     .iter()
                     .map(|client| client_json(&app.app_id, client, now))
                     .collect();
-                json!({
+                let mut entry = json!({
                     "app_id": app.app_id.as_str(),
                     "capture_domains": app.capture_domains,
                     "clients": clients,
-                })
+                });
+                // Written only when there are any, so that older documents stay as they were.
+                if !app.settings.is_empty()
+                    && let Value::Object(fields) = &mut entry
+                {
+                    fields.insert("settings".into(), Value::Object(app.settings.clone()));
+                }
+                entry
             })
             .collect();
         json!({ "apps": apps })
@@ -174,7 +185,7 @@ fn client_json(app: &AppId, client: &Client, now: SystemTime) -> Value {
     Value::Object(map)
 }
 
-const APP_FIELDS: [&str; 3] = ["app_id", "capture_domains", "clients"];
+const APP_FIELDS: [&str; 4] = ["app_id", "capture_domains", "clients", "settings"];
 const CLIENT_FIELDS: [&str; 9] = [
     "_id",
     "_secret",
@@ -234,6 +245,7 @@ fn parse_app(index: usize, value: &Value) -> Result<FixtureApp, FixtureError> {
         app_id,
         capture_domains,
         clients,
+        settings: parse_settings(&at, object)?,
     })
 }
 
@@ -278,10 +290,7 @@ fn parse_client(at: &Place, value: &Value) -> Result<Client, FixtureError> {
             Whitelist::from_json(place.array(list)?).map_err(|e| place.wrong(e))?
         }
     };
-    let settings = match object.get("settings") {
-        None => Map::new(),
-        Some(settings) => at.field("settings").object(settings)?.clone(),
-    };
+    let settings = parse_settings(at, object)?;
     let previous_secret = match object.get("_previousSecret") {
         None | Some(Value::Null) => None,
         Some(previous) => Some(parse_previous(&at.field("_previousSecret"), previous)?),
@@ -295,6 +304,19 @@ fn parse_client(at: &Place, value: &Value) -> Result<Client, FixtureError> {
         whitelist,
         settings,
     })
+}
+
+/// The optional `settings` object of an application or a client, held to the rules of the API.
+fn parse_settings(at: &Place, object: &Map<String, Value>) -> Result<Settings, FixtureError> {
+    match object.get("settings") {
+        None => Ok(Settings::new()),
+        Some(value) => {
+            let place = at.field("settings");
+            let found = place.object(value)?.clone();
+            settings::check_all(&found).map_err(|e| place.wrong(e))?;
+            Ok(found)
+        }
+    }
 }
 
 fn parse_previous(at: &Place, value: &Value) -> Result<PreviousSecret, FixtureError> {

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 pub use crate::redact::HIDDEN;
-use crate::redact::{hide_secret_fields, is_secret_name};
+use crate::redact::{hide_secret_fields, is_secret_name, shown_params};
 
 /// The most parameters one entry keeps.
 pub const MAX_PARAMS: usize = 32;
@@ -89,17 +89,20 @@ pub fn note_fault() {
 /// than once is recorded as the list of its values.
 pub fn note_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
     with_note(|note| {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         let mut repeated: Map<String, Value> = Map::new();
-        for (name, value) in pairs {
+        for (name, value) in shown_params(&pairs) {
             let room = repeated.len() < MAX_PARAMS;
             match repeated.get_mut(name) {
-                Some(Value::Array(values)) => values.push(Value::String(value.to_owned())),
+                Some(Value::Array(values)) => {
+                    values.push(Value::String(value.clone().into_owned()))
+                }
                 Some(single) => {
                     let first = single.take();
-                    *single = Value::Array(vec![first, Value::String(value.to_owned())]);
+                    *single = Value::Array(vec![first, Value::String(value.clone().into_owned())]);
                 }
                 None if room => {
-                    repeated.insert(name.to_owned(), Value::String(value.to_owned()));
+                    repeated.insert(name.to_owned(), Value::String(value.clone().into_owned()));
                 }
                 None => {}
             }

@@ -71,6 +71,7 @@ mod redact;
 mod registration_codes;
 mod request_path;
 mod server;
+pub mod settings;
 mod start;
 mod state;
 mod state_file;

@@ -1,6 +1,6 @@
 //! Request parameters as `application/x-www-form-urlencoded` pairs, from a query string or a body.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, InvalidReason, RequestProblem};
 use crate::redact;
@@ -13,11 +13,9 @@ pub struct Params(Vec<(String, String)>);
 
 impl std::fmt::Debug for Params {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pairs: Vec<(&str, &str)> = self.iter().collect();
         f.debug_list()
-            .entries(
-                self.iter()
-                    .map(|(key, value)| (key, redact::shown_value(key, value))),
-            )
+            .entries(redact::shown_params(&pairs))
             .finish()
     }
 }
@@ -97,6 +95,21 @@ impl Params {
     pub fn required_json_array(&self, name: &'static str) -> Result<Vec<Value>, ApiError> {
         self.json_array(name)?
             .ok_or(ApiError::MissingArgument(name))
+    }
+
+    /// A required parameter that holds a JSON object in a string, such as
+    /// `items='{"site_name": "Demo"}'`.
+    pub fn required_json_object(&self, name: &'static str) -> Result<Map<String, Value>, ApiError> {
+        let raw = self.required(name)?;
+        let invalid = |reason| ApiError::InvalidArgument {
+            argument: name,
+            reason,
+        };
+        match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(fields)) => Ok(fields),
+            Ok(_) => Err(invalid(InvalidReason::NotObject)),
+            Err(_) => Err(invalid(InvalidReason::JsonSyntax)),
+        }
     }
 
     /// All pairs in arrival order.

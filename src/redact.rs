@@ -7,6 +7,7 @@
 //! secret) are never handed to a writer at all: they are kept in [`Redacted`], whose `Debug` and
 //! `Display` print nothing of them.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::Value;
@@ -53,6 +54,42 @@ pub fn shown_value<'a>(name: &str, value: &'a str) -> &'a str {
     if is_secret_name(name) { HIDDEN } else { value }
 }
 
+/// Form or query parameters as a writer may show them: [`shown_value`] for each, and two rules of
+/// the settings operations, whose parameters name a setting rather than being one: the `value`
+/// of a `key` with a secret name (`key=rpx_key&value=...`) is hidden, and so are the fields with
+/// secret names inside `items`, a JSON object in a string.
+pub fn shown_params<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, Cow<'a, str>)> {
+    let secret_setting = pairs
+        .iter()
+        .any(|(name, value)| *name == "key" && is_secret_name(value));
+    pairs
+        .iter()
+        .map(|&(name, value)| {
+            let shown = match name {
+                "value" if secret_setting => Cow::Borrowed(HIDDEN),
+                "items" => hide_in_json_text(value),
+                _ => Cow::Borrowed(shown_value(name, value)),
+            };
+            (name, shown)
+        })
+        .collect()
+}
+
+/// A JSON object in a string with its secret fields hidden; any other text as it is.
+fn hide_in_json_text(text: &str) -> Cow<'_, str> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ Value::Object(_)) => {
+            let hidden = hide_secret_fields(value.clone());
+            if hidden == value {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Owned(hidden.to_string())
+            }
+        }
+        _ => Cow::Borrowed(text),
+    }
+}
+
 /// A value that is secret whatever it is called (a presented secret, a signature): kept out of
 /// `Debug` and `Display` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,6 +128,42 @@ mod tests {
         for name in ["key", "keys", "client_id", "description", "monkey", "items"] {
             assert!(!is_secret_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn setting_values_of_secret_names_are_hidden() {
+        let shown = |pairs: &[(&'static str, &'static str)]| -> Vec<(String, String)> {
+            shown_params(pairs)
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.into_owned()))
+                .collect()
+        };
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            shown(&[("key", "rpx_key"), ("value", "abc")]),
+            pairs(&[("key", "rpx_key"), ("value", HIDDEN)])
+        );
+        assert_eq!(
+            shown(&[("key", "site_name"), ("value", "Demo")]),
+            pairs(&[("key", "site_name"), ("value", "Demo")])
+        );
+        assert_eq!(
+            shown(&[("items", r#"{"rpx_key": "abc", "site_name": "Demo"}"#)]),
+            pairs(&[("items", r#"{"rpx_key":"(hidden)","site_name":"Demo"}"#)])
+        );
+        // Text that is not an object is shown as sent.
+        assert_eq!(
+            shown(&[("items", "{not json")]),
+            pairs(&[("items", "{not json")])
+        );
+        assert_eq!(
+            shown(&[("client_secret", "s")]),
+            pairs(&[("client_secret", HIDDEN)])
+        );
     }
 
     #[test]

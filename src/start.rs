@@ -7,7 +7,9 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
-use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features};
+use crate::model::{
+    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Settings,
+};
 use crate::state_file::StateFile;
 use crate::store::{Store, StoreError};
 
@@ -101,6 +103,7 @@ fn ensure_start(
                 app_id: app.clone(),
                 capture_domains: Vec::new(),
                 clients: Vec::new(),
+                settings: Settings::new(),
             });
             (state.apps.len() - 1, true)
         }

@@ -1,30 +1,36 @@
 //! `--state-file`: the state in an SQLite database, so that local development keeps its clients
 //! across restarts and crashes.
 //!
-//! The database runs in WAL mode. The store writes each change (one row) before it answers, so a
-//! change that got a success response survives `kill -9`, and the cost of a change does not grow
-//! with the number of clients. The file stays readable with the `sqlite3` tool:
+//! The database runs in WAL mode. The store writes each change (one row, or one row per setting
+//! it touches) before it answers, so a change that got a success response survives `kill -9`, and
+//! the cost of a change grows neither with the number of clients nor with the number of settings.
+//! The file stays readable with the `sqlite3` tool:
 //!
 //! ```sh
 //! sqlite3 state.db 'select app_id, client_id, name, features from clients'
+//! sqlite3 state.db 'select app_id, client_id, key, value from settings'
 //! ```
+//!
+//! A file of layout version 1 (settings inside the client rows, no application settings) is
+//! brought to version 2 when it is opened, in one transaction.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OpenFlags, params};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::fixture::{Fixture, FixtureApp};
 use crate::model::{
     AppId, Cidr, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret,
-    Whitelist,
+    Settings, Whitelist,
 };
+use crate::settings::SettingsChange;
 
 /// Marks the database as ours (`PRAGMA application_id`): "JANE".
 const APPLICATION_ID: i64 = 0x4a41_4e45;
 /// The layout version (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
     CREATE TABLE apps (
@@ -42,10 +48,42 @@ const SCHEMA: &str = "
         name TEXT NOT NULL,
         features TEXT NOT NULL,
         whitelist TEXT NOT NULL,
-        settings TEXT NOT NULL,
         PRIMARY KEY (app_id, client_id)
     );
     CREATE INDEX clients_in_order ON clients (app_id, seq);
+    CREATE TABLE settings (
+        app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (app_id, client_id, key)
+    );
+";
+
+/// Where the application's defaults sit in the `settings` table: no client id is empty.
+const DEFAULTS: &str = "";
+
+/// Version 1 to 2: settings move out of the client rows into their own table.
+const MIGRATE_V1: &str = "
+    CREATE TABLE settings (
+        app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (app_id, client_id, key)
+    );
+    INSERT INTO settings (app_id, client_id, key, value)
+        SELECT clients.app_id, clients.client_id, each.key,
+               CASE each.type
+                   WHEN 'text' THEN json_quote(each.value)
+                   WHEN 'true' THEN 'true'
+                   WHEN 'false' THEN 'false'
+                   WHEN 'null' THEN 'null'
+                   ELSE CAST(each.value AS TEXT)
+               END
+        FROM clients, json_each(clients.settings) AS each
+        ORDER BY clients.app_id, clients.seq, each.id;
+    ALTER TABLE clients DROP COLUMN settings;
 ";
 
 /// An open state file.
@@ -104,7 +142,12 @@ impl StateFile {
                     "is an SQLite database, but not a janrain-emulator state file".into(),
                 ));
             }
-            if version != SCHEMA_VERSION {
+            if version == 1 {
+                conn.execute_batch(&format!(
+                    "BEGIN; {MIGRATE_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                ))
+                .map_err(|e| fail(format!("cannot be brought to layout version 2: {e}")))?;
+            } else if version != SCHEMA_VERSION {
                 return Err(fail(format!(
                     "has layout version {version}; this emulator reads version {SCHEMA_VERSION}"
                 )));
@@ -152,10 +195,14 @@ impl StateFile {
             let clients = self
                 .load_clients(&app_id)
                 .map_err(|e| format!("{at}: {e}"))?;
+            let settings = self
+                .load_settings(&app_id, DEFAULTS)
+                .map_err(|e| format!("{at}: settings: {e}"))?;
             apps.push(FixtureApp {
                 app_id,
                 capture_domains,
                 clients,
+                settings,
             });
         }
         Ok(Fixture { apps })
@@ -166,7 +213,7 @@ impl StateFile {
             .conn
             .prepare(
                 "SELECT client_id, secret, previous_secret, previous_expires_ns, name, features, \
-                 whitelist, settings FROM clients WHERE app_id = ?1 ORDER BY seq",
+                 whitelist FROM clients WHERE app_id = ?1 ORDER BY seq",
             )
             .map_err(|e| e.to_string())?;
         let rows = statement
@@ -179,7 +226,6 @@ impl StateFile {
                     name: row.get(4)?,
                     features: row.get(5)?,
                     whitelist: row.get(6)?,
-                    settings: row.get(7)?,
                 })
             })
             .map_err(|e| e.to_string())?;
@@ -187,9 +233,37 @@ impl StateFile {
         for row in rows {
             let row = row.map_err(|e| e.to_string())?;
             let at = format!("client {:?}", row.client_id);
-            clients.push(row.into_client().map_err(|e| format!("{at}: {e}"))?);
+            let mut client = row.into_client().map_err(|e| format!("{at}: {e}"))?;
+            client.settings = self
+                .load_settings(app, client.id.as_str())
+                .map_err(|e| format!("{at}: settings: {e}"))?;
+            clients.push(client);
         }
         Ok(clients)
+    }
+
+    /// The settings of one client (or, for [`DEFAULTS`], of the application), in the order they
+    /// were first set.
+    fn load_settings(&self, app: &AppId, client: &str) -> Result<Settings, String> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT key, value FROM settings WHERE app_id = ?1 AND client_id = ?2 \
+                 ORDER BY rowid",
+            )
+            .map_err(|e| e.to_string())?;
+        let rows = statement
+            .query_map([app.as_str(), client], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(|e| e.to_string())?;
+        let mut settings = Settings::new();
+        for row in rows {
+            let (key, value) = row.map_err(|e| e.to_string())?;
+            let value: Value = serde_json::from_str(&value).map_err(|e| format!("{key:?}: {e}"))?;
+            settings.insert(key, value);
+        }
+        Ok(settings)
     }
 
     /// Writes (inserts or replaces) an application row.
@@ -212,22 +286,76 @@ impl StateFile {
         write_client(&self.conn, app, seq, client)
     }
 
-    /// Removes a client row.
+    /// Writes a client that is new to the file, with its settings.
+    pub fn put_new_client(
+        &self,
+        app: &AppId,
+        seq: u64,
+        client: &Client,
+    ) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.unchecked_transaction()?;
+        write_client(&tx, app, seq, client)?;
+        write_settings(&tx, app, client.id.as_str(), &client.settings)?;
+        tx.commit()
+    }
+
+    /// Removes a client row and its settings.
     pub fn delete_client(&self, app: &AppId, id: &ClientId) -> Result<(), rusqlite::Error> {
-        self.conn
-            .prepare_cached("DELETE FROM clients WHERE app_id = ?1 AND client_id = ?2")?
+        let tx = self.conn.unchecked_transaction()?;
+        tx.prepare_cached("DELETE FROM clients WHERE app_id = ?1 AND client_id = ?2")?
             .execute(params![app.as_str(), id.as_str()])?;
-        Ok(())
+        tx.prepare_cached("DELETE FROM settings WHERE app_id = ?1 AND client_id = ?2")?
+            .execute(params![app.as_str(), id.as_str()])?;
+        tx.commit()
+    }
+
+    /// Writes `change` to the settings of client `client` (the application's defaults for
+    /// `None`), whose settings are `after` once it is applied: one row per key the change names,
+    /// all in one transaction.
+    pub fn change_settings(
+        &self,
+        app: &AppId,
+        client: Option<&ClientId>,
+        change: &SettingsChange,
+        after: &Settings,
+    ) -> Result<(), rusqlite::Error> {
+        let owner = client.map_or(DEFAULTS, ClientId::as_str);
+        let tx = self.conn.unchecked_transaction()?;
+        match change {
+            SettingsChange::Set(pairs) => {
+                for (key, _) in pairs {
+                    if let Some(value) = after.get(key) {
+                        write_setting(&tx, app, owner, key, value)?;
+                    }
+                }
+            }
+            SettingsChange::Delete(keys) => {
+                let mut delete = tx.prepare_cached(
+                    "DELETE FROM settings WHERE app_id = ?1 AND client_id = ?2 AND key = ?3",
+                )?;
+                for key in keys {
+                    delete.execute(params![app.as_str(), owner, key])?;
+                }
+            }
+            SettingsChange::Replace(_) => {
+                tx.prepare_cached("DELETE FROM settings WHERE app_id = ?1 AND client_id = ?2")?
+                    .execute(params![app.as_str(), owner])?;
+                write_settings(&tx, app, owner, after)?;
+            }
+        }
+        tx.commit()
     }
 
     /// Replaces everything with `state`, in one transaction.
     pub fn replace_all(&mut self, state: &Fixture) -> Result<(), rusqlite::Error> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch("DELETE FROM clients; DELETE FROM apps;")?;
+        tx.execute_batch("DELETE FROM settings; DELETE FROM clients; DELETE FROM apps;")?;
         for (app_seq, app) in (0_u64..).zip(&state.apps) {
             write_app(&tx, app_seq, &app.app_id, &app.capture_domains)?;
+            write_settings(&tx, &app.app_id, DEFAULTS, &app.settings)?;
             for (seq, client) in (0_u64..).zip(&app.clients) {
                 write_client(&tx, &app.app_id, seq, client)?;
+                write_settings(&tx, &app.app_id, client.id.as_str(), &client.settings)?;
             }
         }
         tx.commit()
@@ -263,8 +391,8 @@ fn write_client(
     };
     conn.prepare_cached(
         "INSERT OR REPLACE INTO clients (app_id, client_id, seq, secret, previous_secret, \
-         previous_expires_ns, name, features, whitelist, settings) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         previous_expires_ns, name, features, whitelist) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         app.as_str(),
@@ -276,8 +404,35 @@ fn write_client(
         client.name.as_str(),
         Value::from(features).to_string(),
         Value::from(whitelist).to_string(),
-        Value::Object(client.settings.clone()).to_string(),
     ])?;
+    Ok(())
+}
+
+/// Writes every setting of one level, in order (the rows must not exist yet).
+fn write_settings(
+    conn: &Connection,
+    app: &AppId,
+    owner: &str,
+    settings: &Settings,
+) -> Result<(), rusqlite::Error> {
+    settings
+        .iter()
+        .try_for_each(|(key, value)| write_setting(conn, app, owner, key, value))
+}
+
+/// Inserts or updates one setting. An update keeps the row, and so the key's place in the order.
+fn write_setting(
+    conn: &Connection,
+    app: &AppId,
+    owner: &str,
+    key: &str,
+    value: &Value,
+) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO settings (app_id, client_id, key, value) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (app_id, client_id, key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![app.as_str(), owner, key, value.to_string()])?;
     Ok(())
 }
 
@@ -289,7 +444,6 @@ struct Row {
     name: String,
     features: String,
     whitelist: String,
-    settings: String,
 }
 
 impl Row {
@@ -307,8 +461,6 @@ impl Row {
         let whitelist: Vec<Value> =
             serde_json::from_str(&self.whitelist).map_err(|e| format!("whitelist: {e}"))?;
         let whitelist = Whitelist::from_json(&whitelist).map_err(|e| format!("whitelist: {e}"))?;
-        let settings: Map<String, Value> =
-            serde_json::from_str(&self.settings).map_err(|e| format!("settings: {e}"))?;
         let previous_secret = match (self.previous_secret, self.previous_expires_ns) {
             (Some(secret), Some(ns)) => Some(PreviousSecret {
                 secret: ClientSecret::new(secret).ok_or("empty previous secret")?,
@@ -323,7 +475,7 @@ impl Row {
             name,
             features: Features::stored(features),
             whitelist,
-            settings,
+            settings: Settings::new(),
         })
     }
 }

@@ -20,6 +20,7 @@ use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret, Settings,
     Whitelist,
 };
+use crate::settings::{self, Level, SettingsChange};
 use crate::state_file::StateFile;
 
 /// A handle to the shared state. Clones share the same data.
@@ -84,6 +85,7 @@ impl Data {
         for app in fixture.apps {
             let mut entry = App {
                 capture_domains: app.capture_domains,
+                settings: app.settings,
                 ..App::default()
             };
             for client in app.clients {
@@ -107,6 +109,7 @@ impl Data {
                 app_id: id.clone(),
                 capture_domains: app.capture_domains.clone(),
                 clients: app.in_order().cloned().collect(),
+                settings: app.settings.clone(),
             })
             .collect();
         Fixture { apps }
@@ -134,6 +137,8 @@ struct App {
     /// How many clients carry each name. The legacy API may create duplicates, so this counts
     /// rather than maps to one client.
     names: BTreeMap<ClientName, usize>,
+    /// The application's default settings.
+    settings: Settings,
 }
 
 impl App {
@@ -215,8 +220,21 @@ pub(crate) struct ClientChange {
     pub features: Option<Features>,
     /// A new allowlist, replacing the old one.
     pub whitelist: Option<Whitelist>,
-    /// New settings, replacing the old ones.
-    pub settings: Option<Settings>,
+}
+
+/// The outcome of [`Store::change_settings`].
+#[derive(Debug, Clone)]
+pub(crate) struct SettingsChanged {
+    /// For each key the change named, whether it existed before.
+    pub existed: Vec<bool>,
+    /// The level's settings after the change.
+    pub settings: Settings,
+    /// The application's defaults after the change.
+    pub defaults: Settings,
+}
+
+fn setting_refused(problem: settings::SettingError) -> StoreError {
+    StoreError::Setting(problem)
 }
 
 /// Whether a create must refuse a name that another client of the application already has.
@@ -250,6 +268,9 @@ pub enum StoreError {
     /// The caller's own rule refused the change.
     #[error(transparent)]
     Refused(ApiError),
+    /// A setting that cannot be stored, or one too many.
+    #[error(transparent)]
+    Setting(settings::SettingError),
     /// The state file could not be written; nothing was changed.
     #[error("the state file could not be written: {0}")]
     Persistence(String),
@@ -258,8 +279,23 @@ pub enum StoreError {
 impl StoreError {
     /// The domain error, naming `argument` as the parameter that held a client id: each family
     /// names its own (the legacy `for_client_id`, the Configuration API's path `client_id`).
+    /// A refused setting names `settings`; see [`StoreError::with_arguments`].
     pub(crate) fn with_argument(self, argument: &'static str) -> ApiError {
+        self.with_arguments(argument, "settings")
+    }
+
+    /// [`StoreError::with_argument`], naming `setting_argument` as the parameter that held a
+    /// refused setting.
+    pub(crate) fn with_arguments(
+        self,
+        argument: &'static str,
+        setting_argument: &'static str,
+    ) -> ApiError {
         match self {
+            StoreError::Setting(problem) => ApiError::InvalidArgument {
+                argument: setting_argument,
+                reason: problem.into(),
+            },
             StoreError::AppNotFound => ApiError::AppNotFound,
             StoreError::ClientNotFound => ApiError::ClientNotFound { argument },
             StoreError::NameTaken(name) => ApiError::NameTaken(name),
@@ -387,8 +423,9 @@ impl Store {
         if entry.index.contains_key(client.id.as_str()) {
             return Err(StoreError::Duplicate(format!("client {}", client.id)));
         }
+        settings::check_all(&client.settings).map_err(setting_refused)?;
         let seq = entry.next_seq;
-        inner.persist(|file| file.put_client(app, seq, &client))?;
+        inner.persist(|file| file.put_new_client(app, seq, &client))?;
         inner.data.app_mut(app)?.insert(client);
         Ok(())
     }
@@ -468,12 +505,10 @@ impl Store {
             name,
             features,
             whitelist,
-            settings,
         } = change;
         after.name = name.unwrap_or(after.name);
         after.features = features.unwrap_or(after.features);
         after.whitelist = whitelist.unwrap_or(after.whitelist);
-        after.settings = settings.unwrap_or(after.settings);
         if after.name != before.name && rule == NameRule::Unique && entry.name_taken(&after.name) {
             return Err(StoreError::NameTaken(after.name.to_string()));
         }
@@ -528,6 +563,87 @@ impl Store {
             expires_at: now + grace,
         });
         inner.replace_client(app, seq, &before, after)
+    }
+
+    /// The application's default settings.
+    pub fn default_settings(&self, app: &AppId) -> Result<Settings, StoreError> {
+        Ok(self.lock().data.app(app)?.settings.clone())
+    }
+
+    /// Client `id`'s own settings and the application's defaults.
+    pub fn client_settings(
+        &self,
+        app: &AppId,
+        id: &str,
+    ) -> Result<(Settings, Settings), StoreError> {
+        let inner = self.lock();
+        let entry = inner.data.app(app)?;
+        let (_, client) = entry.find(id)?;
+        Ok((client.settings.clone(), entry.settings.clone()))
+    }
+
+    /// The application's defaults and the own settings of each client that has any, in
+    /// creation order.
+    pub fn all_settings(
+        &self,
+        app: &AppId,
+    ) -> Result<(Settings, Vec<(ClientId, Settings)>), StoreError> {
+        let inner = self.lock();
+        let entry = inner.data.app(app)?;
+        let clients = entry
+            .in_order()
+            .filter(|client| !client.settings.is_empty())
+            .map(|client| (client.id.clone(), client.settings.clone()))
+            .collect();
+        Ok((entry.settings.clone(), clients))
+    }
+
+    /// Applies `change` to the settings at `level` of the caller's application, all or nothing,
+    /// if the caller may still make it: its own settings need only that it still exists and
+    /// calls from inside its allowlist, any other level the `owner` feature as well. Keys and
+    /// values must have been checked ([`settings::check_key`], [`settings::check_value`]).
+    pub(crate) fn change_settings(
+        &self,
+        by: &Caller,
+        level: &Level,
+        change: &SettingsChange,
+    ) -> Result<SettingsChanged, StoreError> {
+        let app = &by.app;
+        let mut inner = self.lock();
+        let entry = inner.data.app(app)?;
+        let current = entry.find(by.client_id.as_str()).ok().map(|(_, c)| c);
+        by.still_allowed_as(current, !by.owns_level(level))
+            .map_err(StoreError::Refused)?;
+        match level {
+            Level::Defaults => {
+                let mut after = entry.settings.clone();
+                let existed = change.apply(&mut after).map_err(setting_refused)?;
+                inner.persist(|file| file.change_settings(app, None, change, &after))?;
+                inner.data.app_mut(app)?.settings = after.clone();
+                Ok(SettingsChanged {
+                    existed,
+                    defaults: after.clone(),
+                    settings: after,
+                })
+            }
+            Level::Client(id) => {
+                let (seq, before) = entry.find(id)?;
+                let before = before.clone();
+                let mut after = before.clone();
+                let existed = change.apply(&mut after.settings).map_err(setting_refused)?;
+                let defaults = entry.settings.clone();
+                inner.persist(|file| {
+                    file.change_settings(app, Some(&before.id), change, &after.settings)
+                })?;
+                let settings = after.settings.clone();
+                inner.data.app_mut(app)?.replace(seq, &before, after);
+                Ok(SettingsChanged {
+                    existed,
+                    settings,
+                    defaults,
+                })
+            }
+        }
     }
 
     /// Finds client `id` in `app` and asks `proof` whether the request proves knowledge of its

@@ -58,7 +58,9 @@ pub fn candidates(path: &str, date: &str, params: &Params) -> Vec<String> {
 pub fn shown(path: &str, date: &str, params: &Params) -> String {
     let mut pairs = signed_pairs(params);
     pairs.sort_by(line_order);
-    render(&format!("{path}\n{date}\n"), &pairs, redact::shown_value)
+    let shown = redact::shown_params(&pairs);
+    let shown: Vec<(&str, &str)> = shown.iter().map(|(key, value)| (*key, &**value)).collect();
+    render(&format!("{path}\n{date}\n"), &shown, |_, value| value)
 }
 
 fn signed_pairs(params: &Params) -> Vec<(&str, &str)> {

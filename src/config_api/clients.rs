@@ -11,8 +11,8 @@ use super::ConfigFailures;
 use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult};
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Settings,
-    Whitelist, features_from_json,
+    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
+    features_from_json,
 };
 use crate::params::Params;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ pub struct ClientBody {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
-pub struct ClientPathParams {
+pub(super) struct ClientPathParams {
     /// The application id.
     app_id: String,
     /// The client id.
@@ -190,7 +190,6 @@ pub async fn put(
         name: Some(replacement.name),
         features: Some(replacement.features),
         whitelist: Some(replacement.whitelist),
-        settings: None,
     };
     let client = state
         .store
@@ -255,54 +254,6 @@ pub async fn reset_secret(
     let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
     let client = state.store.reset_secret(&caller, &id, hours.duration())?;
     Ok(Json(ConfigApiClient::new(&caller.app, client)))
-}
-
-/// `GET /config/{appId}/clients/{clientId}/settings`: the client's settings object.
-#[utoipa::path(
-    get,
-    path = "/config/{app_id}/clients/{client_id}/settings",
-    tag = "config",
-    summary = "View a client's settings",
-    params(ClientPathParams),
-    security(("basic" = [])),
-    responses((status = 200, description = "The settings object", body = Object), ConfigFailures)
-)]
-pub async fn get_settings(
-    State(state): State<AppState>,
-    ConfigApiCaller(caller): ConfigApiCaller,
-    ClientPath(id): ClientPath,
-) -> ConfigApiResult<Json<Settings>> {
-    caller.require_owner()?;
-    Ok(Json(state.store.client(&caller.app, &id)?.settings))
-}
-
-/// `PUT /config/{appId}/clients/{clientId}/settings`: replaces the settings object; settings left
-/// out are removed.
-#[utoipa::path(
-    put,
-    path = "/config/{app_id}/clients/{client_id}/settings",
-    tag = "config",
-    summary = "Replace a client's settings",
-    params(ClientPathParams),
-    request_body = Object,
-    security(("basic" = [])),
-    responses((status = 200, description = "The settings as replaced", body = Object), ConfigFailures)
-)]
-pub async fn put_settings(
-    State(state): State<AppState>,
-    ConfigApiCaller(caller): ConfigApiCaller,
-    ClientPath(id): ClientPath,
-    ConfigApiJson(settings): ConfigApiJson,
-) -> ConfigApiResult<Json<Settings>> {
-    caller.require_owner()?;
-    let change = ClientChange {
-        settings: Some(settings),
-        ..ClientChange::default()
-    };
-    let client = state
-        .store
-        .update_client(&caller, &id, change, NameRule::Unique)?;
-    Ok(Json(client.settings))
 }
 
 /// Reads `name` (required), `ipWhitelist` (default `["0.0.0.0/0"]`) and `features` (default

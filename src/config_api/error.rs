@@ -9,6 +9,7 @@ use utoipa::{IntoResponses, ToSchema};
 use crate::error::{ApiError, InvalidReason, RequestProblem};
 use crate::journal;
 use crate::model::FeatureError;
+use crate::settings::{MAX_KEY_CHARS, MAX_SETTINGS, MAX_VALUE_CHARS, SettingError};
 use crate::store::StoreError;
 
 /// Result of a Configuration API handler.
@@ -137,6 +138,8 @@ fn invalid_text(reason: &InvalidReason) -> String {
         InvalidReason::NotList | InvalidReason::JsonSyntax => "Not a valid list.",
         InvalidReason::Null => "Field may not be null.",
         InvalidReason::NotInteger => "Not a valid integer.",
+        InvalidReason::NotObject => "Not a valid mapping type.",
+        InvalidReason::NotBoolean => "Not a valid boolean.",
         InvalidReason::OwnerRemovedFromSelf => {
             "An owner client cannot remove the owner feature from itself."
         }
@@ -146,6 +149,7 @@ fn invalid_text(reason: &InvalidReason) -> String {
         InvalidReason::SelfDeletion => "A client cannot delete itself.",
         InvalidReason::OwnerDeletion => "Clients with the owner feature cannot be deleted.",
         InvalidReason::TooLong { max } => return format!("Longer than maximum length {max}."),
+        InvalidReason::Setting(problem) => return setting_text(problem),
         InvalidReason::OutOfRange { min, max } => {
             return format!(
                 "Must be greater than or equal to {min} and less than or equal to {max}."
@@ -153,6 +157,23 @@ fn invalid_text(reason: &InvalidReason) -> String {
         }
     };
     text.to_owned()
+}
+
+fn setting_text(problem: &SettingError) -> String {
+    match problem {
+        SettingError::EmptyKey => "Setting names may not be empty.".to_owned(),
+        SettingError::ControlInKey => {
+            "Setting names may not contain control characters.".to_owned()
+        }
+        SettingError::ReservedKey(key) => format!("The setting name {key} is reserved."),
+        SettingError::KeyTooLong => format!("Longer than maximum length {MAX_KEY_CHARS}."),
+        SettingError::ValueTooLong => format!("Longer than maximum length {MAX_VALUE_CHARS}."),
+        SettingError::NotScalar(_) => {
+            "Setting values must be strings, numbers or booleans.".to_owned()
+        }
+        SettingError::Twice(key) => format!("The setting {key} is given twice."),
+        SettingError::TooMany => format!("At most {MAX_SETTINGS} settings are allowed."),
+    }
 }
 
 fn request_problem(problem: &RequestProblem) -> (StatusCode, String) {

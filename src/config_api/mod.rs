@@ -1,9 +1,10 @@
-//! The Configuration API's clients resource: `/config/{appId}/clients...`.
+//! The Configuration API: `/config/{appId}/clients...` and `/config/{appId}/settings`.
 //!
 //! JSON bodies, HTTP Basic only, real status codes, and errors as `{"errors": "..."}`.
 
 mod clients;
 mod error;
+mod settings;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
@@ -28,7 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::get, clients::put, clients::delete))
         .routes(routes!(clients::reset_secret))
-        .routes(routes!(clients::get_settings, clients::put_settings))
+        .routes(routes!(settings::get_client, settings::put_client))
+        .routes(routes!(settings::get_app, settings::put_app))
 }
 
 /// The verified caller of a Configuration API request, in the application named by the path.

@@ -1,4 +1,4 @@
-//! The legacy Clients API on the Capture domain: `/clients/*`.
+//! The legacy Clients and Settings API on the Capture domain: `/clients/*` and `/settings/*`.
 //!
 //! Parameters come from the query string and a form body, merged; credentials from HTTP Basic or
 //! `client_id`/`client_secret` parameters. Every response, success or error, is HTTP 200 with a
@@ -6,6 +6,7 @@
 
 mod clients;
 mod envelope;
+mod settings;
 
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, request::Parts};
@@ -38,6 +39,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::set_whitelist))
         .routes(routes!(clients::clear_whitelist))
         .routes(routes!(clients::reset_secret))
+        .routes(routes!(settings::get))
+        .routes(routes!(settings::get_multi))
+        .routes(routes!(settings::items))
+        .routes(routes!(settings::keys))
+        .routes(routes!(settings::set))
+        .routes(routes!(settings::set_multi))
+        .routes(routes!(settings::delete))
+        .routes(routes!(settings::get_default))
+        .routes(routes!(settings::set_default))
+        .routes(routes!(settings::set_default_multi))
+        .routes(routes!(settings::delete_default))
+        .routes(routes!(settings::get_all))
 }
 
 /// An authenticated legacy call: who calls, and with which parameters.
@@ -53,6 +66,39 @@ impl FromRequest<AppState> for LegacyCall {
     type Rejection = LegacyError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Self::extract(request, state, OtherBody::Refuse).await
+    }
+}
+
+/// An authenticated call of a `/settings/*` operation. Unlike `/clients/*`, a body that is not a
+/// form is ignored rather than refused: a real client of these operations sends `""` with a JSON
+/// media type and puts every parameter in the query string.
+#[derive(Debug)]
+pub struct LegacySettingsCall(pub LegacyCall);
+
+impl FromRequest<AppState> for LegacySettingsCall {
+    type Rejection = LegacyError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        LegacyCall::extract(request, state, OtherBody::Ignore)
+            .await
+            .map(Self)
+    }
+}
+
+/// What to do with a body whose media type is not a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OtherBody {
+    Refuse,
+    Ignore,
+}
+
+impl LegacyCall {
+    async fn extract(
+        request: Request,
+        state: &AppState,
+        other_body: OtherBody,
+    ) -> Result<Self, LegacyError> {
         let (parts, body) = request.into_parts();
         let app = state.legacy_app(&parts);
         journal::note_app(app.as_str());
@@ -62,9 +108,10 @@ impl FromRequest<AppState> for LegacyCall {
         }
         let bytes = body::read_limited(&parts.headers, body, &state.config).await?;
         if !bytes.is_empty() {
-            match body::media_type(&parts.headers) {
-                None => {}
-                Some(found) if found == FORM => {}
+            let is_form = match body::media_type(&parts.headers) {
+                None => true,
+                Some(found) if found == FORM => true,
+                Some(_) if other_body == OtherBody::Ignore => false,
                 Some(found) => {
                     return Err(RequestProblem::UnsupportedMediaType {
                         found,
@@ -72,8 +119,10 @@ impl FromRequest<AppState> for LegacyCall {
                     }
                     .into());
                 }
+            };
+            if is_form {
+                params.extend_urlencoded(&bytes)?;
             }
-            params.extend_urlencoded(&bytes)?;
         }
         journal::note_params(params.iter());
         let presented = credentials(&parts, &params)?;

@@ -98,3 +98,97 @@ async fn every_operation_in_every_form() {
     }
     assert_eq!(app.names().await, ["Emulator owner client"]);
 }
+
+/// A legacy call and the `result` it must answer.
+type Step<'a> = (&'a str, Vec<(&'a str, &'a str)>, serde_json::Value);
+
+#[tokio::test]
+async fn every_settings_operation_in_every_form() {
+    let app = spawn_app().await;
+    let owner = DEFAULT_OWNER_CLIENT_ID;
+    for form in [
+        Form::Basic,
+        Form::BodyParameters,
+        Form::QueryParameters,
+        Form::SignedBody,
+        Form::SignedQuery,
+    ] {
+        let name = format!("{form:?}");
+        let items = format!(r#"{{"{name}": "v", "level": "10"}}"#);
+        let steps: Vec<Step<'_>> = vec![
+            (
+                "/settings/set_default",
+                vec![("key", "site_name"), ("value", "Default")],
+                serde_json::json!(false),
+            ),
+            (
+                "/settings/set",
+                vec![("key", &name), ("value", "mine"), ("for_client_id", owner)],
+                serde_json::json!(false),
+            ),
+            (
+                "/settings/set_multi",
+                vec![("items", &items)],
+                serde_json::json!({name.as_str(): true, "level": false}),
+            ),
+            (
+                "/settings/get",
+                vec![("key", &name)],
+                serde_json::json!("v"),
+            ),
+            (
+                "/settings/get_multi",
+                vec![("keys", r#"["site_name", "nowhere"]"#)],
+                serde_json::json!({"site_name": "Default", "nowhere": null}),
+            ),
+            (
+                "/settings/get_default",
+                vec![("key", "site_name")],
+                serde_json::json!("Default"),
+            ),
+            (
+                "/settings/set_default_multi",
+                vec![("items", r#"{"site_name": "Again"}"#)],
+                serde_json::json!({"site_name": true}),
+            ),
+            (
+                "/settings/items",
+                vec![],
+                serde_json::json!({"site_name": "Again", name.as_str(): "v", "level": "10"}),
+            ),
+            (
+                "/settings/keys",
+                vec![("for_client_id", owner)],
+                serde_json::json!(["site_name", name.as_str(), "level"]),
+            ),
+            (
+                "/settings/delete",
+                vec![("key", &name)],
+                serde_json::json!(true),
+            ),
+            (
+                "/settings/delete",
+                vec![("key", "level")],
+                serde_json::json!(true),
+            ),
+            (
+                "/settings/delete_default",
+                vec![("key", "site_name")],
+                serde_json::json!(true),
+            ),
+        ];
+        for (path, params, result) in steps {
+            let body = app.legacy_send(request(&app, form, path, &params)).await;
+            assert_eq!(body["stat"], "ok", "{form:?} {path}: {body}");
+            assert_eq!(body["result"], result, "{form:?} {path}");
+        }
+        let all = app
+            .legacy_send(request(&app, form, "/settings/get_all", &[]))
+            .await;
+        assert_eq!(
+            all,
+            serde_json::json!({"client_settings": {}, "default_settings": {}, "stat": "ok"}),
+            "{form:?}"
+        );
+    }
+}

@@ -18,6 +18,7 @@ mod legacy_operations;
 mod limits;
 mod openapi;
 mod refusals;
+mod settings;
 mod signed;
 #[path = "../support/mod.rs"]
 mod support;

@@ -1,0 +1,239 @@
+//! Handlers of the settings resources: `/config/{appId}/clients/{clientId}/settings` (a client's
+//! own settings) and `/config/{appId}/settings` (the application's global settings, which the
+//! legacy API calls its defaults).
+//!
+//! Both objects put the product's documented settings at the top level beside `_self`, and every
+//! other key (a "custom" setting) in a `custom` object; a client's object adds the application's
+//! settings as `global`. A `PUT` takes the same shape back: `_self`, `global` and `clients` are
+//! ignored, so an object read from the API can be sent back as it is.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde_json::{Map, Value};
+use utoipa::IntoParams;
+
+use super::clients::ClientPathParams;
+use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult, ConfigFailures};
+use crate::error::{ApiError, InvalidReason};
+use crate::model::{AppId, ClientId, Settings};
+use crate::params::Params;
+use crate::settings::{self, Level, SettingError, SettingsChange};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// The query of `GET /config/{appId}/settings`, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AppSettingsQuery {
+    /// `true` adds each client's own settings, under `clients`; default `false`.
+    include_clients: Option<bool>,
+}
+
+/// `GET /config/{appId}/clients/{clientId}/settings`: the client's own settings, with the
+/// application's as `global`. The owner may read any client's; a client its own.
+#[utoipa::path(
+    get,
+    path = "/config/{app_id}/clients/{client_id}/settings",
+    tag = "config",
+    summary = "View a client's settings",
+    params(ClientPathParams),
+    security(("basic" = [])),
+    responses((status = 200, description = "`_self`, the client's documented settings, `custom` (its other settings) and `global` (the application's)", body = Object), ConfigFailures)
+)]
+pub async fn get_client(
+    State(state): State<AppState>,
+    ConfigApiCaller(caller): ConfigApiCaller,
+    ClientPath(id): ClientPath,
+) -> ConfigApiResult<Json<Map<String, Value>>> {
+    caller.require_settings_access(&Level::Client(id.clone()))?;
+    let (own, defaults) = state.store.client_settings(&caller.app, &id)?;
+    Ok(Json(client_view(&caller.app, &id, &own, &defaults)))
+}
+
+/// `PUT /config/{appId}/clients/{clientId}/settings`: replaces the client's own settings whole;
+/// keys left out are removed, the application's settings are untouched.
+#[utoipa::path(
+    put,
+    path = "/config/{app_id}/clients/{client_id}/settings",
+    tag = "config",
+    summary = "Replace a client's settings",
+    params(ClientPathParams),
+    request_body(content = Object, description = "Settings at the top level and in `custom`; a `null` value leaves the key out; `_self` and `global` are ignored"),
+    security(("basic" = [])),
+    responses((status = 200, description = "The settings as replaced, in the shape of the GET", body = Object), ConfigFailures)
+)]
+pub async fn put_client(
+    State(state): State<AppState>,
+    ConfigApiCaller(caller): ConfigApiCaller,
+    ClientPath(id): ClientPath,
+    ConfigApiJson(body): ConfigApiJson,
+) -> ConfigApiResult<Json<Map<String, Value>>> {
+    let level = Level::Client(id.clone());
+    caller.require_settings_access(&level)?;
+    let replacement = settings_from_body(&body)?;
+    let changed = state
+        .store
+        .change_settings(&caller, &level, &SettingsChange::Replace(replacement))
+        .map_err(refused)?;
+    Ok(Json(client_view(
+        &caller.app,
+        &id,
+        &changed.settings,
+        &changed.defaults,
+    )))
+}
+
+/// `GET /config/{appId}/settings` (owner): the application's global settings; with
+/// `include_clients=true`, each client's own settings as well.
+#[utoipa::path(
+    get,
+    path = "/config/{app_id}/settings",
+    tag = "config",
+    summary = "View the application's settings",
+    params(("app_id" = String, Path, description = "The application id"), AppSettingsQuery),
+    security(("basic" = [])),
+    responses((status = 200, description = "`_self`, the documented global settings and `custom`; with `include_clients`, `clients` by client id", body = Object), ConfigFailures)
+)]
+pub async fn get_app(
+    State(state): State<AppState>,
+    ConfigApiCaller(caller): ConfigApiCaller,
+    RawQuery(query): RawQuery,
+) -> ConfigApiResult<Json<Map<String, Value>>> {
+    caller.require_settings_access(&Level::Defaults)?;
+    let params = Params::parse(query.unwrap_or_default().as_bytes())?;
+    let include_clients = match params.get("include_clients") {
+        None => false,
+        Some(text) => parse_bool(text).ok_or(ApiError::InvalidArgument {
+            argument: "include_clients",
+            reason: InvalidReason::NotBoolean,
+        })?,
+    };
+    let view = if include_clients {
+        let (defaults, clients) = state.store.all_settings(&caller.app)?;
+        app_view(&caller.app, &defaults, Some(&clients))
+    } else {
+        let defaults = state.store.default_settings(&caller.app)?;
+        app_view(&caller.app, &defaults, None)
+    };
+    Ok(Json(view))
+}
+
+/// `PUT /config/{appId}/settings` (owner): replaces the application's global settings whole.
+#[utoipa::path(
+    put,
+    path = "/config/{app_id}/settings",
+    tag = "config",
+    summary = "Replace the application's settings",
+    params(("app_id" = String, Path, description = "The application id")),
+    request_body(content = Object, description = "Settings at the top level and in `custom`; a `null` value leaves the key out; `_self` and `clients` are ignored"),
+    security(("basic" = [])),
+    responses((status = 200, description = "The settings as replaced, in the shape of the GET", body = Object), ConfigFailures)
+)]
+pub async fn put_app(
+    State(state): State<AppState>,
+    ConfigApiCaller(caller): ConfigApiCaller,
+    ConfigApiJson(body): ConfigApiJson,
+) -> ConfigApiResult<Json<Map<String, Value>>> {
+    caller.require_settings_access(&Level::Defaults)?;
+    let replacement = settings_from_body(&body)?;
+    let changed = state
+        .store
+        .change_settings(
+            &caller,
+            &Level::Defaults,
+            &SettingsChange::Replace(replacement),
+        )
+        .map_err(refused)?;
+    Ok(Json(app_view(&caller.app, &changed.defaults, None)))
+}
+
+/// The settings a body holds: its top-level keys and those of its `custom` object, `null`
+/// values left out; `_self`, `global` and `clients` (which the GETs add) are ignored.
+fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
+    let invalid = |problem: SettingError| ApiError::InvalidArgument {
+        argument: "settings",
+        reason: problem.into(),
+    };
+    let custom = match body.get("custom") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(custom)) => Some(custom),
+        Some(_) => {
+            return Err(ApiError::InvalidArgument {
+                argument: "custom",
+                reason: InvalidReason::NotObject,
+            });
+        }
+    };
+    let top = body
+        .iter()
+        .filter(|(key, _)| !IGNORED_IN_BODY.contains(&key.as_str()) && !key.starts_with('_'));
+    let mut settings = Settings::new();
+    for (key, value) in top.chain(custom.into_iter().flatten()) {
+        if value.is_null() {
+            continue;
+        }
+        settings::check_key(key).map_err(invalid)?;
+        settings::check_value(key, value).map_err(invalid)?;
+        if settings.insert(key.clone(), value.clone()).is_some() {
+            return Err(invalid(SettingError::Twice(key.clone())));
+        }
+    }
+    settings::check_all(&settings).map_err(invalid)?;
+    Ok(settings)
+}
+
+/// Top-level fields of a settings body that are structure, not settings.
+const IGNORED_IN_BODY: [&str; 3] = ["custom", "global", "clients"];
+
+/// A refused setting names no field the Configuration API's texts would show.
+fn refused(error: StoreError) -> super::ConfigApiError {
+    error.with_arguments("client_id", "settings").into()
+}
+
+/// `_self`, the documented settings of `level`, then `custom` with the rest.
+fn split(self_path: String, level: &Settings) -> Map<String, Value> {
+    let mut view = Map::new();
+    view.insert("_self".into(), Value::String(self_path));
+    let mut custom = Map::new();
+    for (key, value) in level {
+        if settings::is_documented(key) {
+            view.insert(key.clone(), value.clone());
+        } else {
+            custom.insert(key.clone(), value.clone());
+        }
+    }
+    view.insert("custom".into(), Value::Object(custom));
+    view
+}
+
+fn client_view(app: &AppId, id: &str, own: &Settings, defaults: &Settings) -> Map<String, Value> {
+    let mut view = split(format!("/config/{app}/clients/{id}/settings"), own);
+    view.insert("global".into(), Value::Object(defaults.clone()));
+    view
+}
+
+fn app_view(
+    app: &AppId,
+    defaults: &Settings,
+    clients: Option<&[(ClientId, Settings)]>,
+) -> Map<String, Value> {
+    let mut view = split(format!("/config/{app}/settings"), defaults);
+    if let Some(clients) = clients {
+        let by_id = clients
+            .iter()
+            .map(|(id, own)| (id.to_string(), Value::Object(own.clone())))
+            .collect();
+        view.insert("clients".into(), Value::Object(by_id));
+    }
+    view
+}
+
+/// `true` or `false`, case ignored, as the service's framework reads a boolean query value.
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" => Some(true),
+        "false" | "0" | "" => Some(false),
+        _ => None,
+    }
+}
