@@ -439,6 +439,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn settings_are_held_to_the_rules_of_the_api() {
+        let with = |settings: &str| {
+            LISTING.replacen(
+                r#""name": "this is a test client""#,
+                &format!(r#""name": "this is a test client", "settings": {settings}"#),
+                1,
+            )
+        };
+        let error = Fixture::parse(&with(r#"{"a": {"nested": 1}}"#)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"apps[0] (app_id "73jzx34tnr5ruhsze494ssgz2b"), clients[0], field "settings": the value of a is not a string, number or boolean"#
+        );
+        assert!(Fixture::parse(&with(r#"{"_self": "x"}"#)).is_err());
+        let app_level = LISTING.replacen(
+            r#""capture_domains""#,
+            r#""settings": {"login_attempts": "5"}, "capture_domains""#,
+            1,
+        );
+        let fixture = Fixture::parse(&app_level).expect("valid");
+        assert_eq!(
+            fixture.apps[0].settings.get("login_attempts"),
+            Some(&json!("5"))
+        );
+        // A document without application settings (as older snapshots are) has none.
+        assert!(
+            Fixture::parse(LISTING).expect("valid").apps[0]
+                .settings
+                .is_empty()
+        );
+    }
+
     /// The snapshot format byte for byte: fields, their order, and every optional part. Older
     /// snapshots must keep loading and newer ones must not change shape unnoticed.
     #[test]
@@ -452,6 +485,9 @@ mod tests {
         client.settings.insert("site_name".into(), json!("Demo"));
         client.whitelist =
             Whitelist::from_json(&[json!("10.1.2.3/8"), json!("0.0.0.0/0")]).expect("blocks");
+        fixture.apps[0]
+            .settings
+            .insert("login_attempts".into(), json!("5"));
         let text = fixture.to_json(SystemTime::UNIX_EPOCH).to_string();
         assert_eq!(
             text,
@@ -463,7 +499,8 @@ mod tests {
                 r#""_settings":"/config/73jzx34tnr5ruhsze494ssgz2b/clients/ay6e3qmucvdyr29hmpvxjdjupe8bcsky/settings","#,
                 r#""features":["owner"],"ipWhitelist":["10.1.2.3/8","0.0.0.0/0"],"#,
                 r#""name":"this is a test client","settings":{"site_name":"Demo"},"#,
-                r#""_previousSecret":{"secret":"old","expiresAt":"2096-10-02T07:06:40Z"}}]}]}"#
+                r#""_previousSecret":{"secret":"old","expiresAt":"2096-10-02T07:06:40Z"}}],"#,
+                r#""settings":{"login_attempts":"5"}}]}"#
             )
         );
     }

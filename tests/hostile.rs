@@ -340,7 +340,7 @@ async fn credentials_batch(battery: &Battery) {
     let date = date_header(std::time::SystemTime::now());
     for (method, path) in &battery.operations {
         let url = battery.url(&battery.concrete(path));
-        let legacy = path.starts_with("/clients/");
+        let legacy = path.starts_with("/clients/") || path.starts_with("/settings/");
         let with_body = |request: reqwest::RequestBuilder| {
             if legacy {
                 request.form(&battery.legacy_form())

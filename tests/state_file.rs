@@ -87,9 +87,43 @@ async fn every_kind_of_change_survives_a_restart() {
         .await
         .expect("sent");
     assert_eq!(settings.status(), StatusCode::OK);
+    for (path, form) in [
+        (
+            "/settings/set_default_multi",
+            vec![("items", r#"{"login_attempts": "5", "gone": "x"}"#)],
+        ),
+        ("/settings/delete_default", vec![("key", "gone")]),
+        (
+            "/settings/set",
+            vec![("for_client_id", id), ("key", "rpx_realm"), ("value", "r")],
+        ),
+        (
+            "/settings/set",
+            vec![
+                ("for_client_id", id),
+                ("key", "site_name"),
+                ("value", "Again"),
+            ],
+        ),
+    ] {
+        let body: Value = owner(http.post(format!("{}{path}", running.base)))
+            .form(&form)
+            .fetch_json()
+            .await;
+        assert_eq!(body["stat"], "ok", "{path}: {body}");
+    }
     let before = snapshot(&http, &running).await;
+    assert_eq!(
+        before["apps"][0]["settings"],
+        json!({"login_attempts": "5"}),
+        "{before}"
+    );
     let kept = &before["apps"][0]["clients"][1];
-    assert_eq!(kept["settings"], json!({"site_name": "Demo"}), "{before}");
+    assert_eq!(
+        kept["settings"],
+        json!({"site_name": "Again", "rpx_realm": "r"}),
+        "an overwritten key keeps its place: {before}"
+    );
     assert_eq!(kept["name"], "renamed");
     assert!(kept["_previousSecret"]["secret"].is_string(), "{before}");
     assert!(stop(running).success());
@@ -207,6 +241,105 @@ async fn acknowledged_creates_survive_kill_9() {
         );
         assert!(stop(running).success());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_settings_survive_kill_9() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let http = reqwest::Client::new();
+    let mut running = start_with(&path);
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let (http, base, sender) = (http.clone(), running.base.clone(), sender.clone());
+        writers.spawn(async move {
+            // Bounded: 200 keys per writer, 800 in all (under the limit of one level).
+            for n in 0..200 {
+                let key = format!("w{writer}n{n}");
+                let reply = http
+                    .post(format!("{base}/settings/set_default"))
+                    .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+                    .form(&[("key", key.as_str()), ("value", "v")])
+                    .send()
+                    .await;
+                let Ok(reply) = reply else { return };
+                let Ok(body) = reply.json::<Value>().await else {
+                    return;
+                };
+                if body["stat"] != "ok" || sender.send(key).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(sender);
+    let mut acknowledged = HashSet::new();
+    while acknowledged.len() < 150 {
+        let Some(key) = receiver.recv().await else {
+            break;
+        };
+        acknowledged.insert(key);
+    }
+    assert_eq!(acknowledged.len(), 150, "too few writes were acknowledged");
+    running.child.kill().expect("SIGKILL sent");
+    running.child.wait().expect("reaped");
+    while let Some(key) = receiver.recv().await {
+        acknowledged.insert(key);
+    }
+    writers.join_all().await;
+
+    let running = start_with(&path);
+    let stored = snapshot(&http, &running).await["apps"][0]["settings"].clone();
+    let stored = stored.as_object().expect("defaults kept");
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|key| !stored.contains_key(*key))
+        .collect();
+    assert!(lost.is_empty(), "lost {} acknowledged settings", lost.len());
+    assert!(stop(running).success());
+}
+
+#[tokio::test]
+async fn a_layout_1_file_is_brought_to_layout_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    {
+        // A file as the emulator wrote it before settings had a table of their own.
+        let db = rusqlite::Connection::open(&path).expect("created");
+        db.execute_batch(&format!(
+            "CREATE TABLE apps (seq INTEGER PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, \
+               capture_domains TEXT NOT NULL);
+             CREATE TABLE clients (app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
+               client_id TEXT NOT NULL, seq INTEGER NOT NULL, secret TEXT NOT NULL,
+               previous_secret TEXT, previous_expires_ns INTEGER, name TEXT NOT NULL,
+               features TEXT NOT NULL, whitelist TEXT NOT NULL, settings TEXT NOT NULL,
+               PRIMARY KEY (app_id, client_id));
+             CREATE INDEX clients_in_order ON clients (app_id, seq);
+             INSERT INTO apps VALUES (0, '{DEFAULT_APP_ID}', '[]');
+             INSERT INTO clients VALUES ('{DEFAULT_APP_ID}', '{DEFAULT_OWNER_CLIENT_ID}', 0,
+               '{DEFAULT_OWNER_CLIENT_SECRET}', NULL, NULL, 'Emulator owner client', '[\"owner\"]',
+               '[\"0.0.0.0/0\"]', '{{\"site_name\": \"Demo\", \"n\": 10, \"on\": true}}');
+             PRAGMA application_id = {};
+             PRAGMA user_version = 1;",
+            0x4a41_4e45
+        ))
+        .expect("filled");
+    }
+    let http = reqwest::Client::new();
+    let running = start_with(&path);
+    let state = snapshot(&http, &running).await;
+    assert_eq!(
+        state["apps"][0]["clients"][0]["settings"],
+        json!({"site_name": "Demo", "n": 10, "on": true}),
+        "{state}"
+    );
+    assert!(stop(running).success());
+    let db = rusqlite::Connection::open(&path).expect("opens");
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .expect("version");
+    assert_eq!(version, 2);
 }
 
 fn refused(path: &Path) -> String {

@@ -22,7 +22,6 @@ use crate::store::StoreError;
 pub struct Outcome {
     /// A value (`null` for a key set nowhere), an object of values or of booleans, a list of
     /// keys, or a boolean: whether the key existed before.
-    #[schema(value_type = Object)]
     result: Value,
 }
 
@@ -134,6 +133,7 @@ fn change(
 #[utoipa::path(
     method(get, post),
     path = "/settings/get",
+    operation_id = "settings_get",
     tag = "legacy",
     summary = "Get a client's setting",
     params(
@@ -156,6 +156,7 @@ pub async fn get(
 #[utoipa::path(
     method(get, post),
     path = "/settings/get_multi",
+    operation_id = "settings_get_multi",
     tag = "legacy",
     summary = "Get several of a client's settings",
     params(
@@ -194,6 +195,7 @@ pub async fn get_multi(
 #[utoipa::path(
     method(get, post),
     path = "/settings/items",
+    operation_id = "settings_items",
     tag = "legacy",
     summary = "Get all of a client's settings, defaults included",
     params(("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")),
@@ -212,6 +214,7 @@ pub async fn items(
 #[utoipa::path(
     method(get, post),
     path = "/settings/keys",
+    operation_id = "settings_keys",
     tag = "legacy",
     summary = "List the names of a client's settings, defaults included",
     params(("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")),
@@ -235,6 +238,7 @@ pub async fn keys(
 #[utoipa::path(
     method(get, post),
     path = "/settings/set",
+    operation_id = "settings_set",
     tag = "legacy",
     summary = "Set a client's setting",
     params(
@@ -268,6 +272,7 @@ pub async fn set(
 #[utoipa::path(
     method(get, post),
     path = "/settings/set_multi",
+    operation_id = "settings_set_multi",
     tag = "legacy",
     summary = "Set several of a client's settings",
     params(
@@ -293,6 +298,7 @@ pub async fn set_multi(
 #[utoipa::path(
     method(get, post),
     path = "/settings/delete",
+    operation_id = "settings_delete",
     tag = "legacy",
     summary = "Delete a client's setting",
     params(
@@ -323,6 +329,7 @@ pub async fn delete(
 #[utoipa::path(
     method(get, post),
     path = "/settings/get_default",
+    operation_id = "settings_get_default",
     tag = "legacy",
     summary = "Get an application default",
     params(("key" = String, Query, description = "The setting")),
@@ -346,6 +353,7 @@ pub async fn get_default(
 #[utoipa::path(
     method(get, post),
     path = "/settings/set_default",
+    operation_id = "settings_set_default",
     tag = "legacy",
     summary = "Set an application default",
     params(
@@ -377,6 +385,7 @@ pub async fn set_default(
 #[utoipa::path(
     method(get, post),
     path = "/settings/set_default_multi",
+    operation_id = "settings_set_default_multi",
     tag = "legacy",
     summary = "Set several application defaults",
     params(("items" = String, Query, description = "A JSON object of setting names to string values")),
@@ -399,6 +408,7 @@ pub async fn set_default_multi(
 #[utoipa::path(
     method(get, post),
     path = "/settings/delete_default",
+    operation_id = "settings_delete_default",
     tag = "legacy",
     summary = "Delete an application default",
     params(("key" = String, Query, description = "The setting")),
@@ -437,6 +447,7 @@ pub struct Everything {
 #[utoipa::path(
     method(get, post),
     path = "/settings/get_all",
+    operation_id = "settings_get_all",
     tag = "legacy",
     summary = "Get the defaults and every client's settings",
     security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),

@@ -50,7 +50,13 @@ async fn the_snapshot_round_trips_through_import() {
             .json(&json!({"site_name": "Demo"})),
     )
     .await;
+    app.legacy(
+        "/settings/set_default",
+        &[("key", "login_attempts"), ("value", "5")],
+    )
+    .await;
     let first = snapshot(&app).await;
+    assert_eq!(first["apps"][0]["settings"], json!({"login_attempts": "5"}));
     let client = &first["apps"][0]["clients"][1];
     assert_eq!(client["_previousSecret"]["secret"], made["_secret"]);
     assert_eq!(client["settings"], json!({"site_name": "Demo"}));
@@ -97,6 +103,12 @@ async fn reset_goes_back_to_the_start() {
         &[("description", "renamed owner")],
     )
     .await;
+    for path in ["/settings/set", "/settings/set_default"] {
+        let body = app
+            .legacy(path, &[("key", "site_name"), ("value", "x")])
+            .await;
+        assert_eq!(body["stat"], "ok");
+    }
     let (status, body) = control(&app, reqwest::Method::POST, "/__emulator/reset", None).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
     assert_eq!(snapshot(&app).await, start);
