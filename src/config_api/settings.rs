@@ -167,7 +167,7 @@ fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
     };
     let top = body
         .iter()
-        .filter(|(key, _)| !IGNORED_IN_BODY.contains(&key.as_str()) && !key.starts_with('_'));
+        .filter(|(key, _)| !IGNORED_IN_BODY.contains(&key.as_str()));
     let mut settings = Settings::new();
     for (key, value) in top.chain(custom.into_iter().flatten()) {
         if value.is_null() {
@@ -183,8 +183,8 @@ fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
     Ok(settings)
 }
 
-/// Top-level fields of a settings body that are structure, not settings.
-const IGNORED_IN_BODY: [&str; 3] = ["custom", "global", "clients"];
+/// Top-level fields of a settings body that are structure, not settings (the GETs write them).
+const IGNORED_IN_BODY: [&str; 4] = ["_self", "custom", "global", "clients"];
 
 /// A refused setting names no field the Configuration API's texts would show.
 fn refused(error: StoreError) -> super::ConfigApiError {

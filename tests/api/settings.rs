@@ -806,6 +806,7 @@ async fn configuration_api_permissions_and_refusals() {
             json!({"custom": {"_x": "1"}}),
             "The setting name _x is reserved.",
         ),
+        (json!({"_x": "1"}), "The setting name _x is reserved."),
         (
             json!({"k": "v".repeat(MAX_VALUE_CHARS + 1)}),
             "Longer than maximum length 65536.",

@@ -379,6 +379,73 @@ test("reset and the snapshot download both ask first", async (t) => {
   assert.deepEqual((await listClients(base)).map((client) => client.name), ["Emulator owner client"]);
 });
 
+test("settings of a client and of the application: seen, edited, and the effective value shown", async (t) => {
+  const base = await emulator(t);
+  const made = (await api(base, "POST", `/config/${APP}/clients`, { body: { name: "configured" } })).body;
+  const other = (await api(base, "POST", `/config/${APP}/clients`, { body: { name: "bystander" } })).body;
+  await api(base, "PUT", `/config/${APP}/clients/${made._id}/settings`, { body: { site_name: "Own site", login_attempts: 4 } });
+  const page = await openConsole(t, base);
+  await card(page, "configured").getByText("2 of its own").waitFor();
+
+  // The application's defaults.
+  await page.getByRole("button", { name: "Application settings" }).click();
+  const defaults = page.getByRole("dialog", { name: "Application settings" });
+  await defaults.getByRole("textbox", { name: "Name of the new setting" }).fill("site_name");
+  await defaults.getByRole("textbox", { name: "Its value" }).fill("Default site");
+  await defaults.getByRole("button", { name: "Add setting" }).click();
+  await defaults.getByRole("textbox", { name: "Name of the new setting" }).fill("rpx_realm");
+  await defaults.getByRole("textbox", { name: "Its value" }).fill("demo-realm");
+  await defaults.getByRole("button", { name: "Add setting" }).click();
+  await defaults.getByRole("textbox", { name: "Value of rpx_realm" }).waitFor();
+  await audit(page, "the application settings dialog");
+  await defaults.getByRole("button", { name: "Save settings" }).click();
+  await defaults.waitFor({ state: "hidden" });
+  const global = (await api(base, "GET", `/config/${APP}/settings`)).body;
+  assert.equal(global.site_name, "Default site");
+  assert.equal(global.rpx_realm, "demo-realm");
+  // The legacy family reads the same defaults.
+  const legacyDefault = await api(base, "POST", "/settings/get_default", { form: { key: "rpx_realm" } });
+  assert.equal(legacyDefault.body.result, "demo-realm");
+
+  // A client's own values beside the defaults, with the value that applies.
+  await card(page, "configured").getByRole("button", { name: "Settings of configured" }).click();
+  const own = page.getByRole("dialog", { name: "Settings of configured" });
+  const row = (key) => own.getByRole("row").filter({ has: page.getByRole("rowheader", { name: key, exact: true }) });
+  await row("site_name").getByText("Own site (own value)").waitFor();
+  await row("rpx_realm").getByText("demo-realm (default)").waitFor();
+  await row("login_attempts").getByText("4 (own value)").waitFor();
+  // An own value for a setting that only had a default, typed character by character.
+  const realm = own.getByRole("textbox", { name: "Own value of rpx_realm" });
+  await realm.click();
+  await realm.pressSequentially("mine");
+  await row("rpx_realm").getByText("mine (own value)").waitFor();
+  await own.getByRole("button", { name: "Remove own value of site_name" }).click();
+  await row("site_name").getByText("Default site (default)").waitFor();
+  await audit(page, "a client's settings dialog");
+  await screenshot(page, "client-settings");
+  await own.getByRole("button", { name: "Save settings" }).click();
+  await own.waitFor({ state: "hidden" });
+  const stored = (await api(base, "GET", `/config/${APP}/clients/${made._id}/settings`)).body;
+  assert.deepEqual(
+    { site_name: stored.site_name, rpx_realm: stored.rpx_realm, login_attempts: stored.login_attempts },
+    { site_name: undefined, rpx_realm: "mine", login_attempts: 4 },
+    "the untouched number stays a number",
+  );
+  const items = await api(base, "POST", "/settings/items", { form: { for_client_id: made._id } });
+  assert.deepEqual(items.body.result, { site_name: "Default site", rpx_realm: "mine", login_attempts: 4 });
+  assert.equal((await api(base, "GET", `/config/${APP}/clients/${other._id}/settings`)).body.site_name, undefined);
+
+  // The API's refusal is shown in the dialog, which stays open.
+  await card(page, "bystander").getByRole("button", { name: "Settings of bystander" }).click();
+  const refused = page.getByRole("dialog", { name: "Settings of bystander" });
+  await refused.getByRole("textbox", { name: "Name of the new setting" }).fill("_reserved");
+  await refused.getByRole("button", { name: "Add setting" }).click();
+  await refused.getByRole("button", { name: "Save settings" }).click();
+  const text = (await api(base, "PUT", `/config/${APP}/clients/${other._id}/settings`, { body: { _reserved: "" } })).body.errors;
+  await page.locator("#settings-form-error").getByText(text, { exact: true }).waitFor();
+  await page.keyboard.press("Escape");
+});
+
 test("the settings block works as shown", async (t) => {
   const base = await emulator(t);
   const page = await openConsole(t, base);

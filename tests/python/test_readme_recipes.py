@@ -35,12 +35,16 @@ def test_curl(emulator_url):
         value, end = decoder.raw_decode(text)
         replies.append(value)
         text = text[end:].strip()
-    assert len(replies) == 4, result.stdout
-    added, listed, created, filtered = replies
+    assert len(replies) == 7, result.stdout
+    added, listed, created, filtered, default, own, settings = replies
     assert added["stat"] == "ok" and added["features"] == ["direct_read_access"]
     assert [c["description"] for c in listed["results"]] == ["Client with direct read access"]
     assert created["name"] == "Documentation Client"
     assert filtered == []
+    assert default == {"result": False, "stat": "ok"}
+    assert own == {"result": {"login_attempts": False}, "stat": "ok"}
+    assert settings["login_attempts"] == "4"
+    assert settings["global"] == {"site_name": "My site"}
 
 
 def test_python_client(emulator_url):
@@ -48,6 +52,13 @@ def test_python_client(emulator_url):
     namespace = {}
     exec(compile(code, "README python-client recipe", "exec"), namespace)
     assert namespace["new"]["description"] == "my client"
+
+
+def test_python_datalib(emulator_url):
+    code = on_port(recipe("python-datalib"), emulator_url)
+    namespace = {}
+    exec(compile(code, "README python-datalib recipe", "exec"), namespace)
+    assert namespace["seen"] == {"site_name": "My site", "login_attempts": "4"}
 
 
 def test_pytest_fixture(tmp_path):

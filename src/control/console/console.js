@@ -26,6 +26,7 @@ const state = {
   editing: null,
   resetting: null,
   confirmRun: null,
+  settingsEdit: null,
   staleClients: false,
   clientsLoadedAt: 0,
   clientsLoadMs: 0,
@@ -90,13 +91,16 @@ async function send(url, { method = "GET", headers = {}, body } = {}) {
 /** A control-plane call. */
 const control = (method, path, body) => send(CONTROL + path, { method, body });
 
-/** A Configuration API call for the chosen application, as its owner client. */
-function configApi(method, path, body) {
+/** A Configuration API call for the chosen application's clients, as its owner client. */
+const configApi = (method, path, body) => configCall(method, `/clients${path}`, body);
+
+/** A Configuration API call under `/config/{appId}` for the chosen application, as its owner. */
+function configCall(method, path, body) {
   const app = currentApp();
   const owner = ownerOf(app);
   if (!owner) throw new Failure(0, "No owner client in this application.");
   const authorization = "Basic " + btoa(`${owner._id}:${owner._secret}`);
-  return send(`/config/${encodeURIComponent(app.app_id)}/clients${path}`, {
+  return send(`/config/${encodeURIComponent(app.app_id)}${path}`, {
     method,
     headers: { Authorization: authorization },
     body,
@@ -197,6 +201,7 @@ function renderClients() {
   const list = $("client-list");
   $("no-owner").hidden = !app || Boolean(owner);
   $("new-client").disabled = !owner;
+  $("app-settings").disabled = !owner;
   if (!app) {
     list.replaceChildren();
     $("app-summary").textContent = "No application.";
@@ -314,6 +319,8 @@ function clientCard(app, client, owner) {
         el("dd", {}, features),
         el("dt", { text: "Allowlist" }),
         el("dd", {}, allowlist),
+        el("dt", { text: "Settings" }),
+        el("dd", {}, ownSettingsText(client)),
         el("dt", { text: "Previous secret" }),
         el(
           "dd",
@@ -329,6 +336,12 @@ function clientCard(app, client, owner) {
           { type: "button", disabled: !canChange, "data-focus": `${client._id}:edit`, onclick: (event) => openClientForm(client, event.currentTarget) },
           "Edit",
           hidden(` ${client.name}`),
+        ),
+        el(
+          "button",
+          { type: "button", disabled: !canChange, "data-focus": `${client._id}:settings`, onclick: (event) => openSettings(client, event.currentTarget) },
+          "Settings",
+          hidden(` of ${client.name}`),
         ),
         el(
           "button",
@@ -525,6 +538,155 @@ function openDelete(client, opener) {
       announce(`Client ${client.name} deleted.`);
     },
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings of a client, and the application's defaults
+
+/** A setting's value as text: strings as they are, other JSON values as JSON. */
+const shownValue = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+
+function ownSettingsText(client) {
+  const count = Object.keys(client.settings || {}).length;
+  return count === 0 ? "None of its own" : `${count} of its own`;
+}
+
+/**
+ * Opens the settings editor: of `client`, with the application's defaults beside its own values
+ * and the value it effectively sees, or (for `null`) of the application's defaults.
+ */
+function openSettings(client, opener) {
+  const app = currentApp();
+  const defaults = app.settings || {};
+  state.settingsEdit = {
+    client,
+    defaults,
+    original: client ? { ...(client.settings || {}) } : { ...defaults },
+    draft: new Map(Object.entries(client ? client.settings || {} : defaults).map(([k, v]) => [k, shownValue(v)])),
+  };
+  const dialog = $("settings-dialog");
+  dialog.classList.toggle("for-client", Boolean(client));
+  $("settings-dialog-title").textContent = client ? `Settings of ${client.name}` : "Application settings";
+  $("settings-dialog-text").textContent = client
+    ? "The client's own values. Where it has none, it sees the application's default; the last column shows which value applies."
+    : "The application's defaults (the Configuration API's global settings): every client sees them unless it has a value of its own.";
+  $("settings-value-heading").textContent = client ? "Own value" : "Value";
+  $("setting-new-key").value = "";
+  $("setting-new-value").value = "";
+  renderSettingRows();
+  openDialog(dialog, opener);
+  $("setting-new-key").focus();
+}
+
+/** What a client sees for `key` with the draft as it is: its own value, else the default. */
+function effective(edit, key) {
+  if (edit.draft.has(key)) return `${edit.draft.get(key)} (own value)`;
+  if (key in edit.defaults) return `${shownValue(edit.defaults[key])} (default)`;
+  return "not set";
+}
+
+function renderSettingRows() {
+  const edit = state.settingsEdit;
+  const keys = [...edit.draft.keys()];
+  if (edit.client) for (const key of Object.keys(edit.defaults)) if (!edit.draft.has(key)) keys.push(key);
+  const rows = $("settings-rows");
+  keepingFocus(rows, () =>
+    rows.replaceChildren(
+      ...keys.map((key, index) => {
+        const input = el("input", {
+          type: "text",
+          id: `setting-value-${index}`,
+          "data-focus": `value:${key}`,
+          autocomplete: "off",
+          spellcheck: "false",
+          "aria-label": edit.client ? `Own value of ${key}` : `Value of ${key}`,
+          placeholder: edit.client && !edit.draft.has(key) ? "uses the default" : null,
+        });
+        input.value = edit.draft.has(key) ? edit.draft.get(key) : "";
+        const effectiveCell = el("td", { class: "client-only", "data-effective": key, text: effective(edit, key) });
+        input.addEventListener("input", () => {
+          const added = !edit.draft.has(key);
+          edit.draft.set(key, input.value);
+          effectiveCell.textContent = effective(edit, key);
+          if (!added) return;
+          // The row now has an own value to remove: draw it again, the caret where it was.
+          const caret = input.selectionStart;
+          renderSettingRows();
+          const again = $("settings-rows").querySelector(`[data-focus="${CSS.escape(`value:${key}`)}"]`);
+          if (again) again.setSelectionRange(caret, caret);
+        });
+        const remove = edit.draft.has(key)
+          ? el(
+              "button",
+              {
+                type: "button",
+                class: "small",
+                "data-focus": `remove:${key}`,
+                onclick: () => {
+                  edit.draft.delete(key);
+                  renderSettingRows();
+                  announce(edit.client ? `The own value of ${key} will be removed when you save.` : `${key} will be removed when you save.`);
+                },
+              },
+              "Remove",
+              hidden(edit.client ? ` own value of ${key}` : ` ${key}`),
+            )
+          : null;
+        return el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, el("code", { text: key })),
+          el("td", {}, input),
+          el("td", { class: "client-only", text: key in edit.defaults ? shownValue(edit.defaults[key]) : "—" }),
+          effectiveCell,
+          el("td", {}, remove),
+        );
+      }),
+    ),
+  );
+  $("settings-empty").hidden = keys.length > 0;
+}
+
+function addSetting() {
+  const edit = state.settingsEdit;
+  clearErrors($("settings-dialog"));
+  const key = $("setting-new-key").value.trim();
+  if (!key) {
+    showError("setting-new-key", "settings-form-error", "A setting needs a name.");
+    return;
+  }
+  edit.draft.set(key, $("setting-new-value").value);
+  $("setting-new-key").value = "";
+  $("setting-new-value").value = "";
+  renderSettingRows();
+  announce(`${key} added; save to keep it.`);
+  $("setting-new-key").focus();
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const edit = state.settingsEdit;
+  const dialog = $("settings-dialog");
+  clearErrors(dialog);
+  const body = {};
+  for (const [key, text] of edit.draft) {
+    // An untouched value keeps its JSON type (a number set through the API stays a number).
+    const before = edit.original[key];
+    body[key] = before !== undefined && shownValue(before) === text ? before : text;
+  }
+  try {
+    if (edit.client) {
+      await configApi("PUT", `/${encodeURIComponent(edit.client._id)}/settings`, body);
+      announce(`Settings of ${edit.client.name} saved.`);
+    } else {
+      await configCall("PUT", "/settings", body);
+      announce("Application settings saved.");
+    }
+    closeDialog(dialog);
+    await refreshClients();
+  } catch (error) {
+    showError(null, "settings-form-error", error.message);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -856,6 +1018,9 @@ function wire() {
   $("client-form").addEventListener("submit", saveClient);
   $("secret-form").addEventListener("submit", resetSecret);
   $("confirm-form").addEventListener("submit", confirmed);
+  $("settings-form").addEventListener("submit", saveSettings);
+  $("setting-add").addEventListener("click", addSetting);
+  $("app-settings").addEventListener("click", (event) => openSettings(null, event.currentTarget));
   for (const dialog of document.querySelectorAll("dialog")) {
     dialog.addEventListener("close", restoreFocus);
     for (const button of dialog.querySelectorAll("[data-close]")) {
