@@ -1,14 +1,16 @@
 //! A local emulator of the Janrain / Akamai Identity Cloud API-client management APIs.
 //!
-//! Two families over one store of API clients:
+//! Two families over one store of API clients and their settings:
 //!
-//! - the **legacy Clients API** of the Capture domain (`/clients/add`, `/clients/list`, ...):
-//!   form parameters, HTTP Basic or parameter credentials, and HTTP 200 on every response with a
-//!   `stat` field;
-//! - the **Configuration API** (`/config/{appId}/clients...`): JSON, Basic credentials, real status
-//!   codes and `{"errors": "..."}`.
+//! - the **legacy Clients and Settings API** of the Capture domain (`/clients/add`,
+//!   `/clients/list`, ..., `/settings/get`, `/settings/set`, ...): form parameters, HTTP Basic,
+//!   `janrain-signed` or parameter credentials, and HTTP 200 on every response with a `stat`
+//!   field;
+//! - the **Configuration API** (`/config/{appId}/clients...`, `/config/{appId}/settings`): JSON,
+//!   Basic credentials, real status codes and `{"errors": "..."}`.
 //!
-//! A client created through one family is the same client in the other.
+//! A client created through one family is the same client in the other, and a setting written
+//! by one is read by the other.
 //!
 //! # Embedding it in tests
 //!

@@ -15,16 +15,17 @@ use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, 
     info(
         title = "janrain-emulator",
         description = "A local emulator of the Janrain / Akamai Identity Cloud API-client \
-                       management APIs: the legacy Clients API of the Capture domain (HTTP 200 \
-                       with a `stat` envelope on every answer) and the Configuration API \
-                       (`/config/{app_id}/clients`), over one store, plus the emulator's own \
-                       control plane under `/__emulator/`."
+                       management APIs: the legacy Clients and Settings API of the Capture \
+                       domain (HTTP 200 with a `stat` envelope on every answer) and the \
+                       Configuration API (`/config/{app_id}/clients`, \
+                       `/config/{app_id}/settings`), over one store of clients and settings, \
+                       plus the emulator's own control plane under `/__emulator/`."
     ),
     modifiers(&SecuritySchemes),
     components(schemas(crate::config_api::Errors, Feature)),
     tags(
-        (name = "legacy", description = "Legacy Clients API (`/clients/*`). Parameters may come in the query string or a form body."),
-        (name = "config", description = "Configuration API (`/config/{app_id}/clients...`). HTTP Basic only."),
+        (name = "legacy", description = "Legacy Clients and Settings API (`/clients/*`, `/settings/*`). Parameters may come in the query string or a form body."),
+        (name = "config", description = "Configuration API (`/config/{app_id}/clients...`, `/config/{app_id}/settings`). HTTP Basic only."),
         (name = "control", description = "The emulator's control plane (`/__emulator/*`).")
     )
 )]
