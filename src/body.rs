@@ -62,6 +62,22 @@ pub async fn read_json_object(
     request: Request,
     config: &Config,
 ) -> Result<Map<String, Value>, RequestProblem> {
+    read_json(request, config, false).await
+}
+
+/// [`read_json_object`], with an empty body (or only white space) read as `{}`.
+pub async fn read_optional_json_object(
+    request: Request,
+    config: &Config,
+) -> Result<Map<String, Value>, RequestProblem> {
+    read_json(request, config, true).await
+}
+
+async fn read_json(
+    request: Request,
+    config: &Config,
+    empty_is_object: bool,
+) -> Result<Map<String, Value>, RequestProblem> {
     let (parts, body) = request.into_parts();
     match media_type(&parts.headers) {
         None => {}
@@ -74,6 +90,9 @@ pub async fn read_json_object(
         }
     }
     let bytes = read_limited(&parts.headers, body, config).await?;
+    if empty_is_object && bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(RequestProblem::NotAnObject),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::config::{self, Config, OwnerCredentials};
+use crate::config::{self, Config, ControlToken, OwnerCredentials};
 use crate::fixture::Fixture;
 
 /// A local emulator of the Janrain / Akamai Identity Cloud client-management APIs.
@@ -56,6 +56,22 @@ pub struct Cli {
     /// Take the caller's address from X-Forwarded-For (behind a proxy or container network).
     #[arg(long, env = "JANRAIN_EMULATOR_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// Start with the clock frozen at this RFC 3339 instant (2030-01-01T00:00:00Z), for
+    /// reproducible runs with --seed; POST /__emulator/clock moves it.
+    #[arg(long, env = "JANRAIN_EMULATOR_CLOCK", value_name = "INSTANT")]
+    pub clock: Option<String>,
+    /// Require this bearer token on every /__emulator/* route but health and the console's
+    /// files (Authorization: Bearer TOKEN). Set it when the port is reachable beyond loopback.
+    #[arg(
+        long,
+        env = "JANRAIN_EMULATOR_CONTROL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<String>,
+    /// The most applications the emulator holds at once (POST /__emulator/apps refuses more).
+    #[arg(long, env = "JANRAIN_EMULATOR_MAX_APPS", default_value_t = config::DEFAULT_MAX_APPS)]
+    pub max_apps: usize,
     /// Log format on standard error: text, or json (one object per line). RUST_LOG filters.
     #[arg(long, env = "JANRAIN_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -122,8 +138,23 @@ impl Cli {
             Some(first) if !given("app_id") => first.app_id.to_string(),
             _ => self.app_id,
         };
+        let clock = match &self.clock {
+            None => None,
+            Some(text) => Some(crate::clock::parse_rfc3339(text).with_context(|| {
+                format!("--clock {text:?} is not an RFC 3339 instant, such as 2030-01-01T00:00:00Z")
+            })?),
+        };
+        let control_token = match self.control_token {
+            None => None,
+            Some(token) => {
+                Some(ControlToken::new(token).context("--control-token must not be empty")?)
+            }
+        };
         Ok(Config {
             app_id,
+            clock,
+            control_token,
+            max_apps: self.max_apps.max(1),
             owner,
             fixture,
             state_file: self.state_file,
@@ -133,5 +164,53 @@ impl Cli {
             read_timeout: Duration::from_secs(self.read_timeout_secs.max(1)),
             ..Config::default()
         })
+    }
+}
+
+/// What to warn about when the emulator listens on `addr`: beyond loopback, the built-in owner
+/// credentials (public) and a control plane without `--control-token` (it hands out every
+/// secret) let anyone who can reach the port in.
+pub fn exposure_warnings(
+    addr: std::net::SocketAddr,
+    default_owner: bool,
+    control_token: bool,
+) -> Vec<&'static str> {
+    let mut warnings = Vec::new();
+    if addr.ip().is_loopback() {
+        return warnings;
+    }
+    if default_owner {
+        warnings.push(
+            "listening beyond loopback with the built-in owner credentials, which are public: \
+             anyone who can reach this address can manage its clients; set \
+             --owner-client-id and --owner-client-secret unless this is a container's private port",
+        );
+    }
+    if !control_token {
+        warnings.push(
+            "listening beyond loopback without --control-token: anyone who can reach this \
+             address can read every secret through /__emulator/snapshot and change the state; \
+             set --control-token unless this is a container's private port",
+        );
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposure_is_warned_about_beyond_loopback_only() {
+        let (open, local) = (
+            "0.0.0.0:8080".parse().expect("addr"),
+            "127.0.0.1:8080".parse().expect("addr"),
+        );
+        assert_eq!(exposure_warnings(local, true, false), Vec::<&str>::new());
+        let both = exposure_warnings(open, true, false);
+        assert_eq!(both.len(), 2);
+        assert!(both[0].contains("built-in owner credentials"));
+        assert!(both[1].contains("without --control-token"));
+        assert_eq!(exposure_warnings(open, false, true), Vec::<&str>::new());
     }
 }

@@ -11,6 +11,13 @@ pub fn rfc3339(at: SystemTime) -> String {
         .unwrap_or_default()
 }
 
+/// An RFC 3339 instant (`2030-01-01T00:00:00Z`), as `--clock` and the control plane take it.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
+
 /// A source of wall-clock time (UTC). Secret grace periods and the signature date window read it.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant.
@@ -61,5 +68,188 @@ impl Clock for ManualClock {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The clock the emulator runs on: a base clock (the machine's, or a test's own) that the control
+/// plane can move forward or back, set to an instant, or freeze. Everything that depends on time
+/// reads it: secret grace periods, the `janrain-signed` date window, journal timestamps.
+#[derive(Debug)]
+pub struct ControlledClock {
+    base: Arc<dyn Clock>,
+    shift: Mutex<Shift>,
+}
+
+/// How the controlled clock differs from its base.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shift {
+    /// Added to the base clock's time, in nanoseconds (negative: behind it).
+    offset_nanos: i128,
+    /// When frozen, the instant it shows.
+    frozen: Option<SystemTime>,
+}
+
+/// What the controlled clock shows, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockReading {
+    /// The current instant.
+    pub now: SystemTime,
+    /// Whether it follows its base clock unchanged (not moved, not frozen).
+    pub system: bool,
+    /// Whether it stands still.
+    pub frozen: bool,
+}
+
+impl ControlledClock {
+    /// A clock that follows `base` until it is moved.
+    pub fn new(base: Arc<dyn Clock>) -> Self {
+        Self {
+            base,
+            shift: Mutex::new(Shift::default()),
+        }
+    }
+
+    fn shift(&self) -> std::sync::MutexGuard<'_, Shift> {
+        self.shift
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn shifted(base: SystemTime, shift: Shift) -> SystemTime {
+        shift
+            .frozen
+            .unwrap_or_else(|| add_nanos(base, shift.offset_nanos))
+    }
+
+    /// The current instant and how it is kept.
+    pub fn reading(&self) -> ClockReading {
+        let shift = *self.shift();
+        ClockReading {
+            now: Self::shifted(self.base.now(), shift),
+            system: shift.frozen.is_none() && shift.offset_nanos == 0,
+            frozen: shift.frozen.is_some(),
+        }
+    }
+
+    /// Moves the clock forward by `by` (a frozen clock stays frozen, at the later instant).
+    pub fn advance(&self, by: Duration) {
+        let mut shift = self.shift();
+        match &mut shift.frozen {
+            Some(at) => *at += by,
+            None => shift.offset_nanos += i128::try_from(by.as_nanos()).unwrap_or(i128::MAX),
+        }
+    }
+
+    /// Sets the clock to `to`, which may be in the past; a running clock goes on from there.
+    pub fn set(&self, to: SystemTime) {
+        let base = self.base.now();
+        let mut shift = self.shift();
+        match &mut shift.frozen {
+            Some(at) => *at = to,
+            None => shift.offset_nanos = nanos_between(base, to),
+        }
+    }
+
+    /// Stops the clock where it is, or (with `false`) lets it run on from where it stands.
+    pub fn freeze(&self, frozen: bool) {
+        let base = self.base.now();
+        let mut shift = self.shift();
+        match (frozen, shift.frozen) {
+            (true, None) => shift.frozen = Some(add_nanos(base, shift.offset_nanos)),
+            (false, Some(at)) => {
+                shift.offset_nanos = nanos_between(base, at);
+                shift.frozen = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Stops the clock at `at`.
+    pub fn freeze_at(&self, at: SystemTime) {
+        self.shift().frozen = Some(at);
+    }
+
+    /// Back to the base clock, unmoved and running.
+    pub fn follow_base(&self) {
+        *self.shift() = Shift::default();
+    }
+}
+
+impl Clock for ControlledClock {
+    fn now(&self) -> SystemTime {
+        Self::shifted(self.base.now(), *self.shift())
+    }
+}
+
+fn add_nanos(at: SystemTime, nanos: i128) -> SystemTime {
+    let magnitude = Duration::from_nanos(u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX));
+    if nanos >= 0 {
+        at.checked_add(magnitude).unwrap_or(at)
+    } else {
+        at.checked_sub(magnitude).unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+}
+
+/// `to - from` in nanoseconds, negative when `to` is earlier.
+fn nanos_between(from: SystemTime, to: SystemTime) -> i128 {
+    match to.duration_since(from) {
+        Ok(ahead) => i128::try_from(ahead.as_nanos()).unwrap_or(i128::MAX),
+        Err(behind) => -i128::try_from(behind.duration().as_nanos()).unwrap_or(i128::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn the_controlled_clock_moves_freezes_and_comes_back() {
+        let base = ManualClock::new(at(1_000));
+        let clock = ControlledClock::new(Arc::new(base.clone()));
+        assert_eq!(
+            clock.reading(),
+            ClockReading {
+                now: at(1_000),
+                system: true,
+                frozen: false
+            }
+        );
+        clock.advance(Duration::from_secs(60));
+        base.advance(Duration::from_secs(1));
+        assert_eq!(clock.now(), at(1_061), "it runs on from the moved time");
+        clock.set(at(500));
+        assert_eq!(clock.now(), at(500), "set may go back");
+        clock.freeze(true);
+        base.advance(Duration::from_secs(10));
+        assert_eq!(
+            clock.reading(),
+            ClockReading {
+                now: at(500),
+                system: false,
+                frozen: true
+            }
+        );
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(clock.now(), at(505));
+        clock.freeze(false);
+        base.advance(Duration::from_secs(2));
+        assert_eq!(
+            clock.now(),
+            at(507),
+            "unfrozen, it runs on from where it stood"
+        );
+        clock.follow_base();
+        assert_eq!(
+            clock.reading(),
+            ClockReading {
+                now: at(1_013),
+                system: true,
+                frozen: false
+            }
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Configuration: plain data that the command line fills in and tests build directly.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::fixture::{Fixture, FixtureError};
 use crate::model::IdError;
@@ -13,6 +13,8 @@ pub const DEFAULT_APP_ID: &str = "emulatorapp000000000000001";
 pub const DEFAULT_OWNER_CLIENT_ID: &str = "emulatorowner0000000000000000001";
 /// The default owner client secret. Public on purpose: it is for local use only.
 pub const DEFAULT_OWNER_CLIENT_SECRET: &str = "emulatorsecret000000000000000001";
+/// The name of the owner client of an application made at run time.
+pub const APP_OWNER_CLIENT_NAME: &str = "Application owner client";
 /// The name given to the owner client the emulator adds.
 pub const OWNER_CLIENT_NAME: &str = "Emulator owner client";
 /// The default largest request body, in bytes.
@@ -23,6 +25,8 @@ pub const DEFAULT_SIGNATURE_SKEW_SECS: u64 = 15 * 60;
 pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 30;
 /// The default number of requests the journal keeps.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
+/// The default most applications the emulator holds at once.
+pub const DEFAULT_MAX_APPS: usize = 10_000;
 
 /// Everything the emulator needs to know to start.
 #[derive(Debug, Clone)]
@@ -49,6 +53,37 @@ pub struct Config {
     pub journal_capacity: usize,
     /// How long a client may take to send a request's head, and again its body.
     pub read_timeout: Duration,
+    /// Start with the clock frozen at this instant (`--clock`), for reproducible runs.
+    pub clock: Option<SystemTime>,
+    /// A token every control-plane route but health and the console's files asks for
+    /// (`--control-token`).
+    pub control_token: Option<ControlToken>,
+    /// The most applications the emulator holds at once.
+    pub max_apps: usize,
+}
+
+/// The bearer token of the control plane. `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ControlToken(String);
+
+impl ControlToken {
+    /// A token; `None` if it is empty.
+    pub fn new(token: impl Into<String>) -> Option<Self> {
+        let token = token.into();
+        (!token.is_empty()).then_some(Self(token))
+    }
+
+    /// Whether `presented` is the token, compared in constant time.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        use subtle::ConstantTimeEq as _;
+        bool::from(self.0.as_bytes().ct_eq(presented))
+    }
+}
+
+impl std::fmt::Debug for ControlToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ControlToken(***)")
+    }
 }
 
 /// The id and secret of an owner client.
@@ -91,6 +126,9 @@ impl Default for Config {
             trust_forwarded_for: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             read_timeout: Duration::from_secs(DEFAULT_READ_TIMEOUT_SECS),
+            clock: None,
+            control_token: None,
+            max_apps: DEFAULT_MAX_APPS,
         }
     }
 }

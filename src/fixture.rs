@@ -87,6 +87,7 @@ impl Fixture {
         };
         let mut seen_apps = HashSet::new();
         let mut seen_domains = HashSet::new();
+        let mut seen_clients = HashSet::new();
         let mut out = Vec::with_capacity(apps.len());
         for (index, app) in apps.iter().enumerate() {
             let app = parse_app(index, app)?;
@@ -99,6 +100,14 @@ impl Fixture {
                     return Err(at
                         .field("capture_domains")
                         .wrong(format!("{domain} belongs to another application too")));
+                }
+            }
+            // Client ids are unique across the emulator, as in the real service.
+            for (position, client) in app.clients.iter().enumerate() {
+                if !seen_clients.insert(client.id.clone()) {
+                    return Err(Place(format!("{}, clients[{position}]", at.0))
+                        .field("_id")
+                        .wrong("a client of another application has this id"));
                 }
             }
             out.push(app);
@@ -199,7 +208,26 @@ const CLIENT_FIELDS: [&str; 9] = [
 ];
 
 fn parse_app(index: usize, value: &Value) -> Result<FixtureApp, FixtureError> {
-    let unnamed = Place(format!("apps[{index}]"));
+    parse_app_at(Place(format!("apps[{index}]")), value, |id| {
+        Place::app(index, id)
+    })
+}
+
+impl FixtureApp {
+    /// Reads one application as the format writes it (`POST /__emulator/apps` takes one): the
+    /// same fields and rules as an entry of `apps`, each place named from `the application`.
+    pub fn parse(value: &Value) -> Result<Self, FixtureError> {
+        parse_app_at(Place("the application".into()), value, |id| {
+            Place(format!("the application {:?}", id.as_str()))
+        })
+    }
+}
+
+fn parse_app_at(
+    unnamed: Place,
+    value: &Value,
+    named: impl Fn(&AppId) -> Place,
+) -> Result<FixtureApp, FixtureError> {
     let object = unnamed.object(value)?;
     let app_id = match object.get("app_id") {
         None => return Err(unnamed.field("app_id").wrong("required")),
@@ -208,7 +236,7 @@ fn parse_app(index: usize, value: &Value) -> Result<FixtureApp, FixtureError> {
             AppId::parse(at.string(raw)?).map_err(|e| at.wrong(e))?
         }
     };
-    let at = Place::app(index, &app_id);
+    let at = named(&app_id);
     at.no_other_fields(object, &APP_FIELDS)?;
     let mut capture_domains = Vec::new();
     if let Some(domains) = object.get("capture_domains") {

@@ -80,7 +80,7 @@ mod state_file;
 pub mod store;
 
 pub use config::Config;
-pub use server::{Emulator, StartError};
+pub use server::{AppHandle, Emulator, StartError};
 pub use store::Store;
 
 /// Not part of the public API, and not covered by its stability: what the project's own binary,
@@ -90,7 +90,7 @@ pub use store::Store;
 pub mod internals {
     pub use crate::app::AppState;
     pub use crate::auth::{AuthorizationHeader, Presented, parse_authorization, signature};
-    pub use crate::cli::{Cli, Command, LogFormat};
+    pub use crate::cli::{Cli, Command, LogFormat, exposure_warnings};
     pub use crate::config_api::{ConfigApiClient, client_from_json};
     pub use crate::healthcheck::run as healthcheck;
     pub use crate::ids::IdGenerator;

@@ -8,7 +8,7 @@ use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::OwnerCredentials;
 use janrain_emulator::internals::AppState;
 use janrain_emulator::internals::healthcheck;
-use janrain_emulator::internals::{Cli, Command, LogFormat};
+use janrain_emulator::internals::{Cli, Command, LogFormat, exposure_warnings};
 use tokio::net::TcpListener;
 
 // glibc's allocator serialises threads on its arena locks under this many small, short-lived
@@ -37,19 +37,15 @@ async fn main() -> anyhow::Result<()> {
     let listen = cli.listen.clone();
     let config = cli.into_config(&matches)?;
     let default_owner = config.owner == Some(OwnerCredentials::default());
+    let open_control = config.control_token.is_none();
     let state = AppState::new(config, Arc::new(SystemClock))?;
     let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(&listen)
         .await
         .with_context(|| format!("could not listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    if default_owner && !addr.ip().is_loopback() {
-        tracing::warn!(
-            %addr,
-            "listening beyond loopback with the built-in owner credentials, which are public: \
-             anyone who can reach this address can manage its clients; set \
-             --owner-client-id and --owner-client-secret unless this is a container's private port"
-        );
+    for warning in exposure_warnings(addr, default_owner, !open_control) {
+        tracing::warn!(%addr, "{warning}");
     }
     // Scripts and tests read this line to learn the port; keep its wording stable.
     println!("listening on http://{addr}");

@@ -31,6 +31,11 @@ impl AppId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An id the emulator drew, already of the right shape.
+    pub(crate) fn generated(token: String) -> Self {
+        Self(token.into())
+    }
 }
 
 impl fmt::Display for AppId {

@@ -18,10 +18,10 @@ use tokio::sync::oneshot;
 use tower::ServiceExt;
 
 use crate::app::build_router;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, ControlledClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
 /// flight, waiting at most `DRAIN_LIMIT` (3 s) for them.
@@ -199,4 +199,40 @@ impl Emulator {
     pub fn app_id(&self) -> &crate::model::AppId {
         &self.state.default_app
     }
+
+    /// A new application of its own, for one test: a generated id, a capture domain and an
+    /// owner client; nothing another test does reaches it. Legacy calls with its owner's
+    /// credentials go to it whatever their `Host`.
+    pub fn new_app(&self) -> Result<AppHandle, StoreError> {
+        let (app_id, owner) = self.state.store.create_app_with_owner()?;
+        let base = self.uri();
+        Ok(AppHandle {
+            config_base_url: format!("{base}/config/{app_id}"),
+            legacy_base_url: base,
+            owner_client_id: owner.id.to_string(),
+            owner_client_secret: owner.secret.expose().to_owned(),
+            app_id,
+        })
+    }
+
+    /// The clock it runs on: a test moves it (or freezes it) instead of sleeping, as
+    /// `POST /__emulator/clock` does.
+    pub fn clock(&self) -> &ControlledClock {
+        &self.state.clock
+    }
+}
+
+/// An application made by [`Emulator::new_app`]: what a client library needs to reach it.
+#[derive(Debug, Clone)]
+pub struct AppHandle {
+    /// Its id.
+    pub app_id: crate::model::AppId,
+    /// Its owner client's id.
+    pub owner_client_id: String,
+    /// Its owner client's secret.
+    pub owner_client_secret: String,
+    /// The base URL of the legacy API (calls find the application by their credentials).
+    pub legacy_base_url: String,
+    /// The base URL of its Configuration API, `.../config/{appId}`.
+    pub config_base_url: String,
 }

@@ -36,6 +36,7 @@ pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Started, ConfigErr
     let mut seed = config.fixture.take().unwrap_or_default();
     ensure_start(&mut seed, &default_app, owner.as_ref(), OnConflict::Refuse)?;
     let store = Store::new(IdGenerator::for_seed(config.seed), clock);
+    store.set_max_apps(config.max_apps);
     let stored = match &config.state_file {
         Some(path) => {
             let (file, stored) = StateFile::open(path)?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, ControlledClock};
 use crate::config::{Config, ConfigError};
 use crate::faults::Faults;
 use crate::fixture::normalize_host;
@@ -34,6 +34,8 @@ pub struct Shared {
     pub journal: Journal,
     /// Pending fault rules.
     pub faults: Faults,
+    /// The clock everything runs on, which the control plane may move.
+    pub clock: Arc<ControlledClock>,
 }
 
 impl std::ops::Deref for AppState {
@@ -48,17 +50,22 @@ impl AppState {
     /// Validates `config` and builds the starting state (see [`crate::start`]), with an empty
     /// journal and no fault rules.
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        let clock = Arc::new(ControlledClock::new(clock));
+        if let Some(at) = config.clock {
+            clock.freeze_at(at);
+        }
         let Started {
             store,
             config,
             default_app,
-        } = start::build(config, clock)?;
+        } = start::build(config, clock.clone())?;
         Ok(Self(Arc::new(Shared {
             store,
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
             config,
             default_app,
+            clock,
         })))
     }
 
@@ -88,8 +95,9 @@ impl AppState {
     }
 
     /// The application a legacy call is for: the one whose capture domains hold the request's
-    /// host (port ignored), or the default application.
-    pub fn legacy_app(&self, parts: &Parts) -> AppId {
+    /// host (port ignored); else the application of the client whose id the call presents
+    /// (client ids are unique across the emulator); else the default application.
+    pub fn legacy_app(&self, parts: &Parts, client_id: Option<&str>) -> AppId {
         parts
             .headers
             .get(header::HOST)
@@ -97,6 +105,7 @@ impl AppState {
             .or_else(|| parts.uri.host())
             .map(normalize_host)
             .and_then(|host| self.store.app_for_host(&host))
+            .or_else(|| client_id.and_then(|id| self.store.app_of_client(id)))
             .unwrap_or_else(|| self.default_app.clone())
     }
 }

@@ -171,6 +171,19 @@ impl StateFile {
                 .map_err(|e| fail(format!("cannot be initialised: {e}")))?;
             return Ok((file, None));
         }
+        // The store numbers each application's clients from 0 in order; deletes leave gaps in
+        // the file, which would put the next new client before the last old ones.
+        file.conn
+            .execute_batch(
+                "UPDATE clients SET seq = ranked.position FROM (
+                     SELECT app_id, client_id,
+                            row_number() OVER (PARTITION BY app_id ORDER BY seq) - 1 AS position
+                     FROM clients
+                 ) AS ranked
+                 WHERE clients.app_id = ranked.app_id AND clients.client_id = ranked.client_id
+                   AND clients.seq != ranked.position;",
+            )
+            .map_err(|e| fail(format!("cannot be set up: {e}")))?;
         let state = file.load().map_err(fail)?;
         Ok((file, (!state.apps.is_empty()).then_some(state)))
     }
@@ -266,14 +279,34 @@ impl StateFile {
         Ok(settings)
     }
 
-    /// Writes (inserts or replaces) an application row.
-    pub fn put_app(
-        &self,
-        seq: u64,
-        app: &AppId,
-        capture_domains: &[String],
-    ) -> Result<(), rusqlite::Error> {
-        write_app(&self.conn, seq, app, capture_domains)
+    /// Writes an application row: a new one goes last in the order, an existing one keeps its
+    /// place.
+    pub fn put_app(&self, app: &AppId, capture_domains: &[String]) -> Result<(), rusqlite::Error> {
+        write_app(&self.conn, None, app, capture_domains)
+    }
+
+    /// Writes a new application with its clients and settings, in one transaction.
+    pub fn put_whole_app(&self, app: &FixtureApp) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.unchecked_transaction()?;
+        write_whole_app(&tx, None, app)?;
+        tx.commit()
+    }
+
+    /// Replaces an application's clients and settings with `app`'s, keeping its place.
+    pub fn replace_app(&self, app: &FixtureApp) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.unchecked_transaction()?;
+        delete_app_content(&tx, &app.app_id)?;
+        write_whole_app(&tx, None, app)?;
+        tx.commit()
+    }
+
+    /// Removes an application, its clients and their settings.
+    pub fn delete_app(&self, app: &AppId) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.unchecked_transaction()?;
+        delete_app_content(&tx, app)?;
+        tx.prepare_cached("DELETE FROM apps WHERE app_id = ?1")?
+            .execute([app.as_str()])?;
+        tx.commit()
     }
 
     /// Writes (inserts or replaces) a client row.
@@ -351,29 +384,50 @@ impl StateFile {
         let tx = self.conn.transaction()?;
         tx.execute_batch("DELETE FROM settings; DELETE FROM clients; DELETE FROM apps;")?;
         for (app_seq, app) in (0_u64..).zip(&state.apps) {
-            write_app(&tx, app_seq, &app.app_id, &app.capture_domains)?;
-            write_settings(&tx, &app.app_id, DEFAULTS, &app.settings)?;
-            for (seq, client) in (0_u64..).zip(&app.clients) {
-                write_client(&tx, &app.app_id, seq, client)?;
-                write_settings(&tx, &app.app_id, client.id.as_str(), &client.settings)?;
-            }
+            write_whole_app(&tx, Some(app_seq), app)?;
         }
         tx.commit()
     }
 }
 
+/// Writes an application row; without `seq`, a new one goes after every other.
 fn write_app(
     conn: &Connection,
-    seq: u64,
+    seq: Option<u64>,
     app: &AppId,
     capture_domains: &[String],
 ) -> Result<(), rusqlite::Error> {
     let domains = Value::from(capture_domains.to_vec()).to_string();
     conn.prepare_cached(
-        "INSERT INTO apps (seq, app_id, capture_domains) VALUES (?1, ?2, ?3) \
+        "INSERT INTO apps (seq, app_id, capture_domains) \
+         VALUES (coalesce(?1, (SELECT coalesce(max(seq), -1) + 1 FROM apps)), ?2, ?3) \
          ON CONFLICT (app_id) DO UPDATE SET capture_domains = excluded.capture_domains",
     )?
-    .execute(params![to_i64(seq), app.as_str(), domains])?;
+    .execute(params![seq.map(to_i64), app.as_str(), domains])?;
+    Ok(())
+}
+
+/// Writes an application, its settings, its clients and theirs (none of the rows may exist).
+fn write_whole_app(
+    conn: &Connection,
+    seq: Option<u64>,
+    app: &FixtureApp,
+) -> Result<(), rusqlite::Error> {
+    write_app(conn, seq, &app.app_id, &app.capture_domains)?;
+    write_settings(conn, &app.app_id, DEFAULTS, &app.settings)?;
+    for (client_seq, client) in (0_u64..).zip(&app.clients) {
+        write_client(conn, &app.app_id, client_seq, client)?;
+        write_settings(conn, &app.app_id, client.id.as_str(), &client.settings)?;
+    }
+    Ok(())
+}
+
+/// Removes an application's clients and settings, keeping its own row.
+fn delete_app_content(conn: &Connection, app: &AppId) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("DELETE FROM settings WHERE app_id = ?1")?
+        .execute([app.as_str()])?;
+    conn.prepare_cached("DELETE FROM clients WHERE app_id = ?1")?
+        .execute([app.as_str()])?;
     Ok(())
 }
 

@@ -41,7 +41,12 @@ struct Inner {
     data: Data,
     /// What `reset` goes back to. It shares unchanged clients with `data`.
     initial: Data,
+    /// What each application's own reset goes back to: for those of the start, their state at
+    /// start; for those made at run time, their state when made.
+    origins: HashMap<AppId, App>,
     file: Option<StateFile>,
+    /// The most applications there may be.
+    max_apps: usize,
 }
 
 impl Inner {
@@ -77,40 +82,80 @@ struct Data {
     order: Vec<AppId>,
     /// Capture domain (lower case, no port) to the application it serves.
     domains: HashMap<String, AppId>,
+    /// Every client id to its application: ids are unique across the emulator, as in the real
+    /// service, and a legacy call without a known `Host` finds its application by them.
+    client_apps: HashMap<ClientId, AppId>,
 }
 
 impl Data {
     fn from_fixture(fixture: Fixture) -> Self {
         let mut data = Data::default();
         for app in fixture.apps {
-            let mut entry = App {
-                capture_domains: app.capture_domains,
-                settings: app.settings,
-                ..App::default()
-            };
-            for client in app.clients {
-                entry.insert(client);
-            }
-            for domain in &entry.capture_domains {
-                data.domains.insert(domain.clone(), app.app_id.clone());
-            }
-            data.order.push(app.app_id.clone());
-            data.apps.insert(app.app_id, entry);
+            data.add(App::from_fixture(&app), &app.app_id);
         }
         data
+    }
+
+    /// Adds an application at the end of the order, with its domains and client ids.
+    fn add(&mut self, app: App, id: &AppId) {
+        self.index(&app, id);
+        self.order.push(id.clone());
+        self.apps.insert(id.clone(), app);
+    }
+
+    fn index(&mut self, app: &App, id: &AppId) {
+        for domain in &app.capture_domains {
+            self.domains.insert(domain.clone(), id.clone());
+        }
+        for client in app.in_order() {
+            self.client_apps.insert(client.id.clone(), id.clone());
+        }
+    }
+
+    fn unindex(&mut self, app: &App) {
+        for domain in &app.capture_domains {
+            self.domains.remove(domain);
+        }
+        for client in app.in_order() {
+            self.client_apps.remove(&client.id);
+        }
+    }
+
+    /// Takes an application out, with its domains and client ids.
+    fn remove(&mut self, id: &AppId) -> Option<App> {
+        let app = self.apps.remove(id)?;
+        self.unindex(&app);
+        self.order.retain(|other| other != id);
+        Some(app)
+    }
+
+    /// Puts `app` in the place of application `id`, keeping its place in the order.
+    fn replace(&mut self, id: &AppId, app: App) {
+        if let Some(before) = self.apps.remove(id) {
+            self.unindex(&before);
+        }
+        self.index(&app, id);
+        self.apps.insert(id.clone(), app);
+    }
+
+    /// The first of `ids` that a client of an application other than `except` already has.
+    fn taken_client_id<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a ClientId>,
+        except: Option<&AppId>,
+    ) -> Option<&'a ClientId> {
+        ids.into_iter().find(|id| {
+            self.client_apps
+                .get(*id)
+                .is_some_and(|owner| Some(owner) != except)
+        })
     }
 
     fn to_fixture(&self) -> Fixture {
         let apps = self
             .order
             .iter()
-            .filter_map(|id| self.apps.get(id).map(|app| (id, app)))
-            .map(|(id, app)| FixtureApp {
-                app_id: id.clone(),
-                capture_domains: app.capture_domains.clone(),
-                clients: app.in_order().cloned().collect(),
-                settings: app.settings.clone(),
-            })
+            .filter_map(|id| self.apps.get(id).map(|app| app.to_fixture(id)))
             .collect();
         Fixture { apps }
     }
@@ -142,6 +187,27 @@ struct App {
 }
 
 impl App {
+    fn from_fixture(app: &FixtureApp) -> Self {
+        let mut entry = App {
+            capture_domains: app.capture_domains.clone(),
+            settings: app.settings.clone(),
+            ..App::default()
+        };
+        for client in &app.clients {
+            entry.insert(client.clone());
+        }
+        entry
+    }
+
+    fn to_fixture(&self, id: &AppId) -> FixtureApp {
+        FixtureApp {
+            app_id: id.clone(),
+            capture_domains: self.capture_domains.clone(),
+            clients: self.in_order().cloned().collect(),
+            settings: self.settings.clone(),
+        }
+    }
+
     /// Adds a client at the end of the order and returns its position.
     fn insert(&mut self, client: Client) -> u64 {
         let seq = self.next_seq;
@@ -222,6 +288,26 @@ pub(crate) struct ClientChange {
     pub whitelist: Option<Whitelist>,
 }
 
+/// The length of a generated application id, as real ones are.
+const APP_ID_LEN: usize = 26;
+
+/// The capture domain of an application made at run time without one: under `localhost`, which
+/// many resolvers (and curl) answer with the loopback address.
+pub fn default_capture_domain(app: &AppId) -> String {
+    format!("{app}.capture.localhost")
+}
+
+/// One application, as [`Store::apps`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSummary {
+    /// Its id.
+    pub app_id: AppId,
+    /// The host names whose legacy calls it serves.
+    pub capture_domains: Vec<String>,
+    /// How many clients it has.
+    pub clients: usize,
+}
+
 /// The outcome of [`Store::change_settings`].
 #[derive(Debug, Clone)]
 pub(crate) struct SettingsChanged {
@@ -265,6 +351,9 @@ pub enum StoreError {
     /// A capture domain already served by another application.
     #[error("the capture domain {0} is served by another application")]
     DomainTaken(String),
+    /// As many applications as allowed exist already.
+    #[error("the emulator holds at most {0} applications; delete some first")]
+    TooManyApps(usize),
     /// The caller's own rule refused the change.
     #[error(transparent)]
     Refused(ApiError),
@@ -313,7 +402,9 @@ impl Store {
             inner: Arc::new(Mutex::new(Inner {
                 data: Data::default(),
                 initial: Data::default(),
+                origins: HashMap::new(),
                 file: None,
+                max_apps: crate::config::DEFAULT_MAX_APPS,
             })),
             ids: Arc::new(ids),
             clock,
@@ -358,14 +449,31 @@ impl Store {
     pub(crate) fn mark_initial(&self) {
         let mut inner = self.lock();
         inner.initial = inner.data.clone();
+        inner.origins = inner.initial.apps.clone();
     }
 
     /// Sets the state that [`Store::reset`] goes back to.
     pub(crate) fn set_initial(&self, fixture: Fixture) {
-        self.lock().initial = Data::from_fixture(fixture);
+        let mut inner = self.lock();
+        inner.initial = Data::from_fixture(fixture);
+        inner.origins = inner.initial.apps.clone();
+        // Applications in the file but not at the start go back to how they are now.
+        let now: Vec<(AppId, App)> = inner
+            .data
+            .apps
+            .iter()
+            .filter(|(id, _)| !inner.origins.contains_key(*id))
+            .map(|(id, app)| (id.clone(), app.clone()))
+            .collect();
+        inner.origins.extend(now);
     }
 
-    /// Goes back to the initial state, atomically.
+    /// Sets the most applications there may be.
+    pub(crate) fn set_max_apps(&self, max: usize) {
+        self.lock().max_apps = max;
+    }
+
+    /// Goes back to the initial state, atomically: applications made since are gone.
     pub(crate) fn reset(&self) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let initial = inner.initial.clone();
@@ -373,8 +481,139 @@ impl Store {
             let fixture = initial.to_fixture();
             inner.persist(|file| file.replace_all(&fixture))?;
         }
+        inner.origins = initial.apps.clone();
         inner.data = initial;
         Ok(())
+    }
+
+    /// Adds an application made at run time, with its clients and settings, all or nothing. Its
+    /// id, its capture domains and its clients' ids must be new to the emulator.
+    pub(crate) fn create_app(&self, app: FixtureApp) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.data.apps.contains_key(&app.app_id) {
+            return Err(StoreError::Duplicate(format!("application {}", app.app_id)));
+        }
+        if inner.data.apps.len() >= inner.max_apps {
+            return Err(StoreError::TooManyApps(inner.max_apps));
+        }
+        if let Some(taken) = app
+            .capture_domains
+            .iter()
+            .find(|d| inner.data.domains.contains_key(*d))
+        {
+            return Err(StoreError::DomainTaken(taken.clone()));
+        }
+        if let Some(taken) = inner
+            .data
+            .taken_client_id(app.clients.iter().map(|c| &c.id), None)
+        {
+            return Err(StoreError::Duplicate(format!("client {taken}")));
+        }
+        for client in &app.clients {
+            settings::check_all(&client.settings).map_err(setting_refused)?;
+        }
+        settings::check_all(&app.settings).map_err(setting_refused)?;
+        inner.persist(|file| file.put_whole_app(&app))?;
+        let entry = App::from_fixture(&app);
+        inner.origins.insert(app.app_id.clone(), entry.clone());
+        inner.data.add(entry, &app.app_id);
+        Ok(())
+    }
+
+    /// Makes an application with a generated id, its capture domain
+    /// ([`default_capture_domain`]) and a new owner client, which it returns.
+    pub fn create_app_with_owner(&self) -> Result<(AppId, Client), StoreError> {
+        let owner = Client::new(
+            ClientId::generated(self.ids.client_token()),
+            ClientSecret::generated(self.ids.client_token()),
+            ClientName::known(crate::config::APP_OWNER_CLIENT_NAME),
+            Features::stored([crate::model::Feature::Owner]),
+        );
+        loop {
+            let app_id = self.generated_app_id();
+            let app = FixtureApp {
+                capture_domains: vec![default_capture_domain(&app_id)],
+                app_id: app_id.clone(),
+                clients: vec![owner.clone()],
+                settings: Settings::new(),
+            };
+            match self.create_app(app) {
+                Err(StoreError::Duplicate(what)) if what.starts_with("application") => {}
+                done => return done.map(|()| (app_id, owner)),
+            }
+        }
+    }
+
+    /// A new application id of the real shape (26 lower-case letters and digits).
+    pub(crate) fn generated_app_id(&self) -> AppId {
+        AppId::generated(self.ids.token(APP_ID_LEN))
+    }
+
+    /// Deletes an application with its clients and settings; their credentials stop working at
+    /// once.
+    pub(crate) fn delete_app(&self, app: &AppId) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.data.app(app)?;
+        inner.persist(|file| file.delete_app(app))?;
+        inner.data.remove(app);
+        inner.origins.remove(app);
+        Ok(())
+    }
+
+    /// Puts one application back to how it was at start, or when it was made.
+    pub(crate) fn reset_app(&self, app: &AppId) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.data.app(app)?;
+        let origin = inner
+            .origins
+            .get(app)
+            .cloned()
+            .ok_or(StoreError::AppNotFound)?;
+        if let Some(taken) = inner
+            .data
+            .taken_client_id(origin.in_order().map(|c| &c.id), Some(app))
+        {
+            return Err(StoreError::Duplicate(format!("client {taken}")));
+        }
+        if let Some(taken) = origin
+            .capture_domains
+            .iter()
+            .find(|d| inner.data.domains.get(*d).is_some_and(|owner| owner != app))
+        {
+            return Err(StoreError::DomainTaken(taken.clone()));
+        }
+        let fixture = origin.to_fixture(app);
+        inner.persist(|file| file.replace_app(&fixture))?;
+        inner.data.replace(app, origin);
+        Ok(())
+    }
+
+    /// One application in the fixture format.
+    pub fn app_snapshot(&self, app: &AppId) -> Result<FixtureApp, StoreError> {
+        let inner = self.lock();
+        Ok(inner.data.app(app)?.to_fixture(app))
+    }
+
+    /// Every application's id, capture domains and number of clients, in order.
+    pub fn apps(&self) -> Vec<AppSummary> {
+        let inner = self.lock();
+        inner
+            .data
+            .order
+            .iter()
+            .filter_map(|id| {
+                inner.data.apps.get(id).map(|app| AppSummary {
+                    app_id: id.clone(),
+                    capture_domains: app.capture_domains.clone(),
+                    clients: app.clients.len(),
+                })
+            })
+            .collect()
+    }
+
+    /// The application of the client with this id, if there is one.
+    pub fn app_of_client(&self, id: &str) -> Option<AppId> {
+        self.lock().data.client_apps.get(id).cloned()
     }
 
     /// The whole state, in order.
@@ -394,19 +633,13 @@ impl Store {
         {
             return Err(StoreError::DomainTaken(taken.clone()));
         }
-        let seq = inner.data.order.len() as u64;
-        inner.persist(|file| file.put_app(seq, app, &capture_domains))?;
-        for domain in &capture_domains {
-            inner.data.domains.insert(domain.clone(), app.clone());
-        }
-        inner.data.order.push(app.clone());
-        inner.data.apps.insert(
-            app.clone(),
-            App {
-                capture_domains,
-                ..App::default()
-            },
-        );
+        inner.persist(|file| file.put_app(app, &capture_domains))?;
+        let entry = App {
+            capture_domains,
+            ..App::default()
+        };
+        inner.origins.insert(app.clone(), entry.clone());
+        inner.data.add(entry, app);
         Ok(())
     }
 
@@ -420,12 +653,16 @@ impl Store {
     pub fn insert_client(&self, app: &AppId, client: Client) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
-        if entry.index.contains_key(client.id.as_str()) {
+        if inner.data.client_apps.contains_key(&client.id) {
             return Err(StoreError::Duplicate(format!("client {}", client.id)));
         }
         settings::check_all(&client.settings).map_err(setting_refused)?;
         let seq = entry.next_seq;
         inner.persist(|file| file.put_new_client(app, seq, &client))?;
+        inner
+            .data
+            .client_apps
+            .insert(client.id.clone(), app.clone());
         inner.data.app_mut(app)?.insert(client);
         Ok(())
     }
@@ -447,10 +684,10 @@ impl Store {
             return Err(StoreError::NameTaken(new.name.to_string()));
         }
         let id = loop {
-            // 36^32 possible ids make a collision practically impossible, but a seeded generator
-            // shared by several applications could repeat one; never overwrite a client.
+            // 36^32 possible ids make a collision practically impossible, but a fixture could
+            // hold an id that a seeded generator draws; ids are unique across the emulator.
             let candidate = ClientId::generated(self.ids.client_token());
-            if !entry.index.contains_key(candidate.as_str()) {
+            if !inner.data.client_apps.contains_key(&candidate) {
                 break candidate;
             }
         };
@@ -461,6 +698,10 @@ impl Store {
         };
         let seq = entry.next_seq;
         inner.persist(|file| file.put_client(app, seq, &client))?;
+        inner
+            .data
+            .client_apps
+            .insert(client.id.clone(), app.clone());
         inner.data.app_mut(app)?.insert(client.clone());
         Ok(client)
     }
@@ -533,6 +774,7 @@ impl Store {
         check(client).map_err(StoreError::Refused)?;
         let id = client.id.clone();
         inner.persist(|file| file.delete_client(app, &id))?;
+        inner.data.client_apps.remove(&id);
         inner
             .data
             .app_mut(app)?

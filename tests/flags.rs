@@ -368,3 +368,66 @@ async fn sigterm_ends_the_process_promptly_whatever_clients_hold() {
     );
     stalled.abort();
 }
+
+#[tokio::test]
+async fn clock_starts_the_emulator_frozen_at_an_instant() {
+    let running = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--clock",
+            "2030-01-01T00:00:00Z",
+            "--seed",
+            "3",
+        ],
+        &[],
+    );
+    let http = reqwest::Client::new();
+    let shown: Value = http
+        .get(format!("{}/__emulator/clock", running.base))
+        .fetch_json()
+        .await;
+    assert_eq!(
+        shown,
+        json!({"now": "2030-01-01T00:00:00Z", "system": false, "frozen": true})
+    );
+    // A signed request dated at that instant is inside the window.
+    let signed = signed_list(&http, &running, "2030-01-01 00:00:00").await;
+    assert_eq!(signed["stat"], "ok", "{signed}");
+    assert!(stop(running).success());
+    let refused = support::run(&["--listen", "127.0.0.1:0", "--clock", "soon"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("--clock \"soon\" is not an RFC 3339 instant"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[tokio::test]
+async fn control_token_guards_the_control_plane_of_the_binary() {
+    let running = start(
+        &["--listen", "127.0.0.1:0"],
+        &[("JANRAIN_EMULATOR_CONTROL_TOKEN", "from-the-environment")],
+    );
+    let http = reqwest::Client::new();
+    let url = format!("{}/__emulator/snapshot", running.base);
+    let without = http.get(&url).send().await.expect("sent").status();
+    let with = http
+        .get(&url)
+        .bearer_auth("from-the-environment")
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!((without, with), (StatusCode::UNAUTHORIZED, StatusCode::OK));
+    let health = http
+        .get(format!("{}/__emulator/health", running.base))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(health, StatusCode::OK);
+    assert!(stop(running).success());
+}

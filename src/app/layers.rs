@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::control::ControlError;
 use crate::family::Family;
 use crate::faults::FaultRule;
 use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext};
@@ -111,5 +112,46 @@ fn fault_answer(rule: &FaultRule, family: Family) -> Option<Response> {
             status.map(|status| legacy::injected(status, 500, "unexpected_error"))
         }
         _ => status.map(config_api::injected),
+    }
+}
+
+/// The control-plane routes open without the token: the readiness probe, and the console's
+/// files, which hold no data (the page asks for the token before it reads any).
+const OPEN_CONTROL_PATHS: [&str; 4] = [
+    "/__emulator/health",
+    "/__emulator/ui",
+    "/__emulator/ui/console.js",
+    "/__emulator/ui/console.css",
+];
+
+/// With `--control-token`, refuses a control-plane request (under `/__emulator`) without `Authorization: Bearer
+/// <token>` (compared in constant time), but for [`OPEN_CONTROL_PATHS`].
+pub async fn guard_control(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = &state.config.control_token else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    let controlled = Family::of(path) == Family::Control && !OPEN_CONTROL_PATHS.contains(&path);
+    if !controlled {
+        return next.run(request).await;
+    }
+    let presented = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|value| value.as_bytes())
+        .and_then(|value| {
+            let (scheme, rest) = value.split_at(value.iter().position(|b| *b == b' ')?);
+            scheme
+                .eq_ignore_ascii_case(b"bearer")
+                .then(|| rest.trim_ascii())
+        });
+    if presented.is_some_and(|presented| token.matches(presented)) {
+        next.run(request).await
+    } else {
+        axum::response::IntoResponse::into_response(ControlError::Unauthorized)
     }
 }

@@ -60,6 +60,10 @@ pub fn build_router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            layers::guard_control,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             layers::inject_faults,
         ))
         .layer(middleware::from_fn_with_state(

@@ -57,6 +57,17 @@ pub enum Presented {
     },
 }
 
+impl Presented {
+    /// The client id the credentials claim, not yet verified.
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Basic { client_id, .. }
+            | Self::Parameters { client_id, .. }
+            | Self::Signed { client_id, .. } => client_id,
+        }
+    }
+}
+
 /// What an `Authorization` header holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizationHeader {

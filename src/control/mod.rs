@@ -2,6 +2,8 @@
 //! state (snapshot and reset), the request journal, fault injection and the console page. JSON in and out; errors are
 //! `{"error": "<text>"}` with a real status.
 
+mod apps;
+mod clock;
 mod console;
 mod requests_and_faults;
 mod state;
@@ -38,6 +40,11 @@ pub fn router() -> OpenApiRouter<AppState> {
             requests_and_faults::clear_faults
         ))
         .routes(routes!(requests_and_faults::remove_fault))
+        .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::get, apps::delete))
+        .routes(routes!(apps::reset))
+        .routes(routes!(apps::snapshot))
+        .routes(routes!(clock::get, clock::post))
         .routes(routes!(console::page))
         .routes(routes!(console::script))
         .routes(routes!(console::style))
@@ -122,6 +129,10 @@ pub enum ControlError {
     Invalid(String),
     /// Nothing by that name.
     NotFound(String),
+    /// The request conflicts with what exists (a taken id, a limit reached).
+    Conflict(String),
+    /// The control token is missing or wrong.
+    Unauthorized,
 }
 
 impl From<ApiError> for ControlError {
@@ -148,6 +159,12 @@ impl IntoResponse for ControlError {
         let (status, error) = match self {
             ControlError::Invalid(text) => (StatusCode::BAD_REQUEST, text),
             ControlError::NotFound(text) => (StatusCode::NOT_FOUND, text),
+            ControlError::Conflict(text) => (StatusCode::CONFLICT, text),
+            ControlError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "the control plane needs its token: Authorization: Bearer <--control-token>"
+                    .to_owned(),
+            ),
             ControlError::Api(error) => (api_status(&error), error.to_string()),
         };
         (status, Json(ErrorBody { error })).into_response()

@@ -100,8 +100,6 @@ impl LegacyCall {
         other_body: OtherBody,
     ) -> Result<Self, LegacyError> {
         let (parts, body) = request.into_parts();
-        let app = state.legacy_app(&parts);
-        journal::note_app(app.as_str());
         let mut params = Params::default();
         if let Some(query) = parts.uri.query() {
             params.extend_urlencoded(query.as_bytes())?;
@@ -125,7 +123,11 @@ impl LegacyCall {
             }
         }
         journal::note_params(params.iter());
-        let presented = credentials(&parts, &params)?;
+        let presented = credentials(&parts, &params);
+        let claimed = presented.as_ref().ok().map(Presented::client_id);
+        let app = state.legacy_app(&parts, claimed);
+        journal::note_app(app.as_str());
+        let presented = presented?;
         let verified = auth::verify(
             &state.store,
             &app,

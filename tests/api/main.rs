@@ -1,7 +1,9 @@
 //! Black-box tests over real HTTP: each test starts its own emulator on a free port.
 
 mod allowlist;
+mod apps;
 mod bad_input;
+mod clock;
 mod concurrency;
 mod config_api_clients;
 mod config_api_operations;

@@ -8,10 +8,15 @@ use crate::helpers::{owner_basic, read, read_raw, spawn_app};
 
 /// Every route the emulator serves, as `METHOD path`.
 const ROUTES: &[&str] = &[
+    "DELETE /__emulator/apps/{app_id}",
     "DELETE /__emulator/faults",
     "DELETE /__emulator/faults/{id}",
     "DELETE /__emulator/requests",
     "DELETE /config/{app_id}/clients/{client_id}",
+    "GET /__emulator/apps",
+    "GET /__emulator/apps/{app_id}",
+    "GET /__emulator/apps/{app_id}/snapshot",
+    "GET /__emulator/clock",
     "GET /__emulator/faults",
     "GET /__emulator/health",
     "GET /__emulator/info",
@@ -45,6 +50,9 @@ const ROUTES: &[&str] = &[
     "GET /settings/set_default",
     "GET /settings/set_default_multi",
     "GET /settings/set_multi",
+    "POST /__emulator/apps",
+    "POST /__emulator/apps/{app_id}/reset",
+    "POST /__emulator/clock",
     "POST /__emulator/faults",
     "POST /__emulator/reset",
     "POST /clients/add",

@@ -1,0 +1,124 @@
+//! `GET` and `POST /__emulator/clock`: the time everything runs on, moved without sleeping.
+
+use std::time::Duration;
+
+use axum::extract::{Json, State};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::{ControlError, ControlJson, ErrorBody};
+use crate::clock::{ClockReading, parse_rfc3339, rfc3339};
+use crate::state::AppState;
+
+/// What the clock shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockShown {
+    /// The current instant, RFC 3339 in UTC.
+    now: String,
+    /// Whether it is the real clock, unmoved and running.
+    system: bool,
+    /// Whether it stands still.
+    frozen: bool,
+}
+
+impl From<ClockReading> for ClockShown {
+    fn from(reading: ClockReading) -> Self {
+        Self {
+            now: rfc3339(reading.now),
+            system: reading.system,
+            frozen: reading.frozen,
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/__emulator/clock",
+    tag = "control",
+    summary = "The emulator's time",
+    responses((status = 200, description = "The clock", body = ClockShown))
+)]
+/// `GET /__emulator/clock`.
+pub async fn get(State(state): State<AppState>) -> Json<ClockShown> {
+    Json(state.clock.reading().into())
+}
+
+/// The fields `POST /__emulator/clock` takes; given together they apply in this order.
+const FIELDS: [&str; 4] = ["system", "set", "advance_secs", "freeze"];
+
+#[utoipa::path(
+    post,
+    path = "/__emulator/clock",
+    tag = "control",
+    summary = "Move, set or freeze the emulator's time",
+    request_body(content = Object, description = "Any of, applied in this order: `{\"system\": true}` back to the real clock, `{\"set\": \"<RFC 3339>\"}`, `{\"advance_secs\": N}` forward, `{\"freeze\": true|false}`"),
+    responses(
+        (status = 200, description = "The clock as it now is", body = ClockShown),
+        (status = 400, description = "A field the clock cannot take", body = ErrorBody)
+    )
+)]
+/// `POST /__emulator/clock`. Grace periods, the `janrain-signed` date window and journal
+/// timestamps all follow it.
+pub async fn post(
+    State(state): State<AppState>,
+    ControlJson(body): ControlJson,
+) -> Result<Json<ClockShown>, ControlError> {
+    let invalid = |text: &str| ControlError::Invalid(text.to_owned());
+    if let Some(unknown) = body.keys().find(|key| !FIELDS.contains(&key.as_str())) {
+        return Err(ControlError::Invalid(format!(
+            "{unknown} is not a clock field: give system, set, advance_secs or freeze"
+        )));
+    }
+    if body.is_empty() {
+        return Err(invalid(
+            "nothing to do: give system, set, advance_secs or freeze",
+        ));
+    }
+    // Everything is read before anything moves, so a bad field changes nothing.
+    let system = match body.get("system") {
+        None => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => return Err(invalid("system must be true")),
+    };
+    let set = match body.get("set") {
+        None => None,
+        Some(Value::String(text)) => Some(parse_rfc3339(text).ok_or_else(|| {
+            invalid("set must be an RFC 3339 instant, such as 2030-01-01T00:00:00Z")
+        })?),
+        Some(_) => return Err(invalid("set must be an RFC 3339 instant")),
+    };
+    let advance = match body.get("advance_secs") {
+        None => None,
+        Some(value) => Some(
+            value
+                .as_f64()
+                .filter(|secs| secs.is_finite() && *secs >= 0.0 && *secs <= 1e12)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| invalid("advance_secs must be a number of seconds, 0 or more"))?,
+        ),
+    };
+    let freeze = match body.get("freeze") {
+        None => None,
+        Some(Value::Bool(flag)) => Some(*flag),
+        Some(_) => return Err(invalid("freeze must be true or false")),
+    };
+    let clock = &state.clock;
+    if system {
+        clock.follow_base();
+    }
+    match (set, freeze) {
+        // Exactly the instant asked for, not that instant plus the time between two readings.
+        (Some(at), Some(true)) => clock.freeze_at(at),
+        (Some(at), _) => clock.set(at),
+        _ => {}
+    }
+    if let Some(by) = advance {
+        clock.advance(by);
+    }
+    match (set, freeze) {
+        (Some(_), Some(true)) | (_, None) => {}
+        (_, Some(frozen)) => clock.freeze(frozen),
+    }
+    Ok(Json(clock.reading().into()))
+}
