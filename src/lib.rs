@@ -45,6 +45,59 @@
 //! # }
 //! ```
 //!
+//! # One application per test, and time that moves
+//!
+//! Tests that share one emulator (a `static` started once, or a CI service container) keep out
+//! of each other's way with an application each: [`Emulator::new_app`] (or
+//! `POST /__emulator/apps`) makes one with its own owner client. Legacy calls reach it with its
+//! owner's credentials, whatever their `Host`. [`Emulator::clock`] moves time instead of
+//! sleeping, as `POST /__emulator/clock` does.
+//!
+//! ```
+//! use std::time::Duration;
+//! use janrain_emulator::{Config, Emulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(Config::default()).await?;
+//! let mine = emulator.new_app()?;
+//! let http = reqwest::Client::new();
+//! let owner = (mine.owner_client_id.as_str(), Some(mine.owner_client_secret.as_str()));
+//!
+//! // The legacy API at the emulator's own address: the credentials pick the application.
+//! let added: serde_json::Value = http
+//!     .post(format!("{}/clients/add", mine.legacy_base_url))
+//!     .basic_auth(owner.0, owner.1)
+//!     .form(&[("description", "only in my application"), ("features", r#"["owner"]"#)])
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! let id = added["client_id"].as_str().unwrap_or_default();
+//! assert_eq!(emulator.store().list_clients(&mine.app_id, |_| true)?.len(), 2);
+//! assert!(emulator.store().list_clients(emulator.app_id(), |c| c.id.as_str() == id)?.is_empty());
+//!
+//! // A replaced secret keeps working for an hour; an hour later, it does not.
+//! let old = added["client_secret"].as_str().unwrap_or_default().to_owned();
+//! http.post(format!("{}/clients/reset_secret", mine.legacy_base_url))
+//!     .basic_auth(owner.0, owner.1)
+//!     .form(&[("for_client_id", id), ("hours_to_live", "1")])
+//!     .send()
+//!     .await?;
+//! emulator.clock().advance(Duration::from_secs(3600));
+//! let refused: serde_json::Value = http
+//!     .post(format!("{}/clients/list", mine.legacy_base_url))
+//!     .basic_auth(id, Some(old))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(refused["code"], 402);
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [`Config`] sets up the rest: `fixture` for a starting state (see [`fixture`]), `seed` for
 //! reproducible ids, `state_file` for persistence; [`Emulator::start_with`] takes a
 //! [`ManualClock`](clock::ManualClock) to move time without sleeping.

@@ -77,6 +77,48 @@ def test_pytest_fixture(tmp_path):
     assert "1 passed" in result.stdout
 
 
+def test_one_application_per_test(tmp_path, emulator_url):
+    (tmp_path / "conftest.py").write_text(on_port(recipe("pytest-per-test-app"), emulator_url))
+    tests = "".join(
+        f"""
+def test_{n}(capture, tenant):
+    capture.call("clients/add", description="made by test {n}")
+    names = [c["description"] for c in capture.call("clients/list")["results"]]
+    assert names == ["Application owner client", "made by test {n}"], names
+"""
+        for n in range(3)
+    )
+    (tmp_path / "test_isolated.py").write_text(tests)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+    # Each test's application was deleted when it ended.
+    apps = json.loads(subprocess.run(
+        ["curl", "-s", f"{emulator_url}/__emulator/apps"], capture_output=True, text=True, check=True,
+    ).stdout)["apps"]
+    assert len(apps) == 1
+
+
+def test_clock(emulator_url):
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", on_port(recipe("clock"), emulator_url)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    decoder, text, replies = json.JSONDecoder(), result.stdout.strip(), []
+    while text:
+        value, end = decoder.raw_decode(text)
+        replies.append(value)
+        text = text[end:].strip()
+    rotated, moved, refused, back = replies
+    assert rotated["stat"] == "ok"
+    assert moved["frozen"] is False and moved["system"] is False
+    assert refused["code"] == 402
+    assert back["system"] is True
+
+
 def test_github_actions_job_lints_clean(tmp_path):
     workflow = tmp_path / "integration.yml"
     workflow.write_text(recipe("github-actions"))
