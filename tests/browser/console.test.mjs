@@ -568,3 +568,68 @@ test("at 390 px, with the keyboard alone, every control named", async (t) => {
   assert.ok(after <= 0, `with a client and an open entry the page is ${after} px too wide`);
   await page.screenshot({ path: path.join(SCREENSHOTS, "keyboard-390.png"), fullPage: true });
 });
+
+test("applications made at run time are listed and deleted, and the clock is shown and moved", async (t) => {
+  const base = await emulator(t);
+  const made = (await api(base, "POST", "/__emulator/apps")).body;
+  const page = await openConsole(t, base);
+  const select = page.getByRole("combobox", { name: "Application" });
+  await select.selectOption(made.app_id);
+  await card(page, "Application owner client").waitFor();
+  await page.getByText(`The page acts as owner client ${made.owner_client_id}`).waitFor();
+
+  // A new one from the page.
+  await page.getByRole("button", { name: "New application" }).click();
+  await page.locator("#announcer").getByText(/^Application \w+ created/).waitFor();
+  const apps = (await api(base, "GET", "/__emulator/apps")).body.apps;
+  assert.equal(apps.length, 3);
+  assert.equal(await select.inputValue(), apps[2].app_id, "the new application is chosen");
+
+  // Deleted from the page, after asking.
+  await select.selectOption(made.app_id);
+  await page.getByRole("button", { name: "Delete application", exact: true }).click();
+  const confirm = page.getByRole("dialog", { name: `Delete application ${made.app_id}?` });
+  await confirm.getByRole("button", { name: "Delete application", exact: true }).click();
+  await confirm.waitFor({ state: "hidden" });
+  assert.equal((await api(base, "GET", `/__emulator/apps/${made.app_id}`)).status, 404);
+  assert.equal(await select.inputValue(), APP);
+  assert.equal(await page.getByRole("button", { name: "Delete application", exact: true }).isDisabled(), true, "not the default one");
+
+  // The clock.
+  await page.getByText("(the real clock)").waitFor();
+  await page.getByRole("spinbutton", { name: "Hours" }).fill("24");
+  await page.getByRole("button", { name: "Move forward" }).click();
+  await page.getByText("(moved, running)").waitFor();
+  const moved = (await api(base, "GET", "/__emulator/clock")).body;
+  assert.ok(Date.parse(moved.now) - Date.now() > 23 * 3600 * 1000, `the clock is a day ahead: ${moved.now}`);
+  await page.getByRole("button", { name: "Freeze" }).click();
+  await page.getByText("(frozen)").waitFor();
+  assert.equal((await api(base, "GET", "/__emulator/clock")).body.frozen, true);
+  await audit(page, "the page with a moved clock");
+  await page.getByRole("button", { name: "Back to the real clock" }).click();
+  await page.getByText("(the real clock)").waitFor();
+  assert.equal((await api(base, "GET", "/__emulator/clock")).body.system, true);
+  await screenshot(page, "clock");
+});
+
+test("with a control token, the page asks for it once and keeps it for the tab", async (t) => {
+  const base = await emulator(t, ["--control-token", "console-token"]);
+  const page = await context.newPage();
+  t.after(() => page.close());
+  await page.goto(`${base}/__emulator/ui`);
+  const dialog = page.getByRole("dialog", { name: "Control token" });
+  await dialog.waitFor();
+  await dialog.getByLabel("Token").fill("wrong");
+  await dialog.getByRole("button", { name: "Use this token" }).click();
+  await dialog.getByText("That token was refused.").waitFor();
+  await dialog.getByLabel("Token").fill("console-token");
+  await dialog.getByRole("button", { name: "Use this token" }).click();
+  await page.waitForSelector("html[data-ready=true]");
+  await card(page, "Emulator owner client").waitFor();
+  await audit(page, "the page after the token was given");
+  // A reload in the same tab does not ask again.
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  await card(page, "Emulator owner client").waitFor();
+  assert.equal(await dialog.isVisible(), false);
+});

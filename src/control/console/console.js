@@ -88,8 +88,57 @@ async function send(url, { method = "GET", headers = {}, body } = {}) {
   return json;
 }
 
-/** A control-plane call. */
-const control = (method, path, body) => send(CONTROL + path, { method, body });
+const TOKEN_KEY = "janrain-emulator-control-token";
+
+/**
+ * A control-plane call. With `--control-token`, the emulator answers 401 until the page sends
+ * the token: the page asks for it once and keeps it for the tab (sessionStorage).
+ */
+async function control(method, path, body) {
+  for (;;) {
+    const token = window.sessionStorage.getItem(TOKEN_KEY);
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    try {
+      return await send(CONTROL + path, { method, body, headers });
+    } catch (error) {
+      if (error.status !== 401) throw error;
+      await askForToken(Boolean(token));
+    }
+  }
+}
+
+let tokenAsked = null;
+
+/** Opens the token dialog (once, however many calls wait for it) and resolves when it is given. */
+function askForToken(wrong) {
+  if (!tokenAsked) {
+    tokenAsked = new Promise((resolve) => {
+      const dialog = $("token-dialog");
+      const error = $("token-error");
+      error.hidden = !wrong;
+      error.textContent = wrong ? "That token was refused." : "";
+      $("token-value").value = "";
+      const submit = (event) => {
+        event.preventDefault();
+        const value = $("token-value").value.trim();
+        if (!value) {
+          error.textContent = "Enter the token the emulator was started with.";
+          error.hidden = false;
+          return;
+        }
+        window.sessionStorage.setItem(TOKEN_KEY, value);
+        $("token-form").removeEventListener("submit", submit);
+        dialog.close();
+        tokenAsked = null;
+        resolve();
+      };
+      $("token-form").addEventListener("submit", submit);
+      if (!dialog.open) dialog.showModal();
+      $("token-value").focus();
+    });
+  }
+  return tokenAsked;
+}
 
 /** A Configuration API call for the chosen application's clients, as its owner client. */
 const configApi = (method, path, body) => configCall(method, `/clients${path}`, body);
@@ -201,6 +250,7 @@ function renderClients() {
   const list = $("client-list");
   $("no-owner").hidden = !app || Boolean(owner);
   $("new-client").disabled = !owner;
+  $("delete-app").disabled = !app || app.app_id === state.info.default_app_id;
   $("app-settings").disabled = !owner;
   if (!app) {
     list.replaceChildren();
@@ -799,7 +849,7 @@ async function pollJournal() {
 
 async function tick() {
   try {
-    await Promise.all([pollJournal(), refreshFaults()]);
+    await Promise.all([pollJournal(), refreshFaults(), refreshClock()]);
     $("load-error").hidden = true;
   } catch (error) {
     $("load-error").textContent = `Lost contact with the emulator: ${error.message} Retrying.`;
@@ -964,6 +1014,70 @@ function renderSettings() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Applications made at run time
+
+async function newApp() {
+  const made = await control("POST", "/apps");
+  await refreshClients();
+  state.appId = made.app_id;
+  renderApps();
+  renderClients();
+  renderSettings();
+  announce(`Application ${made.app_id} created, with owner client ${made.owner_client_id}.`);
+}
+
+function deleteApp(opener) {
+  const app = currentApp();
+  confirmThen(opener, {
+    title: `Delete application ${app.app_id}?`,
+    text: `Its ${app.clients.length} client${app.clients.length === 1 ? "" : "s"} and their settings are gone at once, and their credentials stop working.`,
+    yes: "Delete application",
+    run: async () => {
+      await control("DELETE", `/apps/${encodeURIComponent(app.app_id)}`);
+      state.appId = state.info.default_app_id;
+      await refreshClients();
+      announce(`Application ${app.app_id} deleted.`);
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+
+function renderClock(clock) {
+  const how = clock.frozen ? "frozen" : clock.system ? "the real clock" : "moved, running";
+  $("clock-now").textContent = `${clock.now.replace(/\.\d+Z$/, "Z")} (${how})`;
+  const freeze = $("clock-freeze");
+  freeze.setAttribute("aria-pressed", String(clock.frozen));
+  freeze.textContent = clock.frozen ? "Unfreeze" : "Freeze";
+  $("clock-system").disabled = clock.system;
+}
+
+async function refreshClock() {
+  renderClock(await control("GET", "/clock"));
+}
+
+async function moveClock(body, said) {
+  renderClock(await control("POST", "/clock", body));
+  announce(said);
+}
+
+async function advanceClock(event) {
+  event.preventDefault();
+  clearErrors($("clock-form"));
+  const hours = Number($("clock-hours").value);
+  if (!Number.isFinite(hours) || hours < 0 || $("clock-hours").value.trim() === "") {
+    showError("clock-hours", null, "Give a number of hours, 0 or more.");
+    return;
+  }
+  try {
+    await moveClock({ advance_secs: hours * 3600 }, `The clock moved forward ${hours} hour${hours === 1 ? "" : "s"}.`);
+  } catch (error) {
+    showError("clock-hours", null, error.message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // State
 
 function downloadSnapshot(opener) {
@@ -1021,6 +1135,18 @@ function wire() {
   $("settings-form").addEventListener("submit", saveSettings);
   $("setting-add").addEventListener("click", addSetting);
   $("app-settings").addEventListener("click", (event) => openSettings(null, event.currentTarget));
+  // The page cannot work without the token: Escape does not close its dialog.
+  $("token-dialog").addEventListener("cancel", (event) => event.preventDefault());
+  $("new-app").addEventListener("click", () => newApp().catch((error) => announce(error.message)));
+  $("delete-app").addEventListener("click", (event) => deleteApp(event.currentTarget));
+  $("clock-form").addEventListener("submit", advanceClock);
+  $("clock-freeze").addEventListener("click", (event) => {
+    const frozen = event.currentTarget.getAttribute("aria-pressed") === "true";
+    moveClock({ freeze: !frozen }, frozen ? "The clock runs again." : "The clock is frozen.").catch((error) => announce(error.message));
+  });
+  $("clock-system").addEventListener("click", () =>
+    moveClock({ system: true }, "Back to the real clock.").catch((error) => announce(error.message)),
+  );
   for (const dialog of document.querySelectorAll("dialog")) {
     dialog.addEventListener("close", restoreFocus);
     for (const button of dialog.querySelectorAll("[data-close]")) {
