@@ -181,6 +181,25 @@ def grow(url, count, tag, workers=4):
     return sum(made)
 
 
+def timed_apps(url, count):
+    """Median and 99th percentile of `count` sequential `POST /__emulator/apps`, in ms."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=30)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        connection.request("POST", "/__emulator/apps")
+        response = connection.getresponse()
+        response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status == 201, response.status
+    connection.close()
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99)]}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--emulator", required=True)
@@ -277,6 +296,20 @@ def run(args, emulator, clients_path, results, work):
     finally:
         server.stop()
 
+    # Applications made at run time: the cost of one with 1,000 already there, and the memory an
+    # empty one (its owner client included) takes, over 10,000 of them.
+    server = Server(emulator + ["--max-apps", "20000"])
+    try:
+        request("GET", server.url + "/__emulator/health")
+        before = server.rss_kib()
+        timed_apps(server.url, 1_000)
+        results["apps_create_at_1000"] = timed_apps(server.url, 1_000)
+        made = 2_000
+        timed_apps(server.url, 10_000 - made)
+        results["apps_kib_each"] = (server.rss_kib() - before) / 10_000
+    finally:
+        server.stop()
+
     small, large = results["create_at_1000"], results["create_at_100000"]
     print(f"\nstart-up to first response (median of {args.starts}): {results['startup_ms_median']:.1f} ms")
     print(f"resident memory: idle {results['rss_kib_idle'] / 1024:.1f} MiB, "
@@ -288,6 +321,10 @@ def run(args, emulator, clients_path, results, work):
     flt = results["filter_over_100000"]
     print(f"GET ?has_feature=owner over {results['filter_clients']:,} clients (4 connections): "
           f"{flt['rps']:.0f}/s, p50 {flt['p50_ms']:.2f} ms, p99 {flt['p99_ms']:.2f} ms")
+    apps = results["apps_create_at_1000"]
+    print(f"POST /__emulator/apps with 1,000 applications there (sequential): p50 {apps['p50_ms']:.3f} ms, "
+          f"p99 {apps['p99_ms']:.3f} ms; resident memory per empty application (owner included): "
+          f"{results['apps_kib_each']:.1f} KiB over 10,000")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
