@@ -393,3 +393,113 @@ fn a_file_that_is_not_a_state_file_is_refused_untouched() {
         "no journal or WAL file left behind: {leftovers:?}"
     );
 }
+
+#[tokio::test]
+async fn applications_made_at_run_time_are_kept_and_deleted_in_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let http = reqwest::Client::new();
+    let running = start_with(&path);
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let app: Value = http
+            .post(format!("{}/__emulator/apps", running.base))
+            .fetch_json()
+            .await;
+        made.push(app);
+    }
+    let doomed = made[1]["app_id"].as_str().expect("id").to_owned();
+    let status = http
+        .delete(format!("{}/__emulator/apps/{doomed}", running.base))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let before = snapshot(&http, &running).await;
+    assert!(stop(running).success());
+
+    let running = start_with(&path);
+    assert_eq!(snapshot(&http, &running).await, before);
+    // A new application after a deleted one takes a place of its own in the file's order.
+    let late: Value = http
+        .post(format!("{}/__emulator/apps", running.base))
+        .fetch_json()
+        .await;
+    let kept = &made[2];
+    let listed: Value = http
+        .post(format!("{}/clients/list", running.base))
+        .basic_auth(
+            kept["owner_client_id"].as_str().expect("id"),
+            Some(kept["owner_client_secret"].as_str().expect("secret")),
+        )
+        .fetch_json()
+        .await;
+    assert_eq!(
+        listed["stat"], "ok",
+        "its owner still authenticates: {listed}"
+    );
+    let after = snapshot(&http, &running).await;
+    assert!(stop(running).success());
+    let running = start_with(&path);
+    let ids: Vec<Value> = snapshot(&http, &running).await["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .map(|app| app["app_id"].clone())
+        .collect();
+    let expected: Vec<Value> = after["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .map(|app| app["app_id"].clone())
+        .collect();
+    assert_eq!(ids, expected);
+    assert_eq!(ids.last(), Some(&late["app_id"]));
+    assert!(!ids.contains(&Value::String(doomed)));
+    assert!(stop(running).success());
+}
+
+#[tokio::test]
+async fn a_client_made_after_a_restart_goes_last_though_others_were_deleted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let http = reqwest::Client::new();
+    let owner = |request: reqwest::RequestBuilder| {
+        request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+    };
+    let names = |listing: &Value| -> Vec<String> {
+        listing
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|c| c["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let running = start_with(&path);
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c"] {
+        let made: Value = owner(http.post(clients_url(&running)))
+            .json(&json!({"name": name}))
+            .fetch_json()
+            .await;
+        ids.push(made["_id"].as_str().expect("id").to_owned());
+    }
+    for id in &ids[..2] {
+        owner(http.delete(format!("{}/{id}", clients_url(&running))))
+            .send()
+            .await
+            .expect("sent");
+    }
+    assert!(stop(running).success());
+    let running = start_with(&path);
+    let _: Value = owner(http.post(clients_url(&running)))
+        .json(&json!({"name": "d"}))
+        .fetch_json()
+        .await;
+    assert!(stop(running).success());
+    let running = start_with(&path);
+    let listed: Value = owner(http.get(clients_url(&running))).fetch_json().await;
+    assert_eq!(names(&listed), ["Emulator owner client", "c", "d"]);
+    assert!(stop(running).success());
+}
