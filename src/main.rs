@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 // glibc's allocator serialises threads on its arena locks under this many small, short-lived
 // allocations; jemalloc's per-thread caches do not, and it keeps the idle footprint small
 // (see docs/benchmarks.md).
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
