@@ -200,6 +200,74 @@ def timed_apps(url, count):
     return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99)]}
 
 
+def fixture_file(path, count, settings):
+    """A fixture of the default application with its owner and `count` more clients."""
+    clients = [{"_id": OWNER[0], "_secret": OWNER[1], "name": "Emulator owner client", "features": ["owner"]}]
+    for n in range(count):
+        client = {"_id": f"bench{n:027d}", "_secret": f"secret{n:026d}", "name": f"imported {n}",
+                  "features": ["direct_access"] if n % 100 else ["direct_access", "access_issuer"],
+                  "ipWhitelist": ["0.0.0.0/0"]}
+        if settings:
+            client["settings"] = {"site_name": f"site {n}"}
+        clients.append(client)
+    with open(path, "w") as out:
+        json.dump({"apps": [{"app_id": APP, "capture_domains": [], "clients": clients}]}, out)
+
+
+def vm_kib(server, field):
+    with open(f"/proc/{server.process.pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field}")
+
+
+def timed(method, url, count=5):
+    """Median wall time of `count` requests, in ms, and the size of the last answer."""
+    times, size = [], 0
+    for _ in range(count):
+        started = time.perf_counter()
+        req = urllib.request.Request(url, method=method)
+        with urllib.request.urlopen(req, timeout=120) as response:
+            size = len(response.read())
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), size
+
+
+def big_tenants(args, emulator, work, results):
+    """Whole listings of 1,000 clients under load, and a tenant of 100,000 imported clients."""
+    small = os.path.join(work, "thousand.json")
+    fixture_file(small, 999, settings=False)
+    server = Server(emulator + ["--import", small])
+    try:
+        rows = []
+        rows.append(("(f) GET config clients (1,000)", run_wrk(
+            server.url + f"/config/{APP}/clients", lua_fixed("GET", {"Authorization": BASIC}), args)))
+        rows.append(("(g) legacy /clients/list (1,000)", run_wrk(
+            server.url + "/clients/list", lua_fixed("POST", {"Authorization": BASIC}), args)))
+    finally:
+        server.stop()
+    results["whole_listings"] = dict(rows)
+
+    big = os.path.join(work, "hundred-thousand.json")
+    fixture_file(big, 100_000, settings=True)
+    started = time.perf_counter()
+    server = Server(emulator + ["--import", big])
+    try:
+        status, _ = request("GET", server.url + "/__emulator/health")
+        assert status == 200
+        results["import_100000_ready_ms"] = (time.perf_counter() - started) * 1000
+        results["import_100000_rss_kib"] = server.rss_kib()
+        results["snapshot_100000_ms"], results["snapshot_100000_bytes"] = timed(
+            "GET", server.url + "/__emulator/snapshot", 3)
+        results["snapshot_100000_peak_kib"] = vm_kib(server, "VmHWM")
+        results["reset_100000_ms"], _ = timed("POST", server.url + "/__emulator/reset", 5)
+        results["after_snapshots_rss_kib"] = server.rss_kib()
+    finally:
+        server.stop()
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--emulator", required=True)
@@ -310,6 +378,8 @@ def run(args, emulator, clients_path, results, work):
     finally:
         server.stop()
 
+    big_rows = big_tenants(args, emulator, work, results)
+
     small, large = results["create_at_1000"], results["create_at_100000"]
     print(f"\nstart-up to first response (median of {args.starts}): {results['startup_ms_median']:.1f} ms")
     print(f"resident memory: idle {results['rss_kib_idle'] / 1024:.1f} MiB, "
@@ -321,6 +391,15 @@ def run(args, emulator, clients_path, results, work):
     flt = results["filter_over_100000"]
     print(f"GET ?has_feature=owner over {results['filter_clients']:,} clients (4 connections): "
           f"{flt['rps']:.0f}/s, p50 {flt['p50_ms']:.2f} ms, p99 {flt['p99_ms']:.2f} ms")
+    print(f"\nwhole listings, wrk -t{args.threads} -c{args.connections} -d{args.duration}s")
+    for name, row in big_rows:
+        print(f"{name:40} {row['rps']:>10.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+              f"{row['rps'] / base['rps']:>7.1%} {row['non_2xx']:>8}")
+    print(f"--import of 100,000 clients (one setting each): ready in {results['import_100000_ready_ms']:.0f} ms, "
+          f"{results['import_100000_rss_kib'] / 1024:.0f} MiB resident; snapshot "
+          f"{results['snapshot_100000_ms']:.0f} ms ({results['snapshot_100000_bytes'] / 1e6:.1f} MB), peak "
+          f"{results['snapshot_100000_peak_kib'] / 1024:.0f} MiB; reset {results['reset_100000_ms']:.1f} ms; "
+          f"{results['after_snapshots_rss_kib'] / 1024:.0f} MiB resident after")
     apps = results["apps_create_at_1000"]
     print(f"POST /__emulator/apps with 1,000 applications there (sequential): p50 {apps['p50_ms']:.3f} ms, "
           f"p99 {apps['p99_ms']:.3f} ms; resident memory per empty application (owner included): "

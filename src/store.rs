@@ -41,8 +41,8 @@ struct Inner {
     data: Data,
     /// What `reset` goes back to. It shares unchanged clients with `data`.
     initial: Data,
-    /// What each application's own reset goes back to: for those of the start, their state at
-    /// start; for those made at run time, their state when made.
+    /// What the own reset of an application made at run time goes back to: its state when made.
+    /// One of the start goes back to its state in `initial`, which is not copied here.
     origins: HashMap<AppId, App>,
     file: Option<StateFile>,
     /// The most applications there may be.
@@ -449,23 +449,22 @@ impl Store {
     pub(crate) fn mark_initial(&self) {
         let mut inner = self.lock();
         inner.initial = inner.data.clone();
-        inner.origins = inner.initial.apps.clone();
+        inner.origins.clear();
     }
 
     /// Sets the state that [`Store::reset`] goes back to.
     pub(crate) fn set_initial(&self, fixture: Fixture) {
         let mut inner = self.lock();
         inner.initial = Data::from_fixture(fixture);
-        inner.origins = inner.initial.apps.clone();
         // Applications in the file but not at the start go back to how they are now.
-        let now: Vec<(AppId, App)> = inner
+        let now: HashMap<AppId, App> = inner
             .data
             .apps
             .iter()
-            .filter(|(id, _)| !inner.origins.contains_key(*id))
+            .filter(|(id, _)| !inner.initial.apps.contains_key(*id))
             .map(|(id, app)| (id.clone(), app.clone()))
             .collect();
-        inner.origins.extend(now);
+        inner.origins = now;
     }
 
     /// Sets the most applications there may be.
@@ -481,7 +480,7 @@ impl Store {
             let fixture = initial.to_fixture();
             inner.persist(|file| file.replace_all(&fixture))?;
         }
-        inner.origins = initial.apps.clone();
+        inner.origins.clear();
         inner.data = initial;
         Ok(())
     }
@@ -567,6 +566,7 @@ impl Store {
         let origin = inner
             .origins
             .get(app)
+            .or_else(|| inner.initial.apps.get(app))
             .cloned()
             .ok_or(StoreError::AppNotFound)?;
         if let Some(taken) = inner

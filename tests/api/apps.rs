@@ -480,3 +480,25 @@ async fn read_status(request: reqwest::RequestBuilder) -> StatusCode {
         .expect("sent")
         .status()
 }
+
+#[tokio::test]
+async fn an_application_of_the_start_resets_alone_to_its_start() {
+    let app = spawn_app().await;
+    let (_, made) = new_app(&app, None).await;
+    let other = owner(&made);
+    legacy(&app, &other, "/clients/add", &[("description", "kept")]).await;
+    app.rest_create(json!({"name": "dropped"})).await;
+    let reset = read(
+        app.http
+            .post(app.url(&format!("/__emulator/apps/{}/reset", app.app_id()))),
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    assert_eq!(app.names().await, ["Emulator owner client"]);
+    let listing = legacy(&app, &other, "/clients/list", &[]).await;
+    assert_eq!(
+        descriptions(&listing),
+        ["Application owner client", "kept"],
+        "the other one is untouched"
+    );
+}
