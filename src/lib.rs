@@ -119,6 +119,7 @@ mod healthcheck;
 mod ids;
 mod journal;
 mod legacy;
+mod listing_cache;
 pub mod model;
 mod openapi;
 mod params;

@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigError};
 use crate::faults::Faults;
 use crate::fixture::normalize_host;
 use crate::journal::Journal;
+use crate::listing_cache::ListingCache;
 use crate::model::AppId;
 use crate::start::{self, Started};
 use crate::store::Store;
@@ -36,6 +37,8 @@ pub struct Shared {
     pub faults: Faults,
     /// The clock everything runs on, which the control plane may move.
     pub clock: Arc<ControlledClock>,
+    /// Whole client listings, kept until their application changes.
+    pub listings: ListingCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -66,6 +69,7 @@ impl AppState {
             config,
             default_app,
             clock,
+            listings: ListingCache::default(),
         })))
     }
 

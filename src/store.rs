@@ -184,6 +184,16 @@ struct App {
     names: BTreeMap<ClientName, usize>,
     /// The application's default settings.
     settings: Settings,
+    /// Which version of the application's clients this is (see [`Store::list_clients_versioned`]).
+    generation: u64,
+}
+
+/// Versions of applications' client lists: drawn from one counter for the whole process, so a
+/// version is never given to two different lists, even across resets and restored states.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn fresh_generation() -> u64 {
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl App {
@@ -210,6 +220,7 @@ impl App {
 
     /// Adds a client at the end of the order and returns its position.
     fn insert(&mut self, client: Client) -> u64 {
+        self.generation = fresh_generation();
         let seq = self.next_seq;
         self.next_seq += 1;
         *self.names.entry(client.name.clone()).or_default() += 1;
@@ -232,6 +243,7 @@ impl App {
     }
 
     fn remove(&mut self, id: &str) -> Option<Client> {
+        self.generation = fresh_generation();
         let seq = self.index.remove(id)?;
         let client = self.clients.remove(&seq)?;
         self.forget_name(&client.name);
@@ -247,6 +259,7 @@ impl App {
 
     /// Replaces the client at `seq` (same id) with `client`.
     fn replace(&mut self, seq: u64, before: &Client, client: Client) {
+        self.generation = fresh_generation();
         if before.name != client.name {
             self.forget_name(&before.name);
             *self.names.entry(client.name.clone()).or_default() += 1;
@@ -704,6 +717,23 @@ impl Store {
             .insert(client.id.clone(), app.clone());
         inner.data.app_mut(app)?.insert(client.clone());
         Ok(client)
+    }
+
+    /// Every client of `app` in creation order, with the version of that list: the same version
+    /// means the same clients, so a rendering of the list can be kept and served again while
+    /// [`Store::generation`] still gives that version.
+    pub(crate) fn list_clients_versioned(
+        &self,
+        app: &AppId,
+    ) -> Result<(u64, Vec<Client>), StoreError> {
+        let inner = self.lock();
+        let app = inner.data.app(app)?;
+        Ok((app.generation, app.in_order().cloned().collect()))
+    }
+
+    /// The version of `app`'s client list now.
+    pub(crate) fn generation(&self, app: &AppId) -> Result<u64, StoreError> {
+        Ok(self.lock().data.app(app)?.generation)
     }
 
     /// All clients of `app` that `keep` accepts, in creation order.

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -97,7 +98,7 @@ pub async fn list(
     State(state): State<AppState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     RawQuery(query): RawQuery,
-) -> ConfigApiResult<Json<Vec<ConfigApiClient>>> {
+) -> ConfigApiResult<Response> {
     caller.require_owner()?;
     let params = Params::parse(query.unwrap_or_default().as_bytes())?;
     let wanted = params
@@ -110,15 +111,27 @@ pub async fn list(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let clients = state
-        .store
-        .list_clients(&caller.app, |client| client.features.contains_all(&wanted))?;
-    Ok(Json(
-        clients
+    let app = &caller.app;
+    let render = |clients: Vec<Client>| {
+        let listed: Vec<ConfigApiClient> = clients
             .into_iter()
-            .map(|client| ConfigApiClient::new(&caller.app, client))
-            .collect(),
-    ))
+            .map(|client| ConfigApiClient::new(app, client))
+            .collect();
+        // Client objects are plain structs of strings and lists: writing them cannot fail.
+        serde_json::to_vec(&listed).unwrap_or_default()
+    };
+    let body = if wanted.is_empty() {
+        // The whole listing, the big one, is rendered once per version of the application.
+        state
+            .listings
+            .get(&state.store, app, "config_api", render)?
+    } else {
+        let clients = state
+            .store
+            .list_clients(app, |client| client.features.contains_all(&wanted))?;
+        render(clients).into()
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `POST /config/{appId}/clients`: 201 with the new client.

@@ -4,15 +4,16 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{Answer, LegacyCall, LegacyOk, LegacyResult};
+use super::{Answer, LegacyCall, LegacyError, LegacyOk, LegacyResult, prerendered, rendered};
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
-    ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
+    Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
 use crate::state::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
 use axum::extract::State;
+use axum::response::Response;
 
 /// The body of a successful `/clients/add`, fields in the documentation's order.
 #[derive(Serialize, ToSchema)]
@@ -85,24 +86,38 @@ pub struct Listing {
     security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
     responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Listing>))
 )]
-pub async fn list(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Listing> {
+pub async fn list(
+    State(state): State<AppState>,
+    call: LegacyCall,
+) -> Result<Response, LegacyError> {
     call.caller.require_owner()?;
     let wanted = parse_features(&call, "has_features")?;
-    let clients = state.store.list_clients(&call.caller.app, |client| {
-        // An empty array filters nothing, like an absent one.
-        wanted.is_empty() || client.features.contains_any(&wanted)
-    })?;
-    let results = clients
-        .into_iter()
-        .map(|client| Listed {
-            client_id: client.id,
-            client_secret: client.secret,
-            description: client.name,
-            whitelist: client.whitelist,
-            features: client.features,
-        })
-        .collect();
-    Ok(LegacyOk(Listing { results }))
+    let render = |clients: Vec<Client>| {
+        let results = clients
+            .into_iter()
+            .map(|client| Listed {
+                client_id: client.id,
+                client_secret: client.secret,
+                description: client.name,
+                whitelist: client.whitelist,
+                features: client.features,
+            })
+            .collect();
+        rendered(Listing { results })
+    };
+    // An empty array filters nothing, like an absent one; the whole listing, the big one, is
+    // rendered once per version of the application.
+    let body = if wanted.is_empty() {
+        state
+            .listings
+            .get(&state.store, &call.caller.app, "legacy", render)?
+    } else {
+        let clients = state.store.list_clients(&call.caller.app, |client| {
+            client.features.contains_any(&wanted)
+        })?;
+        render(clients).into()
+    };
+    Ok(prerendered(body))
 }
 
 /// The body of operations that answer only `{"stat": "ok"}`.

@@ -225,6 +225,28 @@ fn describe(error: &ApiError) -> String {
     }
 }
 
+/// A success's bytes, `"stat": "ok"` included, for [`prerendered`] to send, now or later.
+pub fn rendered<T: Serialize>(body: T) -> Vec<u8> {
+    // The operations' bodies are plain structs of strings and lists: writing them cannot fail.
+    serde_json::to_vec(&Success { body, stat: "ok" }).unwrap_or_default()
+}
+
+/// A success rendered earlier ([`rendered`]), with the headers of every legacy answer.
+pub fn prerendered(bytes: axum::body::Bytes) -> Response {
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 fn envelope(body: impl Serialize) -> Response {
     let mut response = Json(body).into_response();
     response

@@ -13,7 +13,7 @@ use axum::http::{header, request::Parts};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use envelope::{Answer, LegacyError, LegacyOk, LegacyResult, injected};
+pub use envelope::{Answer, LegacyError, LegacyOk, LegacyResult, injected, prerendered, rendered};
 
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, signature};
 use crate::body;

@@ -18,6 +18,7 @@ mod invariants;
 mod legacy_clients;
 mod legacy_operations;
 mod limits;
+mod listings;
 mod openapi;
 mod refusals;
 mod settings;
