@@ -13,10 +13,14 @@
 //! listing does not show: `settings` (an object) and `_previousSecret` (`{"secret": ...,
 //! "expiresAt": "<RFC 3339>"}`, a replaced secret still in its grace period).
 
-use std::collections::HashSet;
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashSet};
 use std::time::SystemTime;
 
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -73,23 +77,27 @@ pub fn normalize_host(host: &str) -> String {
 
 impl Fixture {
     /// Reads and checks a fixture document.
+    ///
+    /// A document of 100,000 clients is about 40 MB: it is read one client at a time (each
+    /// client's JSON is parsed and checked, then dropped), never as one tree of JSON values.
     pub fn parse(text: &str) -> Result<Self, FixtureError> {
-        let document: Value = serde_json::from_str(text).map_err(|e| FixtureError {
+        let syntax = serde_json::from_str::<&RawValue>(text).map_err(|e| FixtureError {
             at: format!("line {} column {}", e.line(), e.column()),
             reason: "not valid JSON".into(),
         })?;
         let top = Place::root();
-        let document = top.object(&document)?;
-        top.no_other_fields(document, &["apps"])?;
-        let apps = match document.get("apps") {
+        let document = raw_object(syntax).ok_or_else(|| top.wrong("must be a JSON object"))?;
+        top.no_other_keys(document.keys(), &["apps"])?;
+        let apps: Vec<&RawValue> = match document.get("apps") {
             None => return Err(top.field("apps").wrong("required")),
-            Some(apps) => top.field("apps").array(apps)?,
+            Some(apps) => serde_json::from_str(apps.get())
+                .map_err(|_| top.field("apps").wrong("must be a JSON array"))?,
         };
         let mut seen_apps = HashSet::new();
         let mut seen_domains = HashSet::new();
         let mut seen_clients = HashSet::new();
         let mut out = Vec::with_capacity(apps.len());
-        for (index, app) in apps.iter().enumerate() {
+        for (index, app) in apps.into_iter().enumerate() {
             let app = parse_app(index, app)?;
             let at = Place::app(index, &app.app_id);
             if !seen_apps.insert(app.app_id.clone()) {
@@ -118,80 +126,162 @@ impl Fixture {
     /// The document, as [`Fixture::parse`] reads it. Previous secrets whose grace period is over
     /// at `now` are left out.
     pub fn to_json(&self, now: SystemTime) -> Value {
-        let apps: Vec<Value> = self
+        let views: Vec<AppView<'_, Client>> = self.apps.iter().map(AppView::of).collect();
+        // The writer below is the one format; a document it wrote always reads back.
+        serde_json::from_slice(&write_document(&views, now)).unwrap_or(Value::Null)
+    }
+}
+
+/// One application as the writer takes it: borrowed, so that a snapshot needs no copy of the
+/// store's clients (`C` is `Client`, or the store's shared `Arc<Client>`).
+#[derive(Debug)]
+pub struct AppView<'a, C> {
+    /// Its id.
+    pub app_id: &'a AppId,
+    /// Its capture domains.
+    pub capture_domains: &'a [String],
+    /// Its clients, in order.
+    pub clients: &'a [C],
+    /// Its default settings.
+    pub settings: &'a Settings,
+}
+
+impl<'a> AppView<'a, Client> {
+    fn of(app: &'a FixtureApp) -> Self {
+        Self {
+            app_id: &app.app_id,
+            capture_domains: &app.capture_domains,
+            clients: &app.clients,
+            settings: &app.settings,
+        }
+    }
+}
+
+/// The document of `apps` in the fixture format, written straight to bytes (no JSON tree is
+/// built: a snapshot of 100,000 clients is about 40 MB). Previous secrets whose grace period is
+/// over at `now` are left out; application settings are written only when there are any, so
+/// that older documents stay as they were.
+pub fn write_document<C: Borrow<Client>>(apps: &[AppView<'_, C>], now: SystemTime) -> Vec<u8> {
+    let mut out = Vec::with_capacity(apps.iter().map(|a| a.clients.len() * 400 + 128).sum());
+    let mut writer = serde_json::Serializer::new(&mut out);
+    // Strings, lists and maps of strings only: writing them cannot fail.
+    let _ = Document { apps, now }.serialize(&mut writer);
+    out
+}
+
+struct Document<'a, 'b, C> {
+    apps: &'a [AppView<'b, C>],
+    now: SystemTime,
+}
+
+impl<C: Borrow<Client>> Serialize for Document<'_, '_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        let apps: Vec<AppOut<'_, '_, C>> = self
             .apps
             .iter()
-            .map(|app| {
-                let clients: Vec<Value> = app
-                    .clients
-                    .iter()
-                    .map(|client| client_json(&app.app_id, client, now))
-                    .collect();
-                let mut entry = json!({
-                    "app_id": app.app_id.as_str(),
-                    "capture_domains": app.capture_domains,
-                    "clients": clients,
-                });
-                // Written only when there are any, so that older documents stay as they were.
-                if !app.settings.is_empty()
-                    && let Value::Object(fields) = &mut entry
-                {
-                    fields.insert("settings".into(), Value::Object(app.settings.clone()));
-                }
-                entry
-            })
+            .map(|app| AppOut { app, now: self.now })
             .collect();
-        json!({ "apps": apps })
+        map.serialize_entry("apps", &apps)?;
+        map.end()
+    }
+}
+
+struct AppOut<'a, 'b, C> {
+    app: &'a AppView<'b, C>,
+    now: SystemTime,
+}
+
+impl<C: Borrow<Client>> Serialize for AppOut<'_, '_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let app = self.app;
+        let with_settings = !app.settings.is_empty();
+        let mut map = serializer.serialize_map(Some(3 + usize::from(with_settings)))?;
+        map.serialize_entry("app_id", app.app_id.as_str())?;
+        map.serialize_entry("capture_domains", app.capture_domains)?;
+        map.serialize_entry(
+            "clients",
+            &ClientsOut {
+                app: app.app_id,
+                clients: app.clients,
+                now: self.now,
+            },
+        )?;
+        if with_settings {
+            map.serialize_entry("settings", app.settings)?;
+        }
+        map.end()
+    }
+}
+
+struct ClientsOut<'a, C> {
+    app: &'a AppId,
+    clients: &'a [C],
+    now: SystemTime,
+}
+
+impl<C: Borrow<Client>> Serialize for ClientsOut<'_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.clients.len()))?;
+        for client in self.clients {
+            seq.serialize_element(&ClientOut {
+                app: self.app,
+                client: client.borrow(),
+                now: self.now,
+            })?;
+        }
+        seq.end()
     }
 }
 
 /// One client as the format writes it. The first fields are those of a Configuration API listing
 /// (which a user may paste in), in its order; they are written here, not by serialising the
 /// family's response type, so that the file format cannot change when the wire shape does.
-fn client_json(app: &AppId, client: &Client, now: SystemTime) -> Value {
-    let self_path = format!("/config/{app}/clients/{}", client.id);
-    let settings_path = format!("{self_path}/settings");
-    let mut map = Map::new();
-    map.insert("_id".into(), json!(client.id.as_str()));
-    map.insert("_secret".into(), json!(client.secret.expose()));
-    map.insert("_self".into(), json!(self_path));
-    map.insert("_settings".into(), json!(settings_path));
-    map.insert(
-        "features".into(),
-        json!(
-            client
-                .features
-                .iter()
-                .map(Feature::as_str)
-                .collect::<Vec<_>>()
-        ),
-    );
-    map.insert(
-        "ipWhitelist".into(),
-        json!(
-            client
-                .whitelist
-                .iter()
-                .map(|b| b.as_str())
-                .collect::<Vec<_>>()
-        ),
-    );
-    map.insert("name".into(), json!(client.name.as_str()));
-    if !client.settings.is_empty() {
-        map.insert("settings".into(), Value::Object(client.settings.clone()));
+struct ClientOut<'a> {
+    app: &'a AppId,
+    client: &'a Client,
+    now: SystemTime,
+}
+
+impl Serialize for ClientOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let client = self.client;
+        let self_path = format!("/config/{}/clients/{}", self.app, client.id);
+        let previous = client
+            .previous_secret
+            .as_ref()
+            .filter(|p| p.expires_at > self.now);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("_id", client.id.as_str())?;
+        map.serialize_entry("_secret", client.secret.expose())?;
+        map.serialize_entry("_self", &self_path)?;
+        map.serialize_entry("_settings", &format!("{self_path}/settings"))?;
+        let features: Vec<&str> = client.features.iter().map(Feature::as_str).collect();
+        map.serialize_entry("features", &features)?;
+        let blocks: Vec<&str> = client.whitelist.iter().map(|b| b.as_str()).collect();
+        map.serialize_entry("ipWhitelist", &blocks)?;
+        map.serialize_entry("name", client.name.as_str())?;
+        if !client.settings.is_empty() {
+            map.serialize_entry("settings", &client.settings)?;
+        }
+        if let Some(previous) = previous {
+            map.serialize_entry(
+                "_previousSecret",
+                &PreviousOut {
+                    secret: previous.secret.expose(),
+                    expires_at: crate::clock::rfc3339(previous.expires_at),
+                },
+            )?;
+        }
+        map.end()
     }
-    if let Some(previous) = client
-        .previous_secret
-        .as_ref()
-        .filter(|p| p.expires_at > now)
-    {
-        let expires_at = crate::clock::rfc3339(previous.expires_at);
-        map.insert(
-            "_previousSecret".into(),
-            json!({"secret": previous.secret.expose(), "expiresAt": expires_at}),
-        );
-    }
-    Value::Object(map)
+}
+
+#[derive(serde::Serialize)]
+struct PreviousOut<'a> {
+    secret: &'a str,
+    #[serde(rename = "expiresAt")]
+    expires_at: String,
 }
 
 const APP_FIELDS: [&str; 4] = ["app_id", "capture_domains", "clients", "settings"];
@@ -207,19 +297,44 @@ const CLIENT_FIELDS: [&str; 9] = [
     "_previousSecret",
 ];
 
-fn parse_app(index: usize, value: &Value) -> Result<FixtureApp, FixtureError> {
-    parse_app_at(Place(format!("apps[{index}]")), value, |id| {
-        Place::app(index, id)
-    })
+fn parse_app(index: usize, raw: &RawValue) -> Result<FixtureApp, FixtureError> {
+    let unnamed = Place(format!("apps[{index}]"));
+    let mut fields = raw_object(raw).ok_or_else(|| unnamed.wrong("must be a JSON object"))?;
+    // Every field but the clients is small: read as JSON values; the clients one at a time.
+    let clients = fields.remove("clients");
+    let mut object = Map::new();
+    for (name, raw) in fields {
+        object.insert(name, serde_json::from_str(raw.get()).unwrap_or(Value::Null));
+    }
+    parse_app_at(
+        unnamed,
+        &Value::Object(object),
+        |id| Place::app(index, id),
+        Clients::Raw(clients),
+    )
+}
+
+/// The fields of a JSON object, their values unparsed; `None` if it is not an object.
+fn raw_object(raw: &RawValue) -> Option<BTreeMap<String, &RawValue>> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// Where an application's clients are: in its JSON value, or unparsed beside it.
+enum Clients<'a> {
+    InValue,
+    Raw(Option<&'a RawValue>),
 }
 
 impl FixtureApp {
     /// Reads one application as the format writes it (`POST /__emulator/apps` takes one): the
     /// same fields and rules as an entry of `apps`, each place named from `the application`.
     pub fn parse(value: &Value) -> Result<Self, FixtureError> {
-        parse_app_at(Place("the application".into()), value, |id| {
-            Place(format!("the application {:?}", id.as_str()))
-        })
+        parse_app_at(
+            Place("the application".into()),
+            value,
+            |id| Place(format!("the application {:?}", id.as_str())),
+            Clients::InValue,
+        )
     }
 }
 
@@ -227,6 +342,7 @@ fn parse_app_at(
     unnamed: Place,
     value: &Value,
     named: impl Fn(&AppId) -> Place,
+    clients_in: Clients<'_>,
 ) -> Result<FixtureApp, FixtureError> {
     let object = unnamed.object(value)?;
     let app_id = match object.get("app_id") {
@@ -257,10 +373,29 @@ fn parse_app_at(
     }
     let mut clients = Vec::new();
     let mut ids = HashSet::new();
-    if let Some(list) = object.get("clients") {
-        for (position, client) in at.field("clients").array(list)?.iter().enumerate() {
+    let place = at.field("clients");
+    let items: Vec<ClientItem<'_>> = match clients_in {
+        Clients::InValue => match object.get("clients") {
+            None => Vec::new(),
+            Some(list) => place.array(list)?.iter().map(ClientItem::Value).collect(),
+        },
+        Clients::Raw(None) => Vec::new(),
+        Clients::Raw(Some(raw)) => serde_json::from_str::<Vec<&RawValue>>(raw.get())
+            .map_err(|_| place.wrong("must be a JSON array"))?
+            .into_iter()
+            .map(ClientItem::Raw)
+            .collect(),
+    };
+    for (position, item) in items.into_iter().enumerate() {
+        {
             let client_at = Place(format!("{}, clients[{position}]", at.0));
-            let client = parse_client(&client_at, client)?;
+            let client = match item {
+                ClientItem::Value(value) => parse_client(&client_at, value)?,
+                ClientItem::Raw(raw) => {
+                    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                    parse_client(&client_at, &value)?
+                }
+            };
             if !ids.insert(client.id.clone()) {
                 return Err(client_at
                     .field("_id")
@@ -275,6 +410,11 @@ fn parse_app_at(
         clients,
         settings: parse_settings(&at, object)?,
     })
+}
+
+enum ClientItem<'a> {
+    Value(&'a Value),
+    Raw(&'a RawValue),
 }
 
 fn parse_client(at: &Place, value: &Value) -> Result<Client, FixtureError> {
@@ -410,7 +550,15 @@ impl Place {
         object: &Map<String, Value>,
         allowed: &[&str],
     ) -> Result<(), FixtureError> {
-        match object.keys().find(|key| !allowed.contains(&key.as_str())) {
+        self.no_other_keys(object.keys(), allowed)
+    }
+
+    fn no_other_keys<'k>(
+        &self,
+        mut keys: impl Iterator<Item = &'k String>,
+        allowed: &[&str],
+    ) -> Result<(), FixtureError> {
+        match keys.find(|key| !allowed.contains(&key.as_str())) {
             Some(key) => Err(self.wrong(format!(
                 "unknown field {key:?} (expected one of {})",
                 allowed.join(", ")
@@ -423,6 +571,7 @@ impl Place {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const LISTING: &str = r#"{"apps": [{
         "app_id": "73jzx34tnr5ruhsze494ssgz2b",

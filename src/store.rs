@@ -310,6 +310,31 @@ pub fn default_capture_domain(app: &AppId) -> String {
     format!("{app}.capture.localhost")
 }
 
+/// One application of [`Store::shared_snapshot`].
+#[derive(Debug)]
+pub(crate) struct SharedApp {
+    /// Its id.
+    pub app_id: AppId,
+    /// Its capture domains.
+    pub capture_domains: Vec<String>,
+    /// Its clients, in order, shared with the store.
+    pub clients: Vec<Arc<Client>>,
+    /// Its default settings.
+    pub settings: Settings,
+}
+
+impl SharedApp {
+    /// The application as the fixture writer takes it.
+    pub(crate) fn view(&self) -> crate::fixture::AppView<'_, Arc<Client>> {
+        crate::fixture::AppView {
+            app_id: &self.app_id,
+            capture_domains: &self.capture_domains,
+            clients: &self.clients,
+            settings: &self.settings,
+        }
+    }
+}
+
 /// One application, as [`Store::apps`] lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSummary {
@@ -632,6 +657,25 @@ impl Store {
     /// The whole state, in order.
     pub fn snapshot(&self) -> Fixture {
         self.lock().data.to_fixture()
+    }
+
+    /// The whole state with its clients shared rather than copied, so that a snapshot is
+    /// written outside the lock and without a copy of every client.
+    pub(crate) fn shared_snapshot(&self) -> Vec<SharedApp> {
+        let inner = self.lock();
+        inner
+            .data
+            .order
+            .iter()
+            .filter_map(|id| {
+                inner.data.apps.get(id).map(|app| SharedApp {
+                    app_id: id.clone(),
+                    capture_domains: app.capture_domains.clone(),
+                    clients: app.clients.values().cloned().collect(),
+                    settings: app.settings.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Adds an application that serves legacy calls for `capture_domains`.

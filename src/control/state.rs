@@ -1,11 +1,14 @@
 //! `GET /__emulator/snapshot` and `POST /__emulator/reset`.
 
 use axum::extract::{Json, State};
-use serde_json::Value;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 use super::{ControlError, ErrorBody, Status, ok};
 use crate::error::ApiError;
+use crate::fixture;
 use crate::state::AppState;
+use crate::store::SharedApp;
 
 #[utoipa::path(
     get,
@@ -16,8 +19,11 @@ use crate::state::AppState;
 )]
 /// The whole state in the fixture format, ready for `--import`; previous secrets still in their
 /// grace period included.
-pub async fn snapshot(State(state): State<AppState>) -> Json<Value> {
-    Json(state.store.snapshot().to_json(state.store.now()))
+pub async fn snapshot(State(state): State<AppState>) -> Response {
+    let shared = state.store.shared_snapshot();
+    let views: Vec<_> = shared.iter().map(SharedApp::view).collect();
+    let bytes = fixture::write_document(&views, state.store.now());
+    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 #[utoipa::path(
