@@ -78,20 +78,23 @@ impl Inner {
 
 #[derive(Default, Clone)]
 struct Data {
-    apps: HashMap<AppId, App>,
+    /// Shared with the initial state (and so with `reset`) until an application changes: the
+    /// first change copies that one application.
+    apps: HashMap<AppId, Arc<App>>,
     order: Vec<AppId>,
     /// Capture domain (lower case, no port) to the application it serves.
     domains: HashMap<String, AppId>,
     /// Every client id to its application: ids are unique across the emulator, as in the real
     /// service, and a legacy call without a known `Host` finds its application by them.
-    client_apps: HashMap<ClientId, AppId>,
+    client_apps: Arc<HashMap<ClientId, AppId>>,
 }
 
 impl Data {
     fn from_fixture(fixture: Fixture) -> Self {
         let mut data = Data::default();
         for app in fixture.apps {
-            data.add(App::from_fixture(&app), &app.app_id);
+            let id = app.app_id.clone();
+            data.add(App::from_fixture(app), &id);
         }
         data
     }
@@ -100,7 +103,7 @@ impl Data {
     fn add(&mut self, app: App, id: &AppId) {
         self.index(&app, id);
         self.order.push(id.clone());
-        self.apps.insert(id.clone(), app);
+        self.apps.insert(id.clone(), Arc::new(app));
     }
 
     fn index(&mut self, app: &App, id: &AppId) {
@@ -108,7 +111,7 @@ impl Data {
             self.domains.insert(domain.clone(), id.clone());
         }
         for client in app.in_order() {
-            self.client_apps.insert(client.id.clone(), id.clone());
+            Arc::make_mut(&mut self.client_apps).insert(client.id.clone(), id.clone());
         }
     }
 
@@ -117,7 +120,7 @@ impl Data {
             self.domains.remove(domain);
         }
         for client in app.in_order() {
-            self.client_apps.remove(&client.id);
+            Arc::make_mut(&mut self.client_apps).remove(&client.id);
         }
     }
 
@@ -126,7 +129,7 @@ impl Data {
         let app = self.apps.remove(id)?;
         self.unindex(&app);
         self.order.retain(|other| other != id);
-        Some(app)
+        Some(Arc::unwrap_or_clone(app))
     }
 
     /// Puts `app` in the place of application `id`, keeping its place in the order.
@@ -135,7 +138,7 @@ impl Data {
             self.unindex(&before);
         }
         self.index(&app, id);
-        self.apps.insert(id.clone(), app);
+        self.apps.insert(id.clone(), Arc::new(app));
     }
 
     /// The first of `ids` that a client of an application other than `except` already has.
@@ -161,11 +164,17 @@ impl Data {
     }
 
     fn app(&self, id: &AppId) -> Result<&App, StoreError> {
-        self.apps.get(id).ok_or(StoreError::AppNotFound)
+        self.apps
+            .get(id)
+            .map(|app| &**app)
+            .ok_or(StoreError::AppNotFound)
     }
 
     fn app_mut(&mut self, id: &AppId) -> Result<&mut App, StoreError> {
-        self.apps.get_mut(id).ok_or(StoreError::AppNotFound)
+        self.apps
+            .get_mut(id)
+            .map(Arc::make_mut)
+            .ok_or(StoreError::AppNotFound)
     }
 }
 
@@ -197,14 +206,15 @@ fn fresh_generation() -> u64 {
 }
 
 impl App {
-    fn from_fixture(app: &FixtureApp) -> Self {
+    /// The application of a fixture, its clients moved in (a big import is not copied).
+    fn from_fixture(app: FixtureApp) -> Self {
         let mut entry = App {
-            capture_domains: app.capture_domains.clone(),
-            settings: app.settings.clone(),
+            capture_domains: app.capture_domains,
+            settings: app.settings,
             ..App::default()
         };
-        for client in &app.clients {
-            entry.insert(client.clone());
+        for client in app.clients {
+            entry.insert(client);
         }
         entry
     }
@@ -500,7 +510,7 @@ impl Store {
             .apps
             .iter()
             .filter(|(id, _)| !inner.initial.apps.contains_key(*id))
-            .map(|(id, app)| (id.clone(), app.clone()))
+            .map(|(id, app)| (id.clone(), App::clone(app)))
             .collect();
         inner.origins = now;
     }
@@ -551,9 +561,10 @@ impl Store {
         }
         settings::check_all(&app.settings).map_err(setting_refused)?;
         inner.persist(|file| file.put_whole_app(&app))?;
-        let entry = App::from_fixture(&app);
-        inner.origins.insert(app.app_id.clone(), entry.clone());
-        inner.data.add(entry, &app.app_id);
+        let id = app.app_id.clone();
+        let entry = App::from_fixture(app);
+        inner.origins.insert(id.clone(), entry.clone());
+        inner.data.add(entry, &id);
         Ok(())
     }
 
@@ -604,7 +615,7 @@ impl Store {
         let origin = inner
             .origins
             .get(app)
-            .or_else(|| inner.initial.apps.get(app))
+            .or_else(|| inner.initial.apps.get(app).map(|app| &**app))
             .cloned()
             .ok_or(StoreError::AppNotFound)?;
         if let Some(taken) = inner
@@ -716,10 +727,7 @@ impl Store {
         settings::check_all(&client.settings).map_err(setting_refused)?;
         let seq = entry.next_seq;
         inner.persist(|file| file.put_new_client(app, seq, &client))?;
-        inner
-            .data
-            .client_apps
-            .insert(client.id.clone(), app.clone());
+        Arc::make_mut(&mut inner.data.client_apps).insert(client.id.clone(), app.clone());
         inner.data.app_mut(app)?.insert(client);
         Ok(())
     }
@@ -755,10 +763,7 @@ impl Store {
         };
         let seq = entry.next_seq;
         inner.persist(|file| file.put_client(app, seq, &client))?;
-        inner
-            .data
-            .client_apps
-            .insert(client.id.clone(), app.clone());
+        Arc::make_mut(&mut inner.data.client_apps).insert(client.id.clone(), app.clone());
         inner.data.app_mut(app)?.insert(client.clone());
         Ok(client)
     }
@@ -848,7 +853,7 @@ impl Store {
         check(client).map_err(StoreError::Refused)?;
         let id = client.id.clone();
         inner.persist(|file| file.delete_client(app, &id))?;
-        inner.data.client_apps.remove(&id);
+        Arc::make_mut(&mut inner.data.client_apps).remove(&id);
         inner
             .data
             .app_mut(app)?
