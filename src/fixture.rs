@@ -482,7 +482,7 @@ fn parse_settings(at: &Place, object: &Map<String, Value>) -> Result<Settings, F
             let place = at.field("settings");
             let found = place.object(value)?.clone();
             settings::check_all(&found).map_err(|e| place.wrong(e))?;
-            Ok(found)
+            Ok(settings::compact(found))
         }
     }
 }

@@ -18,9 +18,13 @@ use crate::store::{Store, StoreError};
 /// applications listed in turn does not keep every listing).
 const MAX_ENTRIES: usize = 64;
 
+/// Renderings by application and by what renders them (a family's listing), each with the
+/// version of the list it was rendered from.
+type Renderings = HashMap<(AppId, &'static str), (u64, Bytes)>;
+
 /// Renderings by application and by what renders them (a family's listing).
 #[derive(Debug, Default)]
-pub struct ListingCache(Mutex<HashMap<(AppId, &'static str), (u64, Bytes)>>);
+pub struct ListingCache(Mutex<Renderings>);
 
 impl ListingCache {
     /// The listing of every client of `app` as `render` writes it, rendered again only when the
@@ -49,7 +53,7 @@ impl ListingCache {
         Ok(bytes)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(AppId, &'static str), (u64, Bytes)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Renderings> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -276,7 +276,7 @@ impl StateFile {
             let value: Value = serde_json::from_str(&value).map_err(|e| format!("{key:?}: {e}"))?;
             settings.insert(key, value);
         }
-        Ok(settings)
+        Ok(crate::settings::compact(settings))
     }
 
     /// Writes an application row: a new one goes last in the order, an existing one keeps its
