@@ -191,15 +191,6 @@ impl SettingsChange {
             }
         }
     }
-
-    /// The keys the change names, in order (for a replacement, every key it keeps).
-    pub fn keys(&self) -> Vec<&str> {
-        match self {
-            Self::Set(pairs) => pairs.iter().map(|(key, _)| key.as_str()).collect(),
-            Self::Delete(keys) => keys.iter().map(String::as_str).collect(),
-            Self::Replace(all) => all.keys().map(String::as_str).collect(),
-        }
-    }
 }
 
 /// `settings` in a map of exactly its size. A JSON object read or grown one key at a time keeps

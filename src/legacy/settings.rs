@@ -113,7 +113,8 @@ fn per_key(pairs: &[(String, Value)], existed: &[bool]) -> Value {
     Value::Object(report)
 }
 
-fn change(
+/// Applies `change` at `level`, if the caller may; for each key it names, whether it existed.
+fn apply(
     state: &AppState,
     call: &LegacyCall,
     level: &Level,
@@ -126,6 +127,32 @@ fn change(
         .change_settings(&call.caller, level, change)
         .map_err(refused(argument))?
         .existed)
+}
+
+/// `set` and `set_default`: `key` to `value` at `level`; whether the key existed there.
+fn set_one(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
+    let key = key_to_store(call)?;
+    let value = value_to_store(call, &key)?;
+    let set = SettingsChange::Set(vec![(key, value)]);
+    let existed = apply(state, call, level, &set, "key")?;
+    outcome(existed.first().copied().unwrap_or(false))
+}
+
+/// `set_multi` and `set_default_multi`: every key of `items` at `level`, all or none; per key,
+/// whether it existed there.
+fn set_many(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
+    let pairs = items_to_store(call)?;
+    let set = SettingsChange::Set(pairs.clone());
+    let existed = apply(state, call, level, &set, "items")?;
+    outcome(per_key(&pairs, &existed))
+}
+
+/// `delete` and `delete_default`: `key` at `level` only; whether it existed there.
+fn delete_one(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
+    let key = call.params.required("key")?.to_owned();
+    let delete = SettingsChange::Delete(vec![key]);
+    let existed = apply(state, call, level, &delete, "key")?;
+    outcome(existed.first().copied().unwrap_or(false))
 }
 
 /// `/settings/get`: the value of `key` for `for_client_id` (default: the caller), falling back
@@ -253,17 +280,7 @@ pub async fn set(
     State(state): State<AppState>,
     LegacySettingsCall(call): LegacySettingsCall,
 ) -> LegacyResult<Outcome> {
-    let key = key_to_store(&call)?;
-    let value = value_to_store(&call, &key)?;
-    let level = target(&call);
-    let existed = change(
-        &state,
-        &call,
-        &level,
-        &SettingsChange::Set(vec![(key, value)]),
-        "key",
-    )?;
-    outcome(existed.first().copied().unwrap_or(false))
+    set_one(&state, &call, &target(&call))
 }
 
 /// `/settings/set_multi`: sets every key of `items` (a JSON object of strings) for
@@ -286,11 +303,7 @@ pub async fn set_multi(
     State(state): State<AppState>,
     LegacySettingsCall(call): LegacySettingsCall,
 ) -> LegacyResult<Outcome> {
-    let pairs = items_to_store(&call)?;
-    let level = target(&call);
-    let set = SettingsChange::Set(pairs.clone());
-    let existed = change(&state, &call, &level, &set, "items")?;
-    outcome(per_key(&pairs, &existed))
+    set_many(&state, &call, &target(&call))
 }
 
 /// `/settings/delete`: removes the client's own value of `key`; the default stays. `result`
@@ -312,16 +325,7 @@ pub async fn delete(
     State(state): State<AppState>,
     LegacySettingsCall(call): LegacySettingsCall,
 ) -> LegacyResult<Outcome> {
-    let key = call.params.required("key")?.to_owned();
-    let level = target(&call);
-    let existed = change(
-        &state,
-        &call,
-        &level,
-        &SettingsChange::Delete(vec![key]),
-        "key",
-    )?;
-    outcome(existed.first().copied().unwrap_or(false))
+    delete_one(&state, &call, &target(&call))
 }
 
 /// `/settings/get_default`: the application's default for `key`, `null` if there is none. Any
@@ -368,16 +372,7 @@ pub async fn set_default(
     LegacySettingsCall(call): LegacySettingsCall,
 ) -> LegacyResult<Outcome> {
     call.caller.require_owner()?;
-    let key = key_to_store(&call)?;
-    let value = value_to_store(&call, &key)?;
-    let existed = change(
-        &state,
-        &call,
-        &Level::Defaults,
-        &SettingsChange::Set(vec![(key, value)]),
-        "key",
-    )?;
-    outcome(existed.first().copied().unwrap_or(false))
+    set_one(&state, &call, &Level::Defaults)
 }
 
 /// `/settings/set_default_multi` (owner): sets every key of `items` as an application default;
@@ -397,10 +392,7 @@ pub async fn set_default_multi(
     LegacySettingsCall(call): LegacySettingsCall,
 ) -> LegacyResult<Outcome> {
     call.caller.require_owner()?;
-    let pairs = items_to_store(&call)?;
-    let set = SettingsChange::Set(pairs.clone());
-    let existed = change(&state, &call, &Level::Defaults, &set, "items")?;
-    outcome(per_key(&pairs, &existed))
+    set_many(&state, &call, &Level::Defaults)
 }
 
 /// `/settings/delete_default` (owner): removes the application's default of `key`; clients'
@@ -420,15 +412,7 @@ pub async fn delete_default(
     LegacySettingsCall(call): LegacySettingsCall,
 ) -> LegacyResult<Outcome> {
     call.caller.require_owner()?;
-    let key = call.params.required("key")?.to_owned();
-    let existed = change(
-        &state,
-        &call,
-        &Level::Defaults,
-        &SettingsChange::Delete(vec![key]),
-        "key",
-    )?;
-    outcome(existed.first().copied().unwrap_or(false))
+    delete_one(&state, &call, &Level::Defaults)
 }
 
 /// The body of `/settings/get_all`: no `result` wrapper.
