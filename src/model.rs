@@ -584,6 +584,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// An owner client as the emulator makes one for an application: [`Client::new`] with the
+    /// `owner` feature alone.
+    pub fn owner(id: ClientId, secret: ClientSecret, name: ClientName) -> Self {
+        Self::new(id, secret, name, Features::stored([Feature::Owner]))
+    }
+
     /// A client as a create makes it: no previous secret, the allow-everything allowlist, no
     /// settings. Seeding code changes the fields it needs from there.
     pub fn new(id: ClientId, secret: ClientSecret, name: ClientName, features: Features) -> Self {

@@ -7,9 +7,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
-use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Settings,
-};
+use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature, Settings};
 use crate::state_file::StateFile;
 use crate::store::{Store, StoreError};
 
@@ -72,11 +70,10 @@ fn owner_client(owner: &OwnerCredentials) -> Result<Client, ConfigError> {
     })?;
     let secret =
         ClientSecret::new(owner.client_secret.clone()).ok_or(ConfigError::OwnerClientSecret)?;
-    Ok(Client::new(
+    Ok(Client::owner(
         id,
         secret,
         ClientName::known(OWNER_CLIENT_NAME),
-        Features::stored([Feature::Owner]),
     ))
 }
 

@@ -219,6 +219,23 @@ impl App {
         entry
     }
 
+    fn summary(&self, id: &AppId) -> AppSummary {
+        AppSummary {
+            app_id: id.clone(),
+            capture_domains: self.capture_domains.clone(),
+            clients: self.clients.len(),
+        }
+    }
+
+    fn shared(&self, id: &AppId) -> SharedApp {
+        SharedApp {
+            app_id: id.clone(),
+            capture_domains: self.capture_domains.clone(),
+            clients: self.clients.values().cloned().collect(),
+            settings: self.settings.clone(),
+        }
+    }
+
     fn to_fixture(&self, id: &AppId) -> FixtureApp {
         FixtureApp {
             app_id: id.clone(),
@@ -393,9 +410,12 @@ pub enum StoreError {
     /// A client with this name exists.
     #[error("another client of the application is named {0:?}")]
     NameTaken(String),
-    /// A client or application with this id exists already.
-    #[error("{0} exists already")]
-    Duplicate(String),
+    /// An application with this id exists already.
+    #[error("application {0} exists already")]
+    AppExists(AppId),
+    /// A client with this id exists already, in this application or another.
+    #[error("client {0} exists already")]
+    ClientExists(ClientId),
     /// A capture domain already served by another application.
     #[error("the capture domain {0} is served by another application")]
     DomainTaken(String),
@@ -538,7 +558,7 @@ impl Store {
     pub(crate) fn create_app(&self, app: FixtureApp) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if inner.data.apps.contains_key(&app.app_id) {
-            return Err(StoreError::Duplicate(format!("application {}", app.app_id)));
+            return Err(StoreError::AppExists(app.app_id.clone()));
         }
         if inner.data.apps.len() >= inner.max_apps {
             return Err(StoreError::TooManyApps(inner.max_apps));
@@ -554,7 +574,7 @@ impl Store {
             .data
             .taken_client_id(app.clients.iter().map(|c| &c.id), None)
         {
-            return Err(StoreError::Duplicate(format!("client {taken}")));
+            return Err(StoreError::ClientExists(taken.clone()));
         }
         for client in &app.clients {
             settings::check_all(&client.settings).map_err(setting_refused)?;
@@ -571,11 +591,10 @@ impl Store {
     /// Makes an application with a generated id, its capture domain
     /// ([`default_capture_domain`]) and a new owner client, which it returns.
     pub fn create_app_with_owner(&self) -> Result<(AppId, Client), StoreError> {
-        let owner = Client::new(
+        let owner = Client::owner(
             ClientId::generated(self.ids.client_token()),
             ClientSecret::generated(self.ids.client_token()),
             ClientName::known(crate::config::APP_OWNER_CLIENT_NAME),
-            Features::stored([crate::model::Feature::Owner]),
         );
         loop {
             let app_id = self.generated_app_id();
@@ -586,7 +605,7 @@ impl Store {
                 settings: Settings::new(),
             };
             match self.create_app(app) {
-                Err(StoreError::Duplicate(what)) if what.starts_with("application") => {}
+                Err(StoreError::AppExists(_)) => {}
                 done => return done.map(|()| (app_id, owner)),
             }
         }
@@ -622,7 +641,7 @@ impl Store {
             .data
             .taken_client_id(origin.in_order().map(|c| &c.id), Some(app))
         {
-            return Err(StoreError::Duplicate(format!("client {taken}")));
+            return Err(StoreError::ClientExists(taken.clone()));
         }
         if let Some(taken) = origin
             .capture_domains
@@ -637,12 +656,6 @@ impl Store {
         Ok(())
     }
 
-    /// One application in the fixture format.
-    pub fn app_snapshot(&self, app: &AppId) -> Result<FixtureApp, StoreError> {
-        let inner = self.lock();
-        Ok(inner.data.app(app)?.to_fixture(app))
-    }
-
     /// Every application's id, capture domains and number of clients, in order.
     pub fn apps(&self) -> Vec<AppSummary> {
         let inner = self.lock();
@@ -650,14 +663,13 @@ impl Store {
             .data
             .order
             .iter()
-            .filter_map(|id| {
-                inner.data.apps.get(id).map(|app| AppSummary {
-                    app_id: id.clone(),
-                    capture_domains: app.capture_domains.clone(),
-                    clients: app.clients.len(),
-                })
-            })
+            .filter_map(|id| inner.data.apps.get(id).map(|app| app.summary(id)))
             .collect()
+    }
+
+    /// One application's id, capture domains and number of clients.
+    pub fn app_summary(&self, app: &AppId) -> Result<AppSummary, StoreError> {
+        Ok(self.lock().data.app(app)?.summary(app))
     }
 
     /// The application of the client with this id, if there is one.
@@ -678,22 +690,20 @@ impl Store {
             .data
             .order
             .iter()
-            .filter_map(|id| {
-                inner.data.apps.get(id).map(|app| SharedApp {
-                    app_id: id.clone(),
-                    capture_domains: app.capture_domains.clone(),
-                    clients: app.clients.values().cloned().collect(),
-                    settings: app.settings.clone(),
-                })
-            })
+            .filter_map(|id| inner.data.apps.get(id).map(|app| app.shared(id)))
             .collect()
+    }
+
+    /// One application as [`Store::shared_snapshot`] gives it.
+    pub(crate) fn shared_app(&self, app: &AppId) -> Result<SharedApp, StoreError> {
+        Ok(self.lock().data.app(app)?.shared(app))
     }
 
     /// Adds an application that serves legacy calls for `capture_domains`.
     pub fn add_app(&self, app: &AppId, capture_domains: Vec<String>) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if inner.data.apps.contains_key(app) {
-            return Err(StoreError::Duplicate(format!("application {app}")));
+            return Err(StoreError::AppExists(app.clone()));
         }
         if let Some(taken) = capture_domains
             .iter()
@@ -722,7 +732,7 @@ impl Store {
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
         if inner.data.client_apps.contains_key(&client.id) {
-            return Err(StoreError::Duplicate(format!("client {}", client.id)));
+            return Err(StoreError::ClientExists(client.id.clone()));
         }
         settings::check_all(&client.settings).map_err(setting_refused)?;
         let seq = entry.next_seq;
@@ -1164,7 +1174,7 @@ mod tests {
         let app = owner.app.clone();
         assert!(matches!(
             store.add_app(&app, vec![]),
-            Err(StoreError::Duplicate(_))
+            Err(StoreError::AppExists(_))
         ));
         let other = AppId::parse("other").expect("id");
         assert_eq!(

@@ -3,6 +3,7 @@
 
 use axum::extract::{FromRequest, Json, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -11,8 +12,8 @@ use super::{ControlError, ControlPath, ErrorBody, Status, ok};
 use crate::body;
 use crate::config::APP_OWNER_CLIENT_NAME;
 use crate::error::ApiError;
-use crate::fixture::{Fixture, FixtureApp, normalize_host};
-use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features};
+use crate::fixture::{self, FixtureApp, normalize_host};
+use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature};
 use crate::state::AppState;
 use crate::store::{AppSummary, StoreError, default_capture_domain};
 
@@ -140,8 +141,7 @@ pub async fn create(
                     }),
                 ));
             }
-            Err(StoreError::Duplicate(what)) if generated_id && what.starts_with("application") => {
-            }
+            Err(StoreError::AppExists(_)) if generated_id => {}
             Err(error) => return Err(refused(error)),
         }
     }
@@ -192,12 +192,7 @@ fn owner_of(
             .ok_or_else(|| invalid("owner_client_secret: must not be empty".into()))?,
         None => ClientSecret::generated(state.store.ids().client_token()),
     };
-    let owner = Client::new(
-        id,
-        secret,
-        ClientName::known(APP_OWNER_CLIENT_NAME),
-        Features::stored([Feature::Owner]),
-    );
+    let owner = Client::owner(id, secret, ClientName::known(APP_OWNER_CLIENT_NAME));
     app.clients.insert(0, owner.clone());
     Ok(owner)
 }
@@ -223,9 +218,10 @@ fn base_url(headers: &HeaderMap) -> String {
 fn refused(error: StoreError) -> ControlError {
     match error {
         StoreError::AppNotFound => ControlError::NotFound("no such application".into()),
-        StoreError::Duplicate(_) | StoreError::DomainTaken(_) | StoreError::TooManyApps(_) => {
-            ControlError::Conflict(error.to_string())
-        }
+        StoreError::AppExists(_)
+        | StoreError::ClientExists(_)
+        | StoreError::DomainTaken(_)
+        | StoreError::TooManyApps(_) => ControlError::Conflict(error.to_string()),
         StoreError::Setting(problem) => ControlError::Invalid(problem.to_string()),
         other => ControlError::Api(ApiError::Internal(other.to_string())),
     }
@@ -270,13 +266,8 @@ pub async fn get(
     path: ControlPath,
 ) -> Result<Json<AppListed>, ControlError> {
     let app = app_in(&path)?;
-    state
-        .store
-        .apps()
-        .into_iter()
-        .find(|summary| summary.app_id == app)
-        .map(|summary| Json(AppListed::new(summary, &state.default_app)))
-        .ok_or_else(|| ControlError::NotFound("no such application".into()))
+    let summary = state.store.app_summary(&app).map_err(refused)?;
+    Ok(Json(AppListed::new(summary, &state.default_app)))
 }
 
 #[utoipa::path(
@@ -346,9 +337,9 @@ pub async fn reset(
 pub async fn snapshot(
     State(state): State<AppState>,
     path: ControlPath,
-) -> Result<Json<Value>, ControlError> {
+) -> Result<Response, ControlError> {
     let app = app_in(&path)?;
-    let one = state.store.app_snapshot(&app).map_err(refused)?;
-    let document = Fixture { apps: vec![one] }.to_json(state.store.now());
-    Ok(Json(document))
+    let one = state.store.shared_app(&app).map_err(refused)?;
+    let bytes = fixture::write_document(&[one.view()], state.store.now());
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
