@@ -387,22 +387,20 @@ fn parse_app_at(
             .collect(),
     };
     for (position, item) in items.into_iter().enumerate() {
-        {
-            let client_at = Place(format!("{}, clients[{position}]", at.0));
-            let client = match item {
-                ClientItem::Value(value) => parse_client(&client_at, value)?,
-                ClientItem::Raw(raw) => {
-                    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                    parse_client(&client_at, &value)?
-                }
-            };
-            if !ids.insert(client.id.clone()) {
-                return Err(client_at
-                    .field("_id")
-                    .wrong("another client of this application has this id"));
+        let client_at = Place(format!("{}, clients[{position}]", at.0));
+        let client = match item {
+            ClientItem::Value(value) => parse_client(&client_at, value)?,
+            ClientItem::Raw(raw) => {
+                let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                parse_client(&client_at, &value)?
             }
-            clients.push(client);
+        };
+        if !ids.insert(client.id.clone()) {
+            return Err(client_at
+                .field("_id")
+                .wrong("another client of this application has this id"));
         }
+        clients.push(client);
     }
     Ok(FixtureApp {
         app_id,

@@ -51,6 +51,11 @@ const SCHEMA: &str = "
         PRIMARY KEY (app_id, client_id)
     );
     CREATE INDEX clients_in_order ON clients (app_id, seq);
+";
+
+/// One row per setting, of a client or (client id [`DEFAULTS`]) of the application; part of the
+/// layout, and what the version 1 files gain.
+const SETTINGS_TABLE: &str = "
     CREATE TABLE settings (
         app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
         client_id TEXT NOT NULL,
@@ -64,14 +69,8 @@ const SCHEMA: &str = "
 const DEFAULTS: &str = "";
 
 /// Version 1 to 2: settings move out of the client rows into their own table.
+/// After [`SETTINGS_TABLE`].
 const MIGRATE_V1: &str = "
-    CREATE TABLE settings (
-        app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
-        client_id TEXT NOT NULL,
-        key TEXT NOT NULL,
-        value TEXT NOT NULL,
-        PRIMARY KEY (app_id, client_id, key)
-    );
     INSERT INTO settings (app_id, client_id, key, value)
         SELECT clients.app_id, clients.client_id, each.key,
                CASE each.type
@@ -144,7 +143,7 @@ impl StateFile {
             }
             if version == 1 {
                 conn.execute_batch(&format!(
-                    "BEGIN; {MIGRATE_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                    "BEGIN; {SETTINGS_TABLE} {MIGRATE_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
                 ))
                 .map_err(|e| fail(format!("cannot be brought to layout version 2: {e}")))?;
             } else if version != SCHEMA_VERSION {
@@ -165,7 +164,7 @@ impl StateFile {
         if fresh {
             file.conn
                 .execute_batch(&format!(
-                    "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; \
+                    "BEGIN; {SCHEMA} {SETTINGS_TABLE} PRAGMA application_id = {APPLICATION_ID}; \
                      PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
                 ))
                 .map_err(|e| fail(format!("cannot be initialised: {e}")))?;
