@@ -131,48 +131,74 @@ impl ControlledClock {
         }
     }
 
+    /// Applies `change` in one step, with one reading of the base clock, in the order of its
+    /// fields: back to the base clock, set, advance, freeze or thaw. A clock that is neither
+    /// frozen nor thawed keeps running or standing as it was.
+    pub fn apply(&self, change: ClockChange) {
+        let base = self.base.now();
+        let mut shift = self.shift();
+        if change.system {
+            *shift = Shift::default();
+        }
+        let mut now = Self::shifted(base, *shift);
+        if let Some(at) = change.set {
+            now = at;
+        }
+        if let Some(by) = change.advance {
+            now = now.checked_add(by).unwrap_or(now);
+        }
+        if change.freeze.unwrap_or(shift.frozen.is_some()) {
+            shift.frozen = Some(now);
+        } else {
+            shift.frozen = None;
+            shift.offset_nanos = nanos_between(base, now);
+        }
+    }
+
     /// Moves the clock forward by `by` (a frozen clock stays frozen, at the later instant).
     pub fn advance(&self, by: Duration) {
-        let mut shift = self.shift();
-        match &mut shift.frozen {
-            Some(at) => *at += by,
-            None => shift.offset_nanos += i128::try_from(by.as_nanos()).unwrap_or(i128::MAX),
-        }
+        self.apply(ClockChange {
+            advance: Some(by),
+            ..ClockChange::default()
+        });
     }
 
     /// Sets the clock to `to`, which may be in the past; a running clock goes on from there.
     pub fn set(&self, to: SystemTime) {
-        let base = self.base.now();
-        let mut shift = self.shift();
-        match &mut shift.frozen {
-            Some(at) => *at = to,
-            None => shift.offset_nanos = nanos_between(base, to),
-        }
+        self.apply(ClockChange {
+            set: Some(to),
+            ..ClockChange::default()
+        });
     }
 
     /// Stops the clock where it is, or (with `false`) lets it run on from where it stands.
     pub fn freeze(&self, frozen: bool) {
-        let base = self.base.now();
-        let mut shift = self.shift();
-        match (frozen, shift.frozen) {
-            (true, None) => shift.frozen = Some(add_nanos(base, shift.offset_nanos)),
-            (false, Some(at)) => {
-                shift.offset_nanos = nanos_between(base, at);
-                shift.frozen = None;
-            }
-            _ => {}
-        }
-    }
-
-    /// Stops the clock at `at`.
-    pub fn freeze_at(&self, at: SystemTime) {
-        self.shift().frozen = Some(at);
+        self.apply(ClockChange {
+            freeze: Some(frozen),
+            ..ClockChange::default()
+        });
     }
 
     /// Back to the base clock, unmoved and running.
     pub fn follow_base(&self) {
-        *self.shift() = Shift::default();
+        self.apply(ClockChange {
+            system: true,
+            ..ClockChange::default()
+        });
     }
+}
+
+/// A change to a [`ControlledClock`], as `POST /__emulator/clock` asks for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClockChange {
+    /// Back to the base clock first.
+    pub system: bool,
+    /// Then to this instant.
+    pub set: Option<SystemTime>,
+    /// Then forward by this much.
+    pub advance: Option<Duration>,
+    /// Then stopped (`true`) or running (`false`).
+    pub freeze: Option<bool>,
 }
 
 impl Clock for ControlledClock {

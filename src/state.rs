@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts};
 
-use crate::clock::{Clock, ControlledClock};
+use crate::clock::{Clock, ClockChange, ControlledClock};
 use crate::config::{Config, ConfigError};
 use crate::faults::Faults;
 use crate::fixture::normalize_host;
@@ -55,7 +55,11 @@ impl AppState {
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         let clock = Arc::new(ControlledClock::new(clock));
         if let Some(at) = config.clock {
-            clock.freeze_at(at);
+            clock.apply(ClockChange {
+                set: Some(at),
+                freeze: Some(true),
+                ..ClockChange::default()
+            });
         }
         let Started {
             store,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{ControlError, ControlJson, ErrorBody};
-use crate::clock::{ClockReading, parse_rfc3339, rfc3339};
+use crate::clock::{ClockChange, ClockReading, parse_rfc3339, rfc3339};
 use crate::state::AppState;
 
 /// What the clock shows.
@@ -104,21 +104,11 @@ pub async fn post(
         Some(_) => return Err(invalid("freeze must be true or false")),
     };
     let clock = &state.clock;
-    if system {
-        clock.follow_base();
-    }
-    match (set, freeze) {
-        // Exactly the instant asked for, not that instant plus the time between two readings.
-        (Some(at), Some(true)) => clock.freeze_at(at),
-        (Some(at), _) => clock.set(at),
-        _ => {}
-    }
-    if let Some(by) = advance {
-        clock.advance(by);
-    }
-    match (set, freeze) {
-        (Some(_), Some(true)) | (_, None) => {}
-        (_, Some(frozen)) => clock.freeze(frozen),
-    }
+    clock.apply(ClockChange {
+        system,
+        set,
+        advance,
+        freeze,
+    });
     Ok(Json(clock.reading().into()))
 }
