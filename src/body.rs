@@ -1,8 +1,10 @@
-//! Reading request bodies within the size limit, for both families' extractors.
+//! Reading request bodies within the size limit, for both families' extractors; and answering
+//! with a JSON body written already.
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
@@ -97,5 +99,16 @@ async fn read_json(
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(RequestProblem::NotAnObject),
         Err(_) => Err(RequestProblem::MalformedJson),
+    }
+}
+
+/// An answer whose JSON body was written already (a cached listing, a snapshot written straight
+/// from the store): the bytes as they are, as `application/json`.
+#[derive(Debug)]
+pub struct RenderedJson(pub Bytes);
+
+impl IntoResponse for RenderedJson {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()
     }
 }

@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ConfigFailures;
 use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult};
+use crate::body::RenderedJson;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
@@ -98,7 +98,7 @@ pub async fn list(
     State(state): State<AppState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     RawQuery(query): RawQuery,
-) -> ConfigApiResult<Response> {
+) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
     let params = Params::parse(query.unwrap_or_default().as_bytes())?;
     let wanted = params
@@ -131,7 +131,7 @@ pub async fn list(
             .list_clients(app, |client| client.features.contains_all(&wanted))?;
         render(clients).into()
     };
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(RenderedJson(body))
 }
 
 /// `POST /config/{appId}/clients`: 201 with the new client.

@@ -3,13 +3,12 @@
 
 use axum::extract::{FromRequest, Json, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{ControlError, ControlPath, ErrorBody, Status, ok};
-use crate::body;
+use crate::body::{self, RenderedJson};
 use crate::config::APP_OWNER_CLIENT_NAME;
 use crate::error::ApiError;
 use crate::fixture::{self, FixtureApp, normalize_host};
@@ -337,9 +336,9 @@ pub async fn reset(
 pub async fn snapshot(
     State(state): State<AppState>,
     path: ControlPath,
-) -> Result<Response, ControlError> {
+) -> Result<RenderedJson, ControlError> {
     let app = app_in(&path)?;
     let one = state.store.shared_app(&app).map_err(refused)?;
     let bytes = fixture::write_document(&[one.view()], state.store.now());
-    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+    Ok(RenderedJson(bytes.into()))
 }

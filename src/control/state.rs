@@ -1,10 +1,9 @@
 //! `GET /__emulator/snapshot` and `POST /__emulator/reset`.
 
 use axum::extract::{Json, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 
 use super::{ControlError, ErrorBody, Status, ok};
+use crate::body::RenderedJson;
 use crate::error::ApiError;
 use crate::fixture;
 use crate::state::AppState;
@@ -19,11 +18,11 @@ use crate::store::SharedApp;
 )]
 /// The whole state in the fixture format, ready for `--import`; previous secrets still in their
 /// grace period included.
-pub async fn snapshot(State(state): State<AppState>) -> Response {
+pub async fn snapshot(State(state): State<AppState>) -> RenderedJson {
     let shared = state.store.shared_snapshot();
     let views: Vec<_> = shared.iter().map(SharedApp::view).collect();
     let bytes = fixture::write_document(&views, state.store.now());
-    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+    RenderedJson(bytes.into())
 }
 
 #[utoipa::path(

@@ -233,14 +233,7 @@ pub fn rendered<T: Serialize>(body: T) -> Vec<u8> {
 
 /// A success rendered earlier ([`rendered`]), with the headers of every legacy answer.
 pub fn prerendered(bytes: axum::body::Bytes) -> Response {
-    let mut response = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response();
+    let mut response = crate::body::RenderedJson(bytes).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
