@@ -131,25 +131,32 @@ def signed_list_headers():
     return {"Authorization": f"Signature {OWNER[0]}:{base64.b64encode(digest).decode()}", "Date": date}
 
 
-def timed_creates(url, count, tag):
-    """Median and 99th percentile of `count` sequential creates on one connection, in ms."""
+def timed_sequence(url, count, request):
+    """Median and 99th percentile, in ms, of `count` requests sent one at a time on one
+    connection; `request(n)` gives the n-th as (method, path, body, headers, expected status)."""
     import http.client
     from urllib.parse import urlsplit
 
     connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=30)
     times = []
     for n in range(count):
-        body = json.dumps({"name": f"{tag}-{n}"})
+        method, path, body, headers, expected = request(n)
         started = time.perf_counter()
-        connection.request("POST", f"/config/{APP}/clients", body=body,
-                           headers={"Authorization": BASIC, "Content-Type": "application/json"})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
         times.append((time.perf_counter() - started) * 1000)
-        assert response.status == 201, response.status
+        assert response.status == expected, response.status
     connection.close()
     times.sort()
     return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99)]}
+
+
+def timed_creates(url, count, tag):
+    """Sequential Configuration API creates (see `timed_sequence`)."""
+    headers = {"Authorization": BASIC, "Content-Type": "application/json"}
+    return timed_sequence(url, count, lambda n: (
+        "POST", f"/config/{APP}/clients", json.dumps({"name": f"{tag}-{n}"}), headers, 201))
 
 
 def grow(url, count, tag, workers=4):
@@ -182,22 +189,8 @@ def grow(url, count, tag, workers=4):
 
 
 def timed_apps(url, count):
-    """Median and 99th percentile of `count` sequential `POST /__emulator/apps`, in ms."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=30)
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        connection.request("POST", "/__emulator/apps")
-        response = connection.getresponse()
-        response.read()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status == 201, response.status
-    connection.close()
-    times.sort()
-    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99)]}
+    """Sequential `POST /__emulator/apps` (see `timed_sequence`)."""
+    return timed_sequence(url, count, lambda n: ("POST", "/__emulator/apps", None, {}, 201))
 
 
 def fixture_file(path, count, settings):

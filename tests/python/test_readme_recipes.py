@@ -24,17 +24,22 @@ def on_port(text, url):
     return text.replace("http://127.0.0.1:8080", url)
 
 
+def json_values(text):
+    """The JSON values curl printed back to back, one after the other."""
+    decoder, text, values = json.JSONDecoder(), text.strip(), []
+    while text:
+        value, end = decoder.raw_decode(text)
+        values.append(value)
+        text = text[end:].strip()
+    return values
+
+
 def test_curl(emulator_url):
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", on_port(recipe("curl"), emulator_url)],
         capture_output=True, text=True, timeout=60, check=True,
     )
-    # curl prints the bodies back to back; read them one JSON value at a time.
-    decoder, text, replies = json.JSONDecoder(), result.stdout.strip(), []
-    while text:
-        value, end = decoder.raw_decode(text)
-        replies.append(value)
-        text = text[end:].strip()
+    replies = json_values(result.stdout)
     assert len(replies) == 7, result.stdout
     added, listed, created, filtered, default, own, settings = replies
     assert added["stat"] == "ok" and added["features"] == ["direct_read_access"]
@@ -107,11 +112,7 @@ def test_clock(emulator_url):
         ["bash", "-euo", "pipefail", "-c", on_port(recipe("clock"), emulator_url)],
         capture_output=True, text=True, timeout=60, check=True,
     )
-    decoder, text, replies = json.JSONDecoder(), result.stdout.strip(), []
-    while text:
-        value, end = decoder.raw_decode(text)
-        replies.append(value)
-        text = text[end:].strip()
+    replies = json_values(result.stdout)
     rotated, moved, refused, back = replies
     assert rotated["stat"] == "ok"
     assert moved["frozen"] is False and moved["system"] is False
