@@ -19,7 +19,6 @@ use crate::model::{AppId, ClientId, Settings};
 use crate::params::Params;
 use crate::settings::{self, Level, SettingError, SettingsChange};
 use crate::state::AppState;
-use crate::store::StoreError;
 
 /// The query of `GET /config/{appId}/settings`, for the OpenAPI document.
 #[derive(IntoParams)]
@@ -72,10 +71,10 @@ pub async fn put_client(
     let level = Level::Client(id.clone());
     caller.require_settings_access(&level)?;
     let replacement = settings_from_body(&body)?;
-    let changed = state
-        .store
-        .change_settings(&caller, &level, &SettingsChange::Replace(replacement))
-        .map_err(refused)?;
+    let changed =
+        state
+            .store
+            .change_settings(&caller, &level, &SettingsChange::Replace(replacement))?;
     Ok(Json(client_view(
         &caller.app,
         &id,
@@ -137,14 +136,11 @@ pub async fn put_app(
 ) -> ConfigApiResult<Json<Map<String, Value>>> {
     caller.require_settings_access(&Level::Defaults)?;
     let replacement = settings_from_body(&body)?;
-    let changed = state
-        .store
-        .change_settings(
-            &caller,
-            &Level::Defaults,
-            &SettingsChange::Replace(replacement),
-        )
-        .map_err(refused)?;
+    let changed = state.store.change_settings(
+        &caller,
+        &Level::Defaults,
+        &SettingsChange::Replace(replacement),
+    )?;
     Ok(Json(app_view(&caller.app, &changed.defaults, None)))
 }
 
@@ -185,11 +181,6 @@ fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
 
 /// Top-level fields of a settings body that are structure, not settings (the GETs write them).
 const IGNORED_IN_BODY: [&str; 4] = ["_self", "custom", "global", "clients"];
-
-/// A refused setting names no field the Configuration API's texts would show.
-fn refused(error: StoreError) -> super::ConfigApiError {
-    error.with_arguments("client_id", "settings").into()
-}
 
 /// `_self`, the documented settings of `level`, then `custom` with the rest.
 fn split(self_path: String, level: &Settings) -> Map<String, Value> {
