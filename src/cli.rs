@@ -9,6 +9,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{self, Config, ControlToken, OwnerCredentials};
 use crate::fixture::Fixture;
+pub use crate::logging::LogFormat;
 
 /// A local emulator of the Janrain / Akamai Identity Cloud client-management APIs.
 ///
@@ -75,15 +76,6 @@ pub struct Cli {
     /// Log format on standard error: text, or json (one object per line). RUST_LOG filters.
     #[arg(long, env = "JANRAIN_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
 }
 
 /// Commands other than serving.

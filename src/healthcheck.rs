@@ -1,6 +1,7 @@
 //! `janrain-emulator healthcheck`: asks a running emulator for `/__emulator/health` and sets the
 //! exit status, for container images that have no curl.
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
@@ -37,7 +38,8 @@ pub async fn run(url: Option<&str>, listen: &str, limit: Duration) -> bool {
         Err(error) => Err(error),
     };
     if let Err(error) = &verdict {
-        eprintln!("unhealthy: {error}");
+        // Never a panic when standard error is gone.
+        let _ = writeln!(std::io::stderr(), "unhealthy: {error}");
     }
     verdict.is_ok()
 }

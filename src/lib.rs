@@ -120,6 +120,7 @@ mod ids;
 mod journal;
 mod legacy;
 mod listing_cache;
+mod logging;
 pub mod model;
 mod openapi;
 mod params;
@@ -148,6 +149,7 @@ pub mod internals {
     pub use crate::config_api::{ConfigApiClient, client_from_json};
     pub use crate::healthcheck::run as healthcheck;
     pub use crate::ids::IdGenerator;
+    pub use crate::logging::{LogGuard, LogStats, init as init_logging};
     pub use crate::params::Params;
     pub use crate::server::serve;
     pub use crate::state_file::StateFile;

@@ -1,14 +1,20 @@
-//! The `janrain-emulator` command: parse flags, bind, print the address, serve until a signal.
+//! The `janrain-emulator` command: parse flags, start the log, bind, print the address, serve
+//! until a signal.
 
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::ArgMatches;
+use clap::parser::ValueSource;
 use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::OwnerCredentials;
 use janrain_emulator::internals::AppState;
 use janrain_emulator::internals::healthcheck;
-use janrain_emulator::internals::{Cli, Command, LogFormat, exposure_warnings};
+use janrain_emulator::internals::{Cli, Command, LogStats, exposure_warnings, init_logging};
 use tokio::net::TcpListener;
 
 // glibc's allocator serialises threads on its arena locks under this many small, short-lived
@@ -19,27 +25,38 @@ use tokio::net::TcpListener;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let (cli, matches) = Cli::parse_with_sources();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "janrain_emulator=info,tower_http=info".into());
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().init(),
+    let (log, log_stats) = init_logging(cli.log_format);
+    let outcome = run(cli, &matches, log_stats).await;
+    // What is still queued goes out before the process ends, and before any error line.
+    drop(log);
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            // One line, whatever the chain of causes; never a panic if standard error is gone.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow::Result<ExitCode> {
     if let Some(Command::Healthcheck { url, timeout_ms }) = &cli.command {
         let limit = Duration::from_millis(*timeout_ms);
         let healthy = healthcheck(url.as_deref(), &cli.listen, limit).await;
-        std::process::exit(if healthy { 0 } else { 1 });
+        return Ok(if healthy {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let listen = cli.listen.clone();
-    let config = cli.into_config(&matches)?;
+    let address_known = names_fixed_address(matches, &listen);
+    let config = cli.into_config(matches)?;
     let default_owner = config.owner == Some(OwnerCredentials::default());
     let open_control = config.control_token.is_none();
-    let state = AppState::new(config, Arc::new(SystemClock))?;
+    let state = AppState::with_log(config, Arc::new(SystemClock), log_stats)?;
     let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(&listen)
         .await
@@ -48,11 +65,46 @@ async fn main() -> anyhow::Result<()> {
     for warning in exposure_warnings(addr, default_owner, !open_control) {
         tracing::warn!(%addr, "{warning}");
     }
-    // Scripts and tests read this line to learn the port; keep its wording stable.
-    println!("listening on http://{addr}");
+    announce(addr, address_known)?;
     tracing::info!(app_id = %state.default_app, "ready");
     janrain_emulator::internals::serve(listener, state, shutdown).await?;
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the address to listen on was given (by flag or environment) with a port other than 0,
+/// so that whoever started the emulator knows where it is without reading standard output.
+fn names_fixed_address(matches: &ArgMatches, listen: &str) -> bool {
+    let given = matches!(
+        matches.value_source("listen"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
+    let port = listen
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse::<u16>().ok());
+    given && matches!(port, Some(port) if port != 0)
+}
+
+/// Prints the address line. Scripts and tests read it to learn the port; keep its wording
+/// stable. When standard output cannot take it (a closed pipe), the emulator serves on if the
+/// address was named in advance, and stops otherwise: nobody could find it.
+fn announce(addr: SocketAddr, address_known: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let printed = writeln!(out, "listening on http://{addr}").and_then(|()| out.flush());
+    match printed {
+        Ok(()) => Ok(()),
+        Err(error) if address_known => {
+            tracing::warn!(
+                %addr,
+                %error,
+                "could not print the address line on standard output; serving on, since --listen named the address"
+            );
+            Ok(())
+        }
+        Err(error) => Err(anyhow::anyhow!(
+            "could not print the address line (listening on http://{addr}) on standard output: \
+             {error}; stopping, since nobody could learn the address: name one with --listen HOST:PORT"
+        )),
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the

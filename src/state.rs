@@ -13,6 +13,7 @@ use crate::faults::Faults;
 use crate::fixture::normalize_host;
 use crate::journal::Journal;
 use crate::listing_cache::ListingCache;
+use crate::logging::LogStats;
 use crate::model::AppId;
 use crate::start::{self, Started};
 use crate::store::Store;
@@ -39,6 +40,8 @@ pub struct Shared {
     pub clock: Arc<ControlledClock>,
     /// Whole client listings, kept until their application changes.
     pub listings: ListingCache,
+    /// What became of the binary's log lines (all zero when embedded: the log is the host's).
+    pub log: Arc<LogStats>,
 }
 
 impl std::ops::Deref for AppState {
@@ -53,6 +56,15 @@ impl AppState {
     /// Validates `config` and builds the starting state (see [`crate::start`]), with an empty
     /// journal and no fault rules.
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        Self::with_log(config, clock, Arc::default())
+    }
+
+    /// [`AppState::new`], reporting on the binary's log through `log`.
+    pub fn with_log(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        log: Arc<LogStats>,
+    ) -> Result<Self, ConfigError> {
         let clock = Arc::new(ControlledClock::new(clock));
         if let Some(at) = config.clock {
             clock.apply(ClockChange {
@@ -74,6 +86,7 @@ impl AppState {
             default_app,
             clock,
             listings: ListingCache::default(),
+            log,
         })))
     }
 

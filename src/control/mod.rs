@@ -94,6 +94,18 @@ pub struct Info {
     journal_capacity: usize,
     /// The longest delay a fault rule may ask for, in milliseconds.
     max_fault_delay_ms: u64,
+    /// What became of the log's lines.
+    log: LogInfo,
+}
+
+/// The log on standard error: best effort, never in the way of an answer.
+#[derive(Serialize, ToSchema)]
+pub struct LogInfo {
+    /// Lines lost since the start, because standard error's reader fell behind (the queue was
+    /// full) or went away (the write failed). Always 0 for an emulator embedded in a test.
+    dropped_lines: u64,
+    /// How many lines may wait for standard error before new ones are dropped.
+    buffered_lines: usize,
 }
 
 #[utoipa::path(
@@ -104,7 +116,8 @@ pub struct Info {
     responses((status = 200, description = "What this emulator is", body = Info))
 )]
 /// `GET /__emulator/info`: the version, the default application, the owner client made at
-/// start, the assignable features and the limits of the journal and of fault rules.
+/// start, the assignable features, the limits of the journal and of fault rules, and the count
+/// of log lines dropped.
 async fn info(State(state): State<AppState>) -> Json<Info> {
     Json(Info {
         version: env!("CARGO_PKG_VERSION"),
@@ -117,6 +130,10 @@ async fn info(State(state): State<AppState>) -> Json<Info> {
             .collect(),
         journal_capacity: state.config.journal_capacity,
         max_fault_delay_ms: crate::faults::MAX_DELAY_MS,
+        log: LogInfo {
+            dropped_lines: state.log.dropped_lines(),
+            buffered_lines: crate::logging::BUFFERED_LINES,
+        },
     })
 }
 

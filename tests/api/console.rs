@@ -135,6 +135,7 @@ async fn info_says_what_the_page_needs() {
             "assignable_features": ["owner", "access_issuer", "direct_read_access", "direct_access", "login_client"],
             "journal_capacity": Config::default().journal_capacity,
             "max_fault_delay_ms": 300_000,
+            "log": {"dropped_lines": 0, "buffered_lines": 1_024},
         })
     );
     let without_owner = spawn_app_with(Config {
