@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use support::{
-    FetchJson as _, Running, date_header, read_log, sign, start, start_logging_to, stop,
+    FetchJson as _, Running, client_names, date_header, read_log, sign, start, start_logging_to,
+    stop,
 };
 
 fn owner(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -215,16 +216,6 @@ fn fixture_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-async fn names(http: &reqwest::Client, running: &Running) -> Vec<String> {
-    let listed = owner(http.get(clients_url(running))).fetch_json().await;
-    listed
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|c| c["name"].as_str().expect("name").to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_state_file_with_state_wins_over_import() {
     let dir = tempfile::tempdir().expect("dir");
@@ -245,7 +236,7 @@ async fn a_state_file_with_state_wins_over_import() {
         ],
         &[],
     );
-    assert_eq!(names(&http, &first).await, ["imported owner"]);
+    assert_eq!(client_names(&http, &first).await, ["imported owner"]);
     let made = owner(http.post(clients_url(&first)))
         .json(&json!({"name": "from the file"}))
         .send()
@@ -266,7 +257,7 @@ async fn a_state_file_with_state_wins_over_import() {
         &[],
     );
     assert_eq!(
-        names(&http, &second).await,
+        client_names(&http, &second).await,
         ["imported owner", "from the file"]
     );
     // Reset goes back to the import, in the file too.
@@ -278,7 +269,7 @@ async fn a_state_file_with_state_wins_over_import() {
     assert_eq!(reset.status(), StatusCode::OK);
     assert!(stop(second).success());
     let third = start(&["--listen", "127.0.0.1:0", "--state-file", state], &[]);
-    assert_eq!(names(&http, &third).await, ["imported owner"]);
+    assert_eq!(client_names(&http, &third).await, ["imported owner"]);
     assert!(stop(third).success());
 }
 

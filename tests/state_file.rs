@@ -13,19 +13,7 @@ use janrain_emulator::config::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Running, run, start, stop};
-
-fn start_with(path: &Path) -> Running {
-    start(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--state-file",
-            path.to_str().expect("utf-8"),
-        ],
-        &[],
-    )
-}
+use support::{Running, client_names, run, start_with_state_file, stop};
 
 fn clients_url(running: &Running) -> String {
     format!("{}/config/{DEFAULT_APP_ID}/clients", running.base)
@@ -42,7 +30,7 @@ async fn every_kind_of_change_survives_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("state.db");
     let http = reqwest::Client::new();
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let owner = |request: reqwest::RequestBuilder| {
         request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
     };
@@ -128,7 +116,7 @@ async fn every_kind_of_change_survives_a_restart() {
     assert!(kept["_previousSecret"]["secret"].is_string(), "{before}");
     assert!(stop(running).success());
 
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     assert_eq!(snapshot(&http, &running).await, before);
     // The file is a plain SQLite database.
     let db = rusqlite::Connection::open(&path).expect("opens");
@@ -149,7 +137,7 @@ async fn every_kind_of_change_survives_a_restart() {
         .status();
     assert_eq!(status, StatusCode::OK);
     assert!(stop(running).success());
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let after_reset = snapshot(&http, &running).await;
     assert_eq!(
         after_reset["apps"][0]["clients"]
@@ -168,7 +156,7 @@ async fn acknowledged_creates_survive_kill_9() {
     let http = reqwest::Client::new();
     let mut acknowledged: HashSet<String> = HashSet::new();
     for round in 0..3 {
-        let mut running = start_with(&path);
+        let mut running = start_with_state_file(&path);
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<String>();
         let mut writers = tokio::task::JoinSet::new();
         for writer in 0..8 {
@@ -221,7 +209,7 @@ async fn acknowledged_creates_survive_kill_9() {
         }
         writers.join_all().await;
 
-        let running = start_with(&path);
+        let running = start_with_state_file(&path);
         let listed: Value = http
             .get(clients_url(&running))
             .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
@@ -248,7 +236,7 @@ async fn acknowledged_settings_survive_kill_9() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("state.db");
     let http = reqwest::Client::new();
-    let mut running = start_with(&path);
+    let mut running = start_with_state_file(&path);
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<String>();
     let mut writers = tokio::task::JoinSet::new();
     for writer in 0..4 {
@@ -289,7 +277,7 @@ async fn acknowledged_settings_survive_kill_9() {
     }
     writers.join_all().await;
 
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let stored = snapshot(&http, &running).await["apps"][0]["settings"].clone();
     let stored = stored.as_object().expect("defaults kept");
     let lost: Vec<_> = acknowledged
@@ -327,7 +315,7 @@ async fn a_layout_1_file_is_brought_to_layout_2() {
         .expect("filled");
     }
     let http = reqwest::Client::new();
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let state = snapshot(&http, &running).await;
     assert_eq!(
         state["apps"][0]["clients"][0]["settings"],
@@ -399,7 +387,7 @@ async fn applications_made_at_run_time_are_kept_and_deleted_in_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("state.db");
     let http = reqwest::Client::new();
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let mut made = Vec::new();
     for _ in 0..3 {
         let app: Value = http
@@ -419,7 +407,7 @@ async fn applications_made_at_run_time_are_kept_and_deleted_in_the_file() {
     let before = snapshot(&http, &running).await;
     assert!(stop(running).success());
 
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     assert_eq!(snapshot(&http, &running).await, before);
     // A new application after a deleted one takes a place of its own in the file's order.
     let late: Value = http
@@ -441,7 +429,7 @@ async fn applications_made_at_run_time_are_kept_and_deleted_in_the_file() {
     );
     let after = snapshot(&http, &running).await;
     assert!(stop(running).success());
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let ids: Vec<Value> = snapshot(&http, &running).await["apps"]
         .as_array()
         .expect("apps")
@@ -468,15 +456,7 @@ async fn a_client_made_after_a_restart_goes_last_though_others_were_deleted() {
     let owner = |request: reqwest::RequestBuilder| {
         request.basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
     };
-    let names = |listing: &Value| -> Vec<String> {
-        listing
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|c| c["name"].as_str().expect("name").to_owned())
-            .collect()
-    };
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let mut ids = Vec::new();
     for name in ["a", "b", "c"] {
         let made: Value = owner(http.post(clients_url(&running)))
@@ -492,14 +472,143 @@ async fn a_client_made_after_a_restart_goes_last_though_others_were_deleted() {
             .expect("sent");
     }
     assert!(stop(running).success());
-    let running = start_with(&path);
+    let running = start_with_state_file(&path);
     let _: Value = owner(http.post(clients_url(&running)))
         .json(&json!({"name": "d"}))
         .fetch_json()
         .await;
     assert!(stop(running).success());
-    let running = start_with(&path);
-    let listed: Value = owner(http.get(clients_url(&running))).fetch_json().await;
-    assert_eq!(names(&listed), ["Emulator owner client", "c", "d"]);
+    let running = start_with_state_file(&path);
+    assert_eq!(
+        client_names(&http, &running).await,
+        ["Emulator owner client", "c", "d"]
+    );
     assert!(stop(running).success());
+}
+
+/// Runs the binary and waits at most 10 s for it to exit: one that starts serving instead is
+/// killed, and the test fails.
+fn run_expecting_exit(args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(support::BINARY)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} did not exit: it serves");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// The bytes of the state file and of its write-ahead log.
+fn file_bytes(path: &Path) -> (Vec<u8>, Option<Vec<u8>>) {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    (
+        std::fs::read(path).expect("state file read"),
+        std::fs::read(Path::new(&wal)).ok(),
+    )
+}
+
+async fn create(http: &reqwest::Client, running: &Running, name: &str) -> String {
+    let reply = http
+        .post(clients_url(running))
+        .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status(), StatusCode::CREATED, "create {name}");
+    let body: Value = reply.json().await.expect("body");
+    body["_id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn a_second_emulator_on_a_held_state_file_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let http = reqwest::Client::new();
+    let first = start_with_state_file(&path);
+    create(&http, &first, "before the second").await;
+    let before = file_bytes(&path);
+
+    // By its own name, and through a symbolic link to it: one lock for one file.
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&path, &link).expect("symlink");
+    for name in [&path, &link] {
+        let output = run_expecting_exit(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--state-file",
+            name.to_str().expect("utf-8"),
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(output.stdout.is_empty(), "it never listened");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.contains(&format!("state file {}", name.display()))
+                && stderr.contains(&format!(
+                    "is in use by another process (pid {})",
+                    first.child.id()
+                )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        file_bytes(&path),
+        before,
+        "the refused emulator changed the file"
+    );
+
+    // The first one still serves, and writes.
+    create(&http, &first, "after the second").await;
+    assert!(stop(first).success());
+    let reopened = start_with_state_file(&path);
+    assert_eq!(
+        client_names(&http, &reopened).await,
+        [
+            "Emulator owner client",
+            "before the second",
+            "after the second"
+        ]
+    );
+    assert!(stop(reopened).success());
+}
+
+#[tokio::test]
+async fn the_lock_dies_with_a_killed_emulator() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    let lock = dir.path().join("state.db.lock");
+    let http = reqwest::Client::new();
+    let mut killed = start_with_state_file(&path);
+    create(&http, &killed, "acknowledged").await;
+    let killed_pid = killed.child.id();
+    assert_eq!(
+        std::fs::read_to_string(&lock).expect("lock file").trim(),
+        killed_pid.to_string()
+    );
+    killed.child.kill().expect("SIGKILL sent");
+    killed.child.wait().expect("reaped");
+
+    // At once: the lock file is still there, naming the dead process, and holds nothing back.
+    let next = start_with_state_file(&path);
+    assert_eq!(
+        client_names(&http, &next).await,
+        ["Emulator owner client", "acknowledged"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&lock).expect("lock file").trim(),
+        next.child.id().to_string()
+    );
+    create(&http, &next, "written by the next").await;
+    assert!(stop(next).success());
 }

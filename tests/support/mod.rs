@@ -79,6 +79,12 @@ pub fn stop(mut running: Running) -> ExitStatus {
     panic!("the emulator did not stop within 5 s of SIGTERM");
 }
 
+/// Starts the binary on a port of its own, keeping its state in `path`.
+pub fn start_with_state_file(path: &std::path::Path) -> Running {
+    let path = path.to_str().expect("a UTF-8 path");
+    start(&["--listen", "127.0.0.1:0", "--state-file", path], &[])
+}
+
 /// Runs the binary to completion (for start-up failures).
 pub fn run(args: &[&str]) -> std::process::Output {
     Command::new(BINARY).args(args).output().expect("runs")
@@ -99,6 +105,25 @@ impl FetchJson for reqwest::RequestBuilder {
             .await
             .expect("a JSON body")
     }
+}
+
+/// The names of the default application's clients, in the listing's order, as its owner sees
+/// them through the Configuration API.
+pub async fn client_names(http: &reqwest::Client, running: &Running) -> Vec<String> {
+    use janrain_emulator::config::{
+        DEFAULT_APP_ID, DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET,
+    };
+    let listed = http
+        .get(format!("{}/config/{DEFAULT_APP_ID}/clients", running.base))
+        .basic_auth(DEFAULT_OWNER_CLIENT_ID, Some(DEFAULT_OWNER_CLIENT_SECRET))
+        .fetch_json()
+        .await;
+    listed
+        .as_array()
+        .expect("a JSON array of clients")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name").to_owned())
+        .collect()
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC, the `Date` of a `janrain-signed` request.
