@@ -29,8 +29,8 @@ BASIC = "Basic " + base64.b64encode(f"{OWNER[0]}:{OWNER[1]}".encode()).decode()
 class Server:
     """A server process started on 127.0.0.1:0; stopped with SIGTERM."""
 
-    def __init__(self, argv):
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, argv, stderr=subprocess.DEVNULL):
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, text=True)
         line = self.process.stdout.readline().strip()
         if not line.startswith("listening on "):
             self.stop()
@@ -191,6 +191,38 @@ def grow(url, count, tag, workers=4):
 def timed_apps(url, count):
     """Sequential `POST /__emulator/apps` (see `timed_sequence`)."""
     return timed_sequence(url, count, lambda n: ("POST", "/__emulator/apps", None, {}, 201))
+
+
+WRONG_BASIC = "Basic " + base64.b64encode(f"{OWNER[0]}:not-the-secret".encode()).decode()
+
+
+def failing_call(n):
+    """The n-th of a mix of failing calls, each of which writes a log line at the default level:
+    a legacy call without credentials, a Configuration API call with a wrong secret."""
+    if n % 2:
+        return ("GET", f"/config/{APP}/clients", None, {"Authorization": WRONG_BASIC}, 401)
+    return ("POST", "/clients/list", None, {}, 200)
+
+
+def log_stalls(args, emulator, results):
+    """Failing calls (each logs a line) with standard error sent nowhere, a pipe nobody reads
+    and a closed pipe: 2,000 one at a time, then wrk's load, with the lines dropped."""
+    rows = []
+    for name, how in (("stderr to /dev/null", "null"), ("stderr a pipe nobody reads", "unread"),
+                      ("stderr a closed pipe", "closed")):
+        server = Server(emulator, stderr=subprocess.DEVNULL if how == "null" else subprocess.PIPE)
+        try:
+            if how == "closed":
+                server.process.stderr.close()
+            row = timed_sequence(server.url, 2000, failing_call)
+            row["load"] = run_wrk(server.url + "/clients/list", lua_fixed("POST", {}), args)
+            info = json.loads(request("GET", server.url + "/__emulator/info")[1])
+            row["dropped_lines"] = info["log"]["dropped_lines"]
+            rows.append((name, row))
+        finally:
+            server.stop()
+    results["log_stalls"] = dict(rows)
+    return rows
 
 
 def fixture_file(path, count, settings):
@@ -372,6 +404,7 @@ def run(args, emulator, clients_path, results, work):
         server.stop()
 
     big_rows = big_tenants(args, emulator, work, results)
+    stall_rows = log_stalls(args, emulator, results)
 
     small, large = results["create_at_1000"], results["create_at_100000"]
     print(f"\nstart-up to first response (median of {args.starts}): {results['startup_ms_median']:.1f} ms")
@@ -397,6 +430,13 @@ def run(args, emulator, clients_path, results, work):
     print(f"POST /__emulator/apps with 1,000 applications there (sequential): p50 {apps['p50_ms']:.3f} ms, "
           f"p99 {apps['p99_ms']:.3f} ms; resident memory per empty application (owner included): "
           f"{results['apps_kib_each']:.1f} KiB over 10,000")
+    print(f"\nfailing calls (each logs a line): 2,000 one at a time, then wrk -t{args.threads} "
+          f"-c{args.connections} -d{args.duration}s")
+    print(f"{'standard error':28} {'p50 ms':>8} {'p99 ms':>8} {'load req/s':>11} {'load p99':>9} {'dropped':>9}")
+    for name, row in stall_rows:
+        load = row["load"]
+        print(f"{name:28} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f} {load['rps']:>11.0f} "
+              f"{load['p99_ms']:>9.2f} {row['dropped_lines']:>9,}")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
