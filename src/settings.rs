@@ -22,38 +22,87 @@ pub const MAX_SETTINGS: usize = 1_000;
 /// setting can be confused with them. Keys starting with `_` are reserved too (`_self`).
 pub const RESERVED_KEYS: [&str; 3] = ["custom", "global", "clients"];
 
-/// Settings the product's documentation names (its settings pages and the Configuration API's
-/// settings schema). In the Configuration API these are shown at the top level; any other key is a
-/// "custom" setting, shown in the `custom` object.
-pub const DOCUMENTED: [&str; 23] = [
-    "backplane_bus",
-    "backplane_password",
-    "backplane_server",
-    "backplane_username",
-    "backplane_version",
-    "capture_server_url",
-    "ccp_edit_form",
-    "ccp_enable_email_send_buttons",
-    "ccp_flow_name",
-    "ccp_flow_version",
-    "default_flow_name",
-    "default_flow_version",
-    "email_method",
-    "jump_publish_settings",
-    "login_attempts",
-    "login_attempts_threshold",
-    "password_recover_url",
-    "recover_code_lifetime",
-    "rpx_app_id",
-    "rpx_key",
-    "rpx_realm",
-    "rpx_server",
-    "site_name",
+/// One entry of the settings catalogue (`GET /config/{appId}/settings/options`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingOption {
+    /// The key.
+    pub name: &'static str,
+    /// The group the Console files it under; `Custom` is for settings of the customer's own.
+    pub group: &'static str,
+    /// The kind of value: `string`, `integer`, `boolean` or `url`.
+    pub kind: &'static str,
+    /// The values it may take, when they are a fixed list.
+    pub values: Option<&'static [&'static str]>,
+    /// Whether it may be set for the whole application only: at client level it is ignored.
+    pub global_only: bool,
+}
+
+const fn option(name: &'static str, group: &'static str, kind: &'static str) -> SettingOption {
+    SettingOption {
+        name,
+        group,
+        kind,
+        values: None,
+        global_only: false,
+    }
+}
+
+/// The settings the product documents (its settings pages and the Configuration API's settings
+/// schema), in the documentation's groups. In the Configuration API these are shown at the top
+/// level; any other key is a "custom" setting, shown in the `custom` object.
+pub const CATALOGUE: [SettingOption; 25] = [
+    option("backplane_bus", "Backplane", "string"),
+    option("backplane_password", "Backplane", "string"),
+    option("backplane_server", "Backplane", "url"),
+    option("backplane_username", "Backplane", "string"),
+    SettingOption {
+        values: Some(&["1.2", "2.0"]),
+        ..option("backplane_version", "Backplane", "string")
+    },
+    option("capture_server_url", "Capture", "url"),
+    option("ccp_edit_form", "Customer Care Portal", "string"),
+    option(
+        "ccp_enable_email_send_buttons",
+        "Customer Care Portal",
+        "boolean",
+    ),
+    option("ccp_flow_name", "Customer Care Portal", "string"),
+    option("ccp_flow_version", "Customer Care Portal", "string"),
+    option("default_flow_name", "Flows", "string"),
+    option("default_flow_version", "Flows", "string"),
+    SettingOption {
+        values: Some(&["smtp", "ses"]),
+        ..option("email_method", "Email", "string")
+    },
+    option("jump_publish_settings", "Capture", "boolean"),
+    option("login_attempts", "Login", "integer"),
+    option("login_attempts_threshold", "Login", "integer"),
+    option("password_recover_url", "Email", "url"),
+    option("recover_code_lifetime", "Login", "integer"),
+    option("rpx_app_id", "Social Login", "string"),
+    option("rpx_key", "Social Login", "string"),
+    option("rpx_realm", "Social Login", "string"),
+    option("rpx_server", "Social Login", "url"),
+    option("site_name", "Email", "string"),
+    SettingOption {
+        global_only: true,
+        ..option("user_distinguisher_field", "Agent Access", "string")
+    },
+    SettingOption {
+        global_only: true,
+        ..option("user_distinguisher_field_values", "Agent Access", "string")
+    },
 ];
 
 /// Whether `key` is one of the product's documented settings rather than a custom one.
 pub fn is_documented(key: &str) -> bool {
-    DOCUMENTED.contains(&key)
+    CATALOGUE.iter().any(|option| option.name == key) || is_global_only(key)
+}
+
+/// Whether `key` may be set for the whole application only: the catalogue's global-only
+/// settings, and `{entity_type}_distinguisher_field(_values)` of any entity type.
+pub fn is_global_only(key: &str) -> bool {
+    key.ends_with("_distinguisher_field") || key.ends_with("_distinguisher_field_values")
 }
 
 /// Where a setting lives.
@@ -225,6 +274,25 @@ pub fn effective_value<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_catalogue_names_each_setting_once_and_its_global_only_ones_follow_the_rule() {
+        let mut names: Vec<_> = super::CATALOGUE.iter().map(|o| o.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), super::CATALOGUE.len());
+        for option in super::CATALOGUE {
+            assert_eq!(
+                option.global_only,
+                super::is_global_only(option.name),
+                "{}",
+                option.name
+            );
+            assert!(super::is_documented(option.name));
+        }
+        assert!(super::is_global_only("member_distinguisher_field"));
+        assert!(!super::is_global_only("site_name"));
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::reset_secret))
         .routes(routes!(settings::get_client, settings::put_client))
         .routes(routes!(settings::get_app, settings::put_app))
+        .routes(routes!(settings::options))
 }
 
 /// The verified caller of a Configuration API request, in the application named by the path.
@@ -59,7 +60,7 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
                 return Err(ApiError::UnsupportedAuthScheme(AuthSchemeProblem::BasicOnly).into());
             }
         };
-        let app = app_in_path(parts)?;
+        let app = app_in_path(parts).map_err(|_| unknown_app(parts))?;
         journal::note_app(app.as_str());
         let verified = auth::verify(
             &state.store,
@@ -71,7 +72,10 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
         if let Some(client_id) = auth::found_client(&verified) {
             journal::note_client(client_id);
         }
-        let caller = verified?;
+        let caller = verified.map_err(|error| match error {
+            ApiError::AppNotFound => unknown_app(parts),
+            other => other,
+        })?;
         tracing::debug!(client_id = %caller.client_id, app = %app, "config call authenticated");
         Ok(Self(caller))
     }
@@ -107,6 +111,23 @@ fn path_segment(parts: &Parts, index: usize) -> Option<String> {
         .decode_utf8()
         .ok()
         .map(|text| text.into_owned())
+}
+
+/// An unknown application, in the words the documentation gives the operation: `Client ID not
+/// found.` for the listing and for every operation on one client ("a bad application and/or
+/// client id"), `Application ID not found.` for creating a client and for the application's
+/// settings.
+fn unknown_app(parts: &Parts) -> ApiError {
+    let mut segments = parts.uri.path().split('/').skip(APP_SEGMENT + 1);
+    let on_clients = segments.next() == Some("clients");
+    let one_client = segments.next().is_some_and(|id| !id.is_empty());
+    if on_clients && (one_client || parts.method == axum::http::Method::GET) {
+        ApiError::ClientNotFound {
+            argument: "client_id",
+        }
+    } else {
+        ApiError::AppNotFound
+    }
 }
 
 fn app_in_path(parts: &Parts) -> Result<AppId, ApiError> {

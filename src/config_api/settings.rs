@@ -70,7 +70,9 @@ pub async fn put_client(
 ) -> ConfigApiResult<Json<Map<String, Value>>> {
     let level = Level::Client(id.clone());
     caller.require_settings_access(&level)?;
-    let replacement = settings_from_body(&body)?;
+    let mut replacement = settings_from_body(&body)?;
+    // Global-only settings are ignored at client level, as the documentation says.
+    replacement.retain(|key, _| !settings::is_global_only(key));
     let changed =
         state
             .store
@@ -144,6 +146,35 @@ pub async fn put_app(
     Ok(Json(app_view(&caller.app, &changed.defaults, None)))
 }
 
+/// `GET /config/{appId}/settings/options` (owner): the catalogue of the product's settings, each
+/// with its `group`, `type`, fixed `values` if any, and whether it is `globalOnly`. A key not
+/// listed, or listed in the `Custom` group, is a custom setting.
+#[utoipa::path(
+    get,
+    path = "/config/{app_id}/settings/options",
+    tag = "config",
+    summary = "List the settings the product knows",
+    params(("app_id" = String, Path, description = "The application id")),
+    security(("basic" = [])),
+    responses((status = 200, description = "An array of `{name, group, type, values, globalOnly}`", body = Vec<Object>), ConfigFailures)
+)]
+pub async fn options(ConfigApiCaller(caller): ConfigApiCaller) -> ConfigApiResult<Json<Value>> {
+    caller.require_settings_access(&Level::Defaults)?;
+    let catalogue = settings::CATALOGUE
+        .iter()
+        .map(|option| {
+            serde_json::json!({
+                "name": option.name,
+                "group": option.group,
+                "type": option.kind,
+                "values": option.values,
+                "globalOnly": option.global_only,
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(catalogue)))
+}
+
 /// The settings a body holds: its top-level keys and those of its `custom` object, `null`
 /// values left out; `_self`, `global` and `clients` (which the GETs add) are ignored.
 fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
@@ -199,7 +230,10 @@ fn split(self_path: String, level: &Settings) -> Map<String, Value> {
 }
 
 fn client_view(app: &AppId, id: &str, own: &Settings, defaults: &Settings) -> Map<String, Value> {
-    let mut view = split(format!("/config/{app}/clients/{id}/settings"), own);
+    // A global-only key kept for the client (the legacy API can write one) does not apply there.
+    let mut own = own.clone();
+    own.retain(|key, _| !settings::is_global_only(key));
+    let mut view = split(format!("/config/{app}/clients/{id}/settings"), &own);
     view.insert("global".into(), Value::Object(defaults.clone()));
     view
 }

@@ -192,12 +192,9 @@ async fn authentication_and_application_errors() {
             403,
             "Authentication required.",
         ),
-        (
-            other_app.clone(),
-            Some(owner_basic()),
-            404,
-            "Application ID not found.",
-        ),
+        // The documentation gives the listing `Client ID not found.` and the creation
+        // `Application ID not found.`: see below.
+        (other_app.clone(), Some(owner_basic()), 404, "ID not found."),
         (other_app, None, 401, "Authentication required."),
     ];
     for (url, authorization, status, text) in cases {
@@ -211,6 +208,11 @@ async fn authentication_and_application_errors() {
                 request = request.header("authorization", value);
             }
             let reply = read(request).await;
+            let text = match text {
+                "ID not found." if post => "Application ID not found.",
+                "ID not found." => "Client ID not found.",
+                text => text,
+            };
             assert_eq!(
                 (reply.status.as_u16(), reply.body),
                 (status, json!({ "errors": text })),

@@ -38,14 +38,23 @@ async fn an_undecodable_client_id_is_an_unknown_client() {
                 "{method} {escape}{suffix}"
             );
         }
-        // In the application's place, it is an unknown application.
+        // In the application's place, it is an unknown application, in the words of each
+        // operation's documentation.
+        let reply = read(
+            app.http
+                .post(app.url(&format!("/config/{escape}/clients")))
+                .header("authorization", owner_basic())
+                .json(&json!({"name": "x"})),
+        )
+        .await;
+        assert_eq!(reply.body, json!({"errors": "Application ID not found."}));
         let reply = read(
             app.http
                 .get(app.url(&format!("/config/{escape}/clients")))
                 .header("authorization", owner_basic()),
         )
         .await;
-        assert_eq!(reply.body, json!({"errors": "Application ID not found."}));
+        assert_eq!(reply.body, json!({"errors": "Client ID not found."}));
     }
 }
 
