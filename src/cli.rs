@@ -21,13 +21,39 @@ pub struct Cli {
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Address to listen on; port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. It also answers as an HTTP proxy for
+    /// Janrain's hosts only (HTTPS_PROXY), and never connects onward.
     #[arg(
         long,
         env = "JANRAIN_EMULATOR_LISTEN",
-        default_value = "127.0.0.1:8080"
+        default_value = "127.0.0.1:8080",
+        global = true
     )]
     pub listen: String,
+    /// Also serve over TLS on this address (HTTP/2 and HTTP/1.1), with certificates of the
+    /// local CA for the name each client asks for.
+    #[arg(long, env = "JANRAIN_EMULATOR_HTTPS_LISTEN", value_name = "ADDR")]
+    pub https_listen: Option<String>,
+    /// Keep the local CA's root here (made on first use; the key is readable by its owner only).
+    /// Without it, a root is made in memory for the life of the process.
+    #[arg(
+        long,
+        env = "JANRAIN_EMULATOR_CA_DIR",
+        value_name = "DIR",
+        global = true
+    )]
+    pub ca_dir: Option<PathBuf>,
+    /// A domain the local root may also vouch for (with its subdomains), besides Janrain's,
+    /// localhost and loopback; takes effect when the root is made. Repeatable; comma-separated
+    /// in the environment.
+    #[arg(
+        long,
+        env = "JANRAIN_EMULATOR_CA_PERMIT",
+        value_name = "DOMAIN",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub ca_permit: Vec<String>,
     /// The default application's id: legacy calls whose Host matches no application's capture
     /// domains go to it.
     #[arg(long, env = "JANRAIN_EMULATOR_APP_ID", default_value = config::DEFAULT_APP_ID)]
@@ -91,6 +117,14 @@ pub enum Command {
         #[arg(long, default_value_t = 2000)]
         timeout_ms: u64,
     },
+    /// Print the path of a PEM bundle of this machine's trusted roots plus the local CA's
+    /// root, for REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE and NODE_EXTRA_CA_CERTS. With
+    /// --ca-dir the root kept there (made if absent); without, the running emulator's.
+    Ca {
+        /// The running emulator's root to ask for [default: /__emulator/ca.pem of --listen].
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 impl Cli {
@@ -142,7 +176,15 @@ impl Cli {
                 Some(ControlToken::new(token).context("--control-token must not be empty")?)
             }
         };
+        let ca_permit = self
+            .ca_permit
+            .iter()
+            .map(|domain| crate::hostnames::permit(domain))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
         Ok(Config {
+            ca_dir: self.ca_dir,
+            ca_permit,
             app_id,
             clock,
             control_token,

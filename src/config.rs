@@ -60,6 +60,12 @@ pub struct Config {
     pub control_token: Option<ControlToken>,
     /// The most applications the emulator holds at once.
     pub max_apps: usize,
+    /// Where the local certificate authority's root is kept (`--ca-dir`); without it, a root is
+    /// made in memory when first needed.
+    pub ca_dir: Option<PathBuf>,
+    /// Domains the root may vouch for besides Janrain's, `localhost` and loopback
+    /// (`--ca-permit`), normalised; they take effect when the root is made.
+    pub ca_permit: Vec<String>,
 }
 
 /// The bearer token of the control plane. `Debug` does not show it.
@@ -129,6 +135,8 @@ impl Default for Config {
             clock: None,
             control_token: None,
             max_apps: DEFAULT_MAX_APPS,
+            ca_dir: None,
+            ca_permit: Vec::new(),
         }
     }
 }
@@ -174,6 +182,9 @@ pub enum ConfigError {
     /// The state file cannot be used.
     #[error(transparent)]
     StateFile(#[from] StateFileError),
+    /// The local certificate authority's directory cannot be used.
+    #[error("{0}")]
+    Ca(String),
     /// The starting state could not be written to the state file.
     #[error("the starting state could not be stored: {0}")]
     Store(String),

@@ -46,6 +46,11 @@ pub async fn run(url: Option<&str>, listen: &str, limit: Duration) -> bool {
 
 /// GETs `url` and succeeds on a 200 answer within `limit`.
 pub async fn check(url: &str, limit: Duration) -> Result<(), String> {
+    get(url, limit).await.map(drop)
+}
+
+/// GETs `url` (plain HTTP) and returns the body of a 2xx answer within `limit`.
+pub async fn get(url: &str, limit: Duration) -> Result<Bytes, String> {
     let uri: Uri = url.parse().map_err(|e| format!("bad URL {url}: {e}"))?;
     let authority = uri
         .authority()
@@ -65,15 +70,22 @@ pub async fn check(url: &str, limit: Duration) -> Result<(), String> {
         .header(header::HOST, authority.as_str())
         .body(Empty::<Bytes>::new())
         .map_err(|e| e.to_string())?;
-    let response = timeout(limit, sender.send_request(request))
+    let answer = async {
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("{url}: HTTP {}", response.status()));
+        }
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        Ok(body.to_bytes())
+    };
+    timeout(limit, answer)
         .await
         .map_err(|_| format!("{url}: no answer within {limit:?}"))?
-        .map_err(|e| format!("{url}: {e}"))?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("{url}: HTTP {}", response.status()))
-    }
 }
 
 #[cfg(test)]

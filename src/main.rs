@@ -14,7 +14,9 @@ use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::OwnerCredentials;
 use janrain_emulator::internals::AppState;
 use janrain_emulator::internals::healthcheck;
-use janrain_emulator::internals::{Cli, Command, LogStats, exposure_warnings, init_logging};
+use janrain_emulator::internals::{
+    Cli, Command, LogStats, ca_command, exposure_warnings, init_logging, may_vouch_for, permit,
+};
 use tokio::net::TcpListener;
 
 // glibc's allocator serialises threads on its arena locks under this many small, short-lived
@@ -42,16 +44,34 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow::Result<ExitCode> {
-    if let Some(Command::Healthcheck { url, timeout_ms }) = &cli.command {
-        let limit = Duration::from_millis(*timeout_ms);
-        let healthy = healthcheck(url.as_deref(), &cli.listen, limit).await;
-        return Ok(if healthy {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        });
+    match &cli.command {
+        Some(Command::Healthcheck { url, timeout_ms }) => {
+            let limit = Duration::from_millis(*timeout_ms);
+            let healthy = healthcheck(url.as_deref(), &cli.listen, limit).await;
+            return Ok(if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        Some(Command::Ca { url }) => {
+            let permits = cli
+                .ca_permit
+                .iter()
+                .map(|domain| permit(domain))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let path = ca_command(cli.ca_dir.as_deref(), permits, url.as_deref(), &cli.listen)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            writeln!(std::io::stdout(), "{}", path.display())
+                .context("could not print the bundle's path")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
     }
     let listen = cli.listen.clone();
+    let https_listen = cli.https_listen.clone();
     let address_known = names_fixed_address(matches, &listen);
     let config = cli.into_config(matches)?;
     let default_owner = config.owner == Some(OwnerCredentials::default());
@@ -62,13 +82,80 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
         .await
         .with_context(|| format!("could not listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    let https = match &https_listen {
+        None => None,
+        Some(https_listen) => {
+            let listener = TcpListener::bind(https_listen)
+                .await
+                .with_context(|| format!("could not listen on {https_listen} (--https-listen)"))?;
+            let https_addr = listener.local_addr()?;
+            let _ = state.https_addr.set(https_addr);
+            Some((listener, https_addr))
+        }
+    };
     for warning in exposure_warnings(addr, default_owner, !open_control) {
         tracing::warn!(%addr, "{warning}");
     }
+    for (app, domain) in plain_only_domains(&state) {
+        tracing::warn!(
+            %app,
+            domain,
+            "this capture domain is outside the names the local CA may vouch for: it is served over plain HTTP only (--ca-permit, when the root is made, adds a domain)"
+        );
+    }
     announce(addr, address_known)?;
+    // Both listeners stop on the one signal.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let tls = match https {
+        None => None,
+        Some((listener, https_addr)) => {
+            announce_line(&format!("listening on https://{https_addr}"));
+            Some(tokio::spawn(janrain_emulator::internals::serve_tls(
+                listener,
+                state.clone(),
+                wait(),
+            )))
+        }
+    };
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
     tracing::info!(app_id = %state.default_app, "ready");
-    janrain_emulator::internals::serve(listener, state, shutdown).await?;
+    janrain_emulator::internals::serve(listener, state, wait()).await?;
+    if let Some(tls) = tls {
+        let _ = tls.await;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Capture domains the local root may not vouch for, by application: their legacy calls are
+/// served over plain HTTP only.
+fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
+    state
+        .store
+        .apps()
+        .into_iter()
+        .flat_map(|app| {
+            let id = app.app_id.to_string();
+            app.capture_domains
+                .into_iter()
+                .map(move |domain| (id.clone(), domain))
+        })
+        .filter(|(_, domain)| !may_vouch_for(domain, &state.ca_permits()))
+        .collect()
+}
+
+/// Prints a line on standard output that is not the address line; best effort.
+fn announce_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// Whether the address to listen on was given (by flag or environment) with a port other than 0,

@@ -12,7 +12,6 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
@@ -26,6 +25,9 @@ use crate::store::{Store, StoreError};
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
 /// flight, waiting at most `DRAIN_LIMIT` (3 s) for them.
 ///
+/// This is the plain listener: it also answers as an HTTP proxy for Janrain's hosts only
+/// (see [`crate::proxy`]), and never connects anywhere onward.
+///
 /// The accept loop is axum's, plus what axum's own `serve` does not set: a limit on the time a
 /// client may take to send its request head (`Config::read_timeout`), so that slow or half-open
 /// connections cannot pile up. Bodies have the same limit, in the extractors that read them.
@@ -34,8 +36,35 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let read_timeout = state.config.read_timeout;
-    let router = build_router(state);
+    accept_loop(listener, state, Listener::Plain, shutdown).await
+}
+
+/// Serves the emulator over TLS on `listener` (`--https-listen`), HTTP/2 and HTTP/1.1 by ALPN,
+/// with a leaf of the local CA for the name each client asks for; otherwise as [`serve`].
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    accept_loop(listener, state, Listener::Tls, shutdown).await
+}
+
+/// Which listener a connection arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// Plain HTTP, which also answers as a proxy for Janrain's hosts.
+    Plain,
+    /// TLS, on `--https-listen` or inside a proxy's tunnel.
+    Tls,
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: AppState,
+    kind: Listener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = build_router(state.clone());
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -53,30 +82,24 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = router
-            .clone()
-            .map_request(move |mut request: Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                crate::request_path::tidy_path(&mut request);
-                request.map(Body::new)
-            });
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(read_timeout)
-            .max_headers(MAX_HEADERS)
-            .max_buf_size(MAX_HEAD_BYTES);
-        builder.http2().max_header_list_size(MAX_HEAD_BYTES as u32);
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = connections.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
+        let connection = Connection {
+            router: router.clone(),
+            state: state.clone(),
+            peer,
+        };
+        let watcher = connections.watcher();
+        match kind {
+            Listener::Plain => {
+                tokio::spawn(connection.serve(TokioIo::new(stream), kind, watcher));
             }
-        });
+            Listener::Tls => {
+                tokio::spawn(async move {
+                    if let Some(tls) = connection.handshake(stream).await {
+                        connection.serve(TokioIo::new(tls), kind, watcher).await;
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     // Idle HTTP/1 connections close at once; an HTTP/2 peer is sent GOAWAY and closes when it
@@ -92,6 +115,111 @@ pub async fn serve(
         );
     }
     Ok(())
+}
+
+/// One client connection: what serving it needs.
+#[derive(Clone)]
+pub(crate) struct Connection {
+    router: axum::Router,
+    state: AppState,
+    peer: SocketAddr,
+}
+
+impl Connection {
+    /// The TLS handshake, within the read timeout; `None` (logged) if it fails.
+    pub(crate) async fn handshake<IO>(&self, io: IO) -> Option<tokio_rustls::server::TlsStream<IO>>
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let acceptor = tokio_rustls::TlsAcceptor::from(self.state.ca.server_config());
+        match tokio::time::timeout(self.state.config.read_timeout, acceptor.accept(io)).await {
+            Ok(Ok(tls)) => Some(tls),
+            Ok(Err(error)) => {
+                tracing::debug!(peer = %self.peer, %error, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!(peer = %self.peer, "TLS handshake timed out");
+                None
+            }
+        }
+    }
+
+    /// Serves HTTP/1.1 or HTTP/2 on `io` until the connection ends. Boxed, because a proxy's
+    /// tunnel serves a connection from within one.
+    pub(crate) fn serve<IO>(
+        self,
+        io: TokioIo<IO>,
+        kind: Listener,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let read_timeout = self.state.config.read_timeout;
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let connection = self.clone();
+            async move { Ok::<_, std::convert::Infallible>(connection.answer(request, kind).await) }
+        });
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(read_timeout)
+            .max_headers(MAX_HEADERS)
+            .max_buf_size(MAX_HEAD_BYTES);
+        builder.http2().max_header_list_size(MAX_HEAD_BYTES as u32);
+        Box::pin(async move {
+            let connection = builder.serve_connection_with_upgrades(io, service);
+            if let Err(error) = watcher.watch(connection.into_owned()).await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        })
+    }
+
+    /// The answer to one request: the proxy's, for a tunnel or a target it refuses; else the
+    /// router's.
+    async fn answer(
+        &self,
+        mut request: Request<Incoming>,
+        kind: Listener,
+    ) -> axum::response::Response {
+        match crate::proxy::intercept(&request, kind) {
+            crate::proxy::Intercept::Pass => {}
+            crate::proxy::Intercept::Answer(response) => return response,
+            crate::proxy::Intercept::Tunnel(target) => {
+                let upgrade = hyper::upgrade::on(&mut request);
+                let connection = self.clone();
+                tokio::spawn(async move {
+                    match upgrade.await {
+                        Ok(upgraded) => {
+                            let Some(tls) = connection.handshake(TokioIo::new(upgraded)).await
+                            else {
+                                return;
+                            };
+                            // Tunnels are not waited for on shutdown: a watcher of its own
+                            // that nobody drains.
+                            let idle = GracefulShutdown::new();
+                            connection
+                                .serve(TokioIo::new(tls), Listener::Tls, idle.watcher())
+                                .await;
+                        }
+                        Err(error) => {
+                            tracing::debug!(%target, %error, "the proxy tunnel was not opened");
+                        }
+                    }
+                });
+                return crate::proxy::tunnel_opened();
+            }
+        }
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        crate::request_path::tidy_path(&mut request);
+        let request = request.map(Body::new);
+        match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
 }
 
 /// How long a stopping server waits for requests in flight and open connections to finish.

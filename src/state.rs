@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts};
 
+use crate::ca::LocalCa;
 use crate::clock::{Clock, ClockChange, ControlledClock};
 use crate::config::{Config, ConfigError};
 use crate::faults::Faults;
@@ -42,6 +43,10 @@ pub struct Shared {
     pub listings: ListingCache,
     /// What became of the binary's log lines (all zero when embedded: the log is the host's).
     pub log: Arc<LogStats>,
+    /// The local certificate authority of the TLS listener and the proxy's tunnels.
+    pub ca: Arc<LocalCa>,
+    /// The TLS listener's address, once it listens (`--https-listen`).
+    pub https_addr: std::sync::OnceLock<SocketAddr>,
 }
 
 impl std::ops::Deref for AppState {
@@ -73,6 +78,8 @@ impl AppState {
                 ..ClockChange::default()
             });
         }
+        let ca = LocalCa::open(config.ca_dir.as_deref(), config.ca_permit.clone())
+            .map_err(|e| ConfigError::Ca(e.to_string()))?;
         let Started {
             store,
             config,
@@ -87,7 +94,14 @@ impl AppState {
             clock,
             listings: ListingCache::default(),
             log,
+            ca: Arc::new(ca),
+            https_addr: std::sync::OnceLock::new(),
         })))
+    }
+
+    /// The domains besides the built-in ones the local root may vouch for.
+    pub fn ca_permits(&self) -> Vec<String> {
+        self.ca.permits().to_vec()
     }
 
     /// The address the call came from: the socket's peer or, when the configuration trusts it, the

@@ -223,6 +223,7 @@ async fn with_a_named_address_and_standard_output_closed_it_serves_on() {
     let running = Running {
         child,
         base: format!("http://{listen}"),
+        https: None,
     };
     assert!(
         seen.iter()

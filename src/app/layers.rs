@@ -115,10 +115,12 @@ fn fault_answer(rule: &FaultRule, family: Family) -> Option<Response> {
     }
 }
 
-/// The control-plane routes open without the token: the readiness probe, and the console's
-/// files, which hold no data (the page asks for the token before it reads any).
-const OPEN_CONTROL_PATHS: [&str; 4] = [
+/// The control-plane routes open without the token: the readiness probe, the local CA's root
+/// certificate (public by nature), and the console's files, which hold no data (the page asks
+/// for the token before it reads any).
+const OPEN_CONTROL_PATHS: [&str; 5] = [
     "/__emulator/health",
+    crate::control::CA_PEM_PATH,
     "/__emulator/ui",
     "/__emulator/ui/console.js",
     "/__emulator/ui/console.css",

@@ -27,6 +27,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
+        .routes(routes!(ca_pem))
         .routes(routes!(info))
         .routes(routes!(state::snapshot))
         .routes(routes!(state::reset))
@@ -96,6 +97,24 @@ pub struct Info {
     max_fault_delay_ms: u64,
     /// What became of the log's lines.
     log: LogInfo,
+    /// The HTTPS routes: the TLS listener, and the local CA that vouches for it.
+    tls: TlsInfo,
+}
+
+/// The HTTPS routes in: a TLS listener (`--https-listen`) and the plain listener as a proxy for
+/// Janrain's hosts, both presenting leaves of the local CA.
+#[derive(Serialize, ToSchema)]
+pub struct TlsInfo {
+    /// The TLS listener's base URL, when there is one.
+    https_url: Option<String>,
+    /// Where the root's certificate is served.
+    #[schema(value_type = String, example = "/__emulator/ca.pem")]
+    ca_pem: &'static str,
+    /// Whether the root is kept in a directory (`--ca-dir`) rather than in memory.
+    ca_kept: bool,
+    /// The names (each with its subdomains) the root may vouch for, besides the loopback
+    /// addresses.
+    permitted_names: Vec<String>,
 }
 
 /// The log on standard error: best effort, never in the way of an answer.
@@ -134,7 +153,39 @@ async fn info(State(state): State<AppState>) -> Json<Info> {
             dropped_lines: state.log.dropped_lines(),
             buffered_lines: crate::logging::BUFFERED_LINES,
         },
+        tls: TlsInfo {
+            https_url: state.https_addr.get().map(|addr| format!("https://{addr}")),
+            ca_pem: CA_PEM_PATH,
+            ca_kept: state.ca.dir().is_some(),
+            permitted_names: crate::hostnames::BUILT_IN_PERMITTED
+                .iter()
+                .map(|name| (*name).to_owned())
+                .chain(state.ca.permits().iter().cloned())
+                .collect(),
+        },
     })
+}
+
+/// Where the root's certificate is served, open like health even with a control token.
+pub const CA_PEM_PATH: &str = "/__emulator/ca.pem";
+
+#[utoipa::path(
+    get,
+    path = "/__emulator/ca.pem",
+    tag = "control",
+    summary = "The local CA's root certificate",
+    responses((status = 200, description = "The root, PEM: trust it for Janrain's names only (its name constraints say so)", content_type = "application/x-pem-file"))
+)]
+/// `GET /__emulator/ca.pem`: the local CA's root certificate, public (it holds no secret).
+async fn ca_pem(State(state): State<AppState>) -> Response {
+    match state.ca.root_pem() {
+        Ok(pem) => (
+            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+            pem,
+        )
+            .into_response(),
+        Err(error) => ControlError::Api(ApiError::Internal(error.to_string())).into_response(),
+    }
 }
 
 /// A control-plane failure.

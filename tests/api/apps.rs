@@ -409,6 +409,7 @@ async fn with_a_control_token_every_control_route_but_health_and_the_page_wants_
     .body;
     let open = [
         "/__emulator/health",
+        "/__emulator/ca.pem",
         "/__emulator/ui",
         "/__emulator/ui/console.js",
         "/__emulator/ui/console.css",

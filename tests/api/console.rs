@@ -136,6 +136,12 @@ async fn info_says_what_the_page_needs() {
             "journal_capacity": Config::default().journal_capacity,
             "max_fault_delay_ms": 300_000,
             "log": {"dropped_lines": 0, "buffered_lines": 1_024},
+            "tls": {
+                "https_url": null,
+                "ca_pem": "/__emulator/ca.pem",
+                "ca_kept": false,
+                "permitted_names": ["janraincapture.com", "janrain.com", "localhost"],
+            },
         })
     );
     let without_owner = spawn_app_with(Config {

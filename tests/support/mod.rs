@@ -20,6 +20,8 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_janrain-emulator");
 pub struct Running {
     pub child: Child,
     pub base: String,
+    /// The TLS listener's base URL (`https://...`), when started with `--https-listen`.
+    pub https: Option<String>,
 }
 
 impl Drop for Running {
@@ -53,17 +55,22 @@ fn spawn(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Running {
     }
     let mut child = command.spawn().expect("binary starts");
     let stdout = child.stdout.take().expect("stdout piped");
-    let mut line = String::new();
-    // Blocks until the server has bound its socket and printed the line: no sleep needed.
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("address line");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    Running { child, base }
+    let mut stdout = BufReader::new(stdout);
+    let mut next_address = || {
+        let mut line = String::new();
+        // Blocks until the server has bound its socket and printed the line: no sleep needed.
+        stdout.read_line(&mut line).expect("address line");
+        line.trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected line: {line:?}"))
+            .to_owned()
+    };
+    let base = next_address();
+    let https = args
+        .iter()
+        .any(|arg| arg.starts_with("--https-listen"))
+        .then(&mut next_address);
+    Running { child, base, https }
 }
 
 /// Sends SIGTERM and waits (at most 5 s) for the exit.
