@@ -35,7 +35,8 @@ pub enum TargetRefusal {
     /// Nothing to connect to.
     #[error("the target is empty")]
     Empty,
-    /// `user@host`: a way of hiding the real host from a reader of the URL.
+    /// `user@host`: a way of hiding the real host from a reader of the URL. The user
+    /// information (which may be a password) is never repeated.
     #[error("the target {0:?} carries user information, which a proxy target never needs")]
     UserInfo(String),
     /// An address rather than a name: it names no Janrain host.
@@ -69,10 +70,10 @@ pub fn proxy_target(authority: &str, need_port: bool) -> Result<ProxyTarget, Tar
         return Err(TargetRefusal::Empty);
     }
     if authority.contains('@') {
-        return Err(TargetRefusal::UserInfo(authority.to_owned()));
+        return Err(TargetRefusal::UserInfo(shown(authority)));
     }
     if authority.starts_with('[') || authority.parse::<IpAddr>().is_ok() {
-        return Err(TargetRefusal::IpLiteral(authority.to_owned()));
+        return Err(TargetRefusal::IpLiteral(shown(authority)));
     }
     let (host, port) = match authority.rsplit_once(':') {
         Some((host, port)) => {
@@ -82,20 +83,30 @@ pub fn proxy_target(authority: &str, need_port: bool) -> Result<ProxyTarget, Tar
                 .then(|| port.parse::<u16>().ok())
                 .flatten()
                 .filter(|port| *port != 0)
-                .ok_or_else(|| TargetRefusal::BadPort(authority.to_owned()))?;
+                .ok_or_else(|| TargetRefusal::BadPort(shown(authority)))?;
             (host, Some(port))
         }
-        None if need_port => return Err(TargetRefusal::MissingPort(authority.to_owned())),
+        None if need_port => return Err(TargetRefusal::MissingPort(shown(authority))),
         None => (authority, None),
     };
     if host.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Err(TargetRefusal::IpLiteral(authority.to_owned()));
+        return Err(TargetRefusal::IpLiteral(shown(authority)));
     }
-    let host = normalize_name(host).ok_or_else(|| TargetRefusal::BadName(authority.to_owned()))?;
+    let host = normalize_name(host).ok_or_else(|| TargetRefusal::BadName(shown(authority)))?;
     if !is_janrain_host(&host) {
         return Err(TargetRefusal::NotJanrain(host));
     }
     Ok(ProxyTarget { host, port })
+}
+
+/// `authority` as it may be shown in an answer or the log: user information (`user:password@`)
+/// replaced by `***@`, and at most 300 characters.
+pub fn shown(authority: &str) -> String {
+    let host = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_owned(),
+    };
+    host.chars().take(300).collect()
 }
 
 /// `name` as a host name: lower-case, one trailing dot dropped, every label 1 to 63 letters,

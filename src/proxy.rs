@@ -4,7 +4,7 @@
 //! tunnel that ends here: the client's TLS handshake is answered with a leaf of the local CA for
 //! the name it asks for, and its requests are served as on the TLS listener. An absolute-form
 //! request (`POST http://<realm>.janraincapture.com/...`) for such a host is served as it is.
-//! Every other target is refused with 403 and a one-line reason; the emulator never opens a
+//! Every other target is refused with 403 and a one-line reason (`{"error": "refused: ..."}`); the emulator never opens a
 //! connection anywhere, so it cannot be an open proxy whatever it is asked.
 
 use axum::body::Body;
@@ -61,13 +61,17 @@ pub fn tunnel_opened() -> Response {
     Response::new(Body::empty())
 }
 
+/// 403 with the reason on one line, as `{"error": ...}` like the control plane's refusals (the
+/// proxy is the emulator's own, not a family's); the connection closes after it, since a client
+/// refused its tunnel has nothing more to send.
 fn refuse(target: &str, reason: String) -> Intercept {
-    tracing::info!(target, %reason, "proxy request refused");
-    let mut response = (StatusCode::FORBIDDEN, format!("refused: {reason}\n")).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    let target = hostnames::shown(target);
+    tracing::info!(%target, %reason, "proxy request refused");
+    let body = serde_json::json!({ "error": format!("refused: {reason}") });
+    let mut response = (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     Intercept::Answer(response)
 }
 

@@ -171,7 +171,8 @@ impl Battery {
         let body = response.bytes().await.expect("body");
         assert!(!status.is_server_error(), "{what}: {status} {body:?}");
         if !body.is_empty() {
-            let console = path.starts_with("/__emulator/ui");
+            // The console's files and the local CA's root are not JSON, on purpose.
+            let console = path.starts_with("/__emulator/ui") || path == "/__emulator/ca.pem";
             let content_type = content_type.unwrap_or_default();
             assert!(
                 content_type.starts_with("application/json") || console,
@@ -332,6 +333,8 @@ async fn the_hostile_client_battery() {
     battery.after_batch("the bodies batch").await;
     framing_batch(&battery).await;
     battery.after_batch("the framing batch").await;
+    proxy_batch(&battery).await;
+    battery.after_batch("the proxy batch").await;
     assert!(support::stop(battery.running).success());
 }
 
@@ -569,4 +572,62 @@ async fn framing_batch(battery: &Battery) {
             );
         }
     }
+}
+
+/// The plain listener as a proxy: every target that is not a Janrain host, in every spelling a
+/// target can take (other hosts, addresses, `localhost`, look-alikes, user information,
+/// encodings), is refused with 403 and a reason, in CONNECT and in absolute form, and nothing is
+/// connected to: a listener of the battery's own, named by those targets, sees no connection.
+async fn proxy_batch(battery: &Battery) {
+    let bystander = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = bystander.local_addr().expect("addr").port();
+    let targets = [
+        format!("127.0.0.1:{port}"),
+        format!("127.1:{port}"),
+        format!("0x7f000001:{port}"),
+        format!("2130706433:{port}"),
+        format!("[::1]:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST.:{port}"),
+        format!("x.capture.localhost:{port}"),
+        format!("example.com:{port}"),
+        format!("x.janraincapture.com.evil.test:{port}"),
+        format!("x.janraincapture.com.127.0.0.1.nip.io:{port}"),
+        format!("evil-janraincapture.com:{port}"),
+        format!("janraincapture.com.:{port}"),
+        format!("x.janraincapture.com@127.0.0.1:{port}"),
+        format!("127.0.0.1:{port}@x.janraincapture.com:443"),
+        format!("user:{SECRET}@x.janraincapture.com:443"),
+        format!("x%2ejanraincapture.com:{port}"),
+        "x.janraincapture.com%3a443".to_owned(),
+        "x.janraincapture.com:443%00".to_owned(),
+        "x.janrain\u{2024}com:443".to_owned(),
+        "x.janraincapture.com:-1".to_owned(),
+        "x.janraincapture.com:65536".to_owned(),
+        format!("x.janraincapture.com:{port}:{port}"),
+    ];
+    for target in &targets {
+        for request in [
+            format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n"),
+            format!(
+                "GET http://{target}/__emulator/health HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"
+            ),
+        ] {
+            let answer = raw_exchange(battery, request.as_bytes(), Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|| panic!("no answer to {request:?}"));
+            // hyper refuses what it cannot read as a request target at all, with 400.
+            assert!(
+                answer.starts_with("HTTP/1.1 403") || answer.starts_with("HTTP/1.1 400"),
+                "{request:?}: {}",
+                &answer[..answer.len().min(300)]
+            );
+            assert!(!answer.contains(SECRET), "{request:?} echoed the secret");
+        }
+    }
+    let connected = tokio::time::timeout(Duration::from_millis(200), bystander.accept()).await;
+    assert!(connected.is_err(), "the emulator connected onward");
 }

@@ -67,6 +67,15 @@ fn form_encode(pairs: &[(String, String)]) -> String {
 
 proptest! {
     #[test]
+    fn the_proxy_accepts_janrain_hosts_only(
+        prefix in "[a-zA-Z0-9.@:%\\[\\]_-]{0,20}",
+        domain in prop_oneof![Just("janraincapture.com"), Just("janrain.com"), Just("example.com"), Just("")],
+        suffix in "[a-zA-Z0-9.@:%_-]{0,12}",
+    ) {
+        proxy_target_property(&format!("{prefix}{domain}{suffix}"));
+    }
+
+    #[test]
     fn any_bytes_parse_as_parameters_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = Params::parse(&bytes);
     }
@@ -168,8 +177,38 @@ fn authorization_property(data: &[u8]) {
     }
 }
 
+/// The property of the `proxy_target` fuzz target: whatever the proxy accepts is a host under
+/// one of Janrain's domains, spelled in host-name characters only, never with user information.
+fn proxy_target_property(text: &str) {
+    for need_port in [true, false] {
+        if let Ok(target) = janrain_emulator::internals::proxy_target(text, need_port) {
+            let host = target.host.as_str();
+            assert!(
+                [".janraincapture.com", ".janrain.com"]
+                    .iter()
+                    .any(|domain| host.ends_with(domain) && host.len() > domain.len()),
+                "{text:?} gave {host}"
+            );
+            assert!(
+                host.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'.'
+                    || b == b'-'),
+                "{text:?} gave {host}"
+            );
+            assert!(!text.contains('@'), "{text:?}");
+            assert!(!need_port || target.port.is_some(), "{text:?}");
+        }
+    }
+}
+
 #[test]
 fn the_fuzz_seeds_pass_their_targets_checks() {
+    for seed in seeds("proxy_target") {
+        if let Ok(text) = std::str::from_utf8(&seed) {
+            proxy_target_property(text);
+        }
+    }
     for seed in seeds("authorization") {
         authorization_property(&seed);
     }

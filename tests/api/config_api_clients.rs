@@ -327,3 +327,104 @@ async fn concurrent_creates_of_one_name_have_one_winner() {
     );
     assert_eq!(app.names().await, ["Emulator owner client", "racer"]);
 }
+
+/// Each operation's documented text for an unknown application: the delete page gives
+/// `Client ID not found.` for "a bad application and/or client id", and the single-client
+/// operations and the listing follow it; creating a client gives `Application ID not found.`.
+#[tokio::test]
+async fn an_unknown_application_gets_each_operations_documented_text() {
+    let app = spawn_app().await;
+    let client = app.rest_create(json!({"name": "exists"})).await.body["_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let other = "unknownapp0000000000000001";
+    let base = app.url(&format!("/config/{other}"));
+    let cases = [
+        (
+            reqwest::Method::GET,
+            format!("{base}/clients"),
+            None,
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/clients"),
+            Some(json!({"name": "x"})),
+            "Application ID not found.",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{base}/clients/{client}"),
+            None,
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{base}/clients/{client}"),
+            Some(json!({"name": "x"})),
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("{base}/clients/{client}"),
+            None,
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{base}/clients/{client}/secret"),
+            Some(json!({"hoursToLive": 0})),
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{base}/clients/{client}/settings"),
+            None,
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{base}/clients/{client}/settings"),
+            Some(json!({})),
+            "Client ID not found.",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{base}/settings"),
+            None,
+            "Application ID not found.",
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{base}/settings"),
+            Some(json!({})),
+            "Application ID not found.",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{base}/settings/options"),
+            None,
+            "Application ID not found.",
+        ),
+    ];
+    for (method, url, body, text) in cases {
+        let mut request = app
+            .http
+            .request(method.clone(), &url)
+            .header("authorization", owner_basic());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = read(request).await;
+        assert_eq!(
+            (reply.status, reply.body),
+            (StatusCode::NOT_FOUND, json!({"errors": text})),
+            "{method} {url}"
+        );
+    }
+    assert!(
+        app.names().await.contains(&"exists".to_owned()),
+        "nothing was deleted"
+    );
+}

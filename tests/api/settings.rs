@@ -958,3 +958,80 @@ async fn the_journal_hides_the_values_of_secret_settings() {
         "{journal}"
     );
 }
+
+#[tokio::test]
+async fn the_options_catalogue_names_each_documented_setting_for_the_owner_only() {
+    let app = spawn_app().await;
+    let url = app.url(&format!("/config/{}/settings/options", app.app_id()));
+    let reply = read(app.http.get(&url).header("authorization", owner_basic())).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let options = reply.body.as_array().expect("an array");
+    assert!(options.len() >= 23, "{options:?}");
+    for option in options {
+        let keys: Vec<&str> = option
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["name", "group", "type", "values", "globalOnly"]);
+    }
+    let site_name = options
+        .iter()
+        .find(|o| o["name"] == "site_name")
+        .expect("site_name");
+    assert_eq!(site_name["globalOnly"], false);
+    assert!(
+        options
+            .iter()
+            .any(|o| o["globalOnly"] == true && o["name"] == "user_distinguisher_field")
+    );
+    // Owner only, like the application's settings.
+    let (id, secret) = worker(&app, "reader").await;
+    let reply = read(
+        app.http
+            .get(&url)
+            .header("authorization", basic(&id, &secret)),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = read(app.http.get(&url)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn global_only_settings_are_ignored_at_client_level() {
+    let app = spawn_app().await;
+    let (id, _) = worker(&app, "scoped").await;
+    let put = read(
+        app.http
+            .put(client_settings_url(&app, &id))
+            .header("authorization", owner_basic())
+            .json(&json!({"site_name": "Mine", "user_distinguisher_field": "region"})),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    assert_eq!(put.body["site_name"], "Mine");
+    assert!(
+        put.body.get("user_distinguisher_field").is_none(),
+        "{:?}",
+        put.body
+    );
+    // At the application's level it is kept, and shown to every client as global.
+    let global = read(
+        app.http
+            .put(app_settings_url(&app))
+            .header("authorization", owner_basic())
+            .json(&json!({"user_distinguisher_field": "region"})),
+    )
+    .await;
+    assert_eq!(global.body["user_distinguisher_field"], "region");
+    let seen = read(
+        app.http
+            .get(client_settings_url(&app, &id))
+            .header("authorization", owner_basic()),
+    )
+    .await;
+    assert!(seen.body.get("user_distinguisher_field").is_none());
+    assert_eq!(seen.body["global"]["user_distinguisher_field"], "region");
+}
