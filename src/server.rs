@@ -313,6 +313,25 @@ impl Emulator {
         self.addr
     }
 
+    /// The URL to give code under test as its HTTP(S) proxy (`HTTPS_PROXY`): the emulator
+    /// answers for Janrain's hosts (`https://<realm>.janraincapture.com`,
+    /// `https://v1.api.<region>.janrain.com`) and refuses every other, never connecting onward.
+    /// Trust [`Emulator::ca_pem`] for those calls.
+    pub fn proxy_url(&self) -> String {
+        self.uri()
+    }
+
+    /// The root certificate (PEM) of the local CA whose leaves the proxy's tunnels present: made
+    /// on first use and kept for the emulator's life. Its name constraints let it vouch for
+    /// Janrain's names, `localhost` and loopback only, so trusting it in a test's client
+    /// endangers nothing else.
+    pub fn ca_pem(&self) -> Result<String, StartError> {
+        self.state
+            .ca
+            .root_pem()
+            .map_err(|e| StartError::Config(ConfigError::Ca(e.to_string())))
+    }
+
     /// The store, to seed clients and to assert on them.
     pub fn store(&self) -> &Store {
         &self.state.store

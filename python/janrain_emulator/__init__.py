@@ -99,6 +99,7 @@ class Emulator:
         self.token = token
         self._process = process
         self._info: Optional[Dict[str, Any]] = None
+        self._bundle: Optional[str] = None
 
     # Starting and stopping -----------------------------------------------------------------
 
@@ -211,6 +212,39 @@ class Emulator:
     def health(self) -> Dict[str, Any]:
         return self.control("GET", "/health")
 
+    # HTTPS: the local CA and the proxy --------------------------------------------------------
+
+    def ca_pem(self) -> str:
+        """The local CA's root certificate (``GET /__emulator/ca.pem``), PEM. Its name
+        constraints let it vouch for Janrain's names, ``localhost`` and loopback only."""
+        with urllib.request.urlopen(f"{self.url}/__emulator/ca.pem", timeout=30) as response:
+            return response.read().decode()
+
+    def ca_bundle(self) -> str:
+        """The path of a PEM bundle of this machine's trusted roots plus the emulator's root, as
+        ``janrain-emulator ca`` writes one, so that pointing ``REQUESTS_CA_BUNDLE`` or
+        ``SSL_CERT_FILE`` at it keeps every other HTTPS call working."""
+        if self._bundle is None:
+            self._bundle = _write_bundle(self.ca_pem())
+        return self._bundle
+
+    def proxy_env(self) -> Dict[str, str]:
+        """The environment that sends unmodified code's calls to Janrain's hosts
+        (``https://<realm>.janraincapture.com``, ``https://v1.api.<region>.janrain.com``) to
+        this emulator: the emulator as the HTTP(S) proxy (it serves Janrain's hosts and refuses
+        every other), a ``NO_PROXY`` that keeps calls to the emulator itself direct, and the CA
+        bundle for Python, OpenSSL, curl and Node."""
+        bundle = self.ca_bundle()
+        host = urllib.parse.urlsplit(self.url).hostname or "127.0.0.1"
+        no_proxy = ",".join(dict.fromkeys([host, "localhost", "127.0.0.1", "::1"]))
+        env = {}
+        for name in ("HTTPS_PROXY", "HTTP_PROXY"):
+            env[name] = env[name.lower()] = self.url
+        env["NO_PROXY"] = env["no_proxy"] = no_proxy
+        for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"):
+            env[name] = bundle
+        return env
+
     def new_app(self, **body: Any) -> App:
         """A new isolated application (``POST /__emulator/apps``); ``body`` as the control plane
         takes it (``app_id``, ``clients``, ``settings``, ``owner_client_id``, ...)."""
@@ -287,6 +321,54 @@ class Emulator:
 
     def system_clock(self) -> Dict[str, Any]:
         return self.move_clock(system=True)
+
+
+#: Where machines keep their trusted roots; the first that exists goes into the bundle.
+_SYSTEM_ROOTS = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/ssl/cert.pem",
+    "/usr/local/etc/openssl/cert.pem",
+)
+
+
+def _system_roots() -> str:
+    import ssl
+
+    paths = ssl.get_default_verify_paths()
+    candidates = [os.environ.get("SSL_CERT_FILE"), paths.cafile, paths.openssl_cafile, *_SYSTEM_ROOTS]
+    try:
+        import certifi  # type: ignore
+
+        candidates.append(certifi.where())
+    except ImportError:
+        pass
+    for path in candidates:
+        if path and os.path.isfile(path) and "janrain-emulator-bundle-" not in os.path.basename(path):
+            with open(path, encoding="utf-8", errors="replace") as roots:
+                text = roots.read()
+            if "-----BEGIN CERTIFICATE-----" in text:
+                return text if text.endswith("\n") else text + "\n"
+    return ""
+
+
+def _write_bundle(root_pem: str) -> str:
+    """Writes the machine's roots plus ``root_pem`` to a file named after the root, whole or not
+    at all, and returns its path."""
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha1(root_pem.encode()).hexdigest()[:12]
+    path = os.path.join(tempfile.gettempdir(), f"janrain-emulator-bundle-{digest}.pem")
+    text = _system_roots() + "# janrain-emulator's local root (Janrain names only)\n" + root_pem
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".janrain-emulator-")
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return path
 
 
 def _flag_value(argv: Sequence[str], flag: str) -> Optional[str]:

@@ -11,6 +11,10 @@ Fixtures:
 - ``janrain_journal``: the request journal of the test's application.
 - ``janrain_faults``: fault rules, each removed when the test ends.
 - ``janrain_clock``: the emulator's clock, given back to the real one when the test ends.
+- ``janrain_intercept``: for one test, the environment (``Emulator.proxy_env``) that sends
+  unmodified code's calls to ``https://<realm>.janraincapture.com`` and
+  ``https://v1.api.<region>.janrain.com`` to the emulator, through it as the proxy; gives the
+  variables it set.
 
 Options: ``--janrain-emulator-url``, ``--janrain-emulator-token``, ``--janrain-emulator-fixture``,
 ``--janrain-emulator-seed``, ``--janrain-emulator-flag`` (repeatable: an extra flag for the binary).
@@ -183,3 +187,13 @@ def janrain_clock(janrain_emulator: Emulator) -> Iterator[Clock]:
     finally:
         if clock.moved:
             clock.system()
+
+
+@pytest.fixture
+def janrain_intercept(janrain_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Dict[str, str]:
+    """Sets the proxy and CA variables for the test (and only for it), so that code which names
+    Janrain's real hosts reaches the emulator unmodified; the variables, as set."""
+    env = janrain_emulator.proxy_env()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

@@ -57,3 +57,42 @@ async fn shutdown_closes_the_port() {
         "nothing listens any more"
     );
 }
+
+/// Code under test that builds Janrain's real URLs reaches an embedded emulator with two
+/// settings of its HTTP client: the proxy URL and the root certificate.
+#[tokio::test]
+async fn the_handle_gives_the_proxy_and_the_root_for_code_that_names_the_real_hosts() {
+    let emulator = Emulator::start(Config::default()).await.expect("starts");
+    let mine = emulator.new_app().expect("an application");
+    let pem = emulator.ca_pem().expect("a root");
+    assert_eq!(emulator.ca_pem().expect("the same root"), pem);
+    let http = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).expect("pem"))
+        .proxy(reqwest::Proxy::all(emulator.proxy_url()).expect("proxy"))
+        .build()
+        .expect("client");
+    let listed = read(
+        http.get(format!(
+            "https://v1.api.eu.janrain.com/config/{}/clients",
+            mine.app_id
+        ))
+        .header(
+            "authorization",
+            basic(&mine.owner_client_id, &mine.owner_client_secret),
+        ),
+    )
+    .await;
+    assert_eq!(listed.status, reqwest::StatusCode::OK);
+    assert_eq!(listed.body[0]["_id"], mine.owner_client_id.as_str());
+    let legacy = read(
+        http.post("https://anyrealm.janraincapture.com/clients/list")
+            .header(
+                "authorization",
+                basic(&mine.owner_client_id, &mine.owner_client_secret),
+            ),
+    )
+    .await;
+    assert_eq!(legacy.body["stat"], "ok");
+    emulator.shutdown().await;
+}

@@ -59,3 +59,18 @@ def test_a_grace_period_ends_when_the_clock_moves(janrain_app, janrain_clock, ca
 def test_the_session_emulator_handle(janrain_emulator):
     assert janrain_emulator.health() == {"status": "ok"}
     assert janrain_emulator.config_base_url.endswith(f"/config/{janrain_emulator.app_id}")
+
+
+def test_code_that_names_the_real_host_reaches_the_test_application(janrain_app, janrain_intercept):
+    """Unmodified code that builds Janrain's real URLs: the fixture's environment sends it to
+    the emulator (as the proxy, with its CA in the bundle); the credentials pick the test's
+    application."""
+    capture = Api("https://anyrealm.janraincapture.com", janrain_app.owner)
+    assert capture.call("clients/list")["results"][0]["client_id"] == janrain_app.owner_client_id
+    listed = requests.get(
+        f"https://v1.api.us.janrain.com/config/{janrain_app.app_id}/clients",
+        auth=(janrain_app.owner_client_id, janrain_app.owner_client_secret),
+        timeout=10,
+    )
+    assert listed.status_code == 200
+    assert janrain_intercept["REQUESTS_CA_BUNDLE"].endswith(".pem")

@@ -1,10 +1,15 @@
 """Starts the built emulator binary on a free port for each test."""
 
 import os
+import pathlib
 import signal
 import subprocess
+import sys
 
 import pytest
+
+# The Python package from the checkout, as the tests that drive it import it.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
 
 OWNER = {
     "client_id": "emulatorowner0000000000000000001",
