@@ -18,8 +18,8 @@ FROM scratch
 COPY --from=build /janrain-emulator /janrain-emulator
 COPY --from=build --chown=65532:65532 /data /data
 USER 65532:65532
-ENV JANRAIN_EMULATOR_LISTEN=0.0.0.0:8080
-EXPOSE 8080
+ENV JANRAIN_EMULATOR_LISTEN=0.0.0.0:8080 JANRAIN_EMULATOR_HTTPS_LISTEN=0.0.0.0:8443
+EXPOSE 8080 8443
 HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 \
   CMD ["/janrain-emulator", "healthcheck"]
 ENTRYPOINT ["/janrain-emulator"]

@@ -31,11 +31,16 @@ class Server:
 
     def __init__(self, argv, stderr=subprocess.DEVNULL):
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        self.url = self._address(argv)
+        # With --https-listen, a second line gives the TLS listener's address.
+        self.https_url = self._address(argv) if "--https-listen" in argv else None
+
+    def _address(self, argv):
         line = self.process.stdout.readline().strip()
         if not line.startswith("listening on "):
             self.stop()
             raise RuntimeError(f"{argv[0]} did not start: {line!r}")
-        self.url = line[len("listening on "):]
+        return line[len("listening on "):]
 
     def rss_kib(self):
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -225,6 +230,69 @@ def log_stalls(args, emulator, results):
     return rows
 
 
+def tls_call(context, address, name, path, headers=""):
+    """One new TLS connection to `address` asking for `name` (SNI), one GET of `path` on it, read
+    to its end; the time it took, in ms."""
+    import socket
+
+    started = time.perf_counter()
+    with socket.create_connection(address) as raw:
+        with context.wrap_socket(raw, server_hostname=name) as tls:
+            tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {name}\r\n{headers}Connection: close\r\n\r\n".encode())
+            answer = b""
+            while chunk := tls.recv(65536):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    return (time.perf_counter() - started) * 1000
+
+
+def percentiles(times):
+    times = sorted(times)
+    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99) - 1], "count": len(times)}
+
+
+def tls_figures(args, emulator, work, results):
+    """The TLS listener: a new connection plus one call, the cost of a first leaf for a new
+    name, and keep-alive throughput against plain HTTP on the same emulator."""
+    import ssl
+
+    server = Server(emulator + ["--https-listen", "127.0.0.1:0"])
+    try:
+        for n in range(9):
+            request("POST", server.url + f"/config/{APP}/clients", json.dumps({"name": f"listed {n}"}),
+                    {"Authorization": BASIC, "Content-Type": "application/json"})
+        root = os.path.join(work, "root.pem")
+        with open(root, "wb") as out:
+            out.write(request("GET", server.url + "/__emulator/ca.pem")[1])
+        context = ssl.create_default_context(cafile=root)
+        host, port = server.https_url.removeprefix("https://").rsplit(":", 1)
+        address = (host, int(port))
+        auth = f"Authorization: {BASIC}\r\n"
+        config_host = "v1.api.us.janrain.com"
+        path = f"/config/{APP}/clients"
+        tls_call(context, address, config_host, path, auth)  # its leaf, made once
+        connect = percentiles([tls_call(context, address, config_host, path, auth) for _ in range(300)])
+        fresh = percentiles([tls_call(context, address, f"leaf{n}.bench.janraincapture.com", "/__emulator/health")
+                             for n in range(200)])
+        cached = percentiles([tls_call(context, address, "leaf0.bench.janraincapture.com", "/__emulator/health")
+                              for _ in range(200)])
+        script = lua_fixed("GET", {"Authorization": BASIC})
+        plain = run_wrk(server.url + path, script, args)
+        tls = run_wrk(server.https_url + path, script, args)
+    finally:
+        server.stop()
+    results["tls"] = {
+        "new_connection_and_call": connect,
+        "handshake_new_name": fresh,
+        "handshake_cached_name": cached,
+        "first_leaf_ms": fresh["p50_ms"] - cached["p50_ms"],
+        "keep_alive_plain": plain,
+        "keep_alive_tls": tls,
+        "keep_alive_ratio": tls["rps"] / plain["rps"],
+    }
+    return results["tls"]
+
+
 def fixture_file(path, count, settings):
     """A fixture of the default application with its owner and `count` more clients."""
     clients = [{"_id": OWNER[0], "_secret": OWNER[1], "name": "Emulator owner client", "features": ["owner"]}]
@@ -405,6 +473,7 @@ def run(args, emulator, clients_path, results, work):
 
     big_rows = big_tenants(args, emulator, work, results)
     stall_rows = log_stalls(args, emulator, results)
+    tls = tls_figures(args, emulator, work, results)
 
     small, large = results["create_at_1000"], results["create_at_100000"]
     print(f"\nstart-up to first response (median of {args.starts}): {results['startup_ms_median']:.1f} ms")
@@ -437,6 +506,16 @@ def run(args, emulator, clients_path, results, work):
         load = row["load"]
         print(f"{name:28} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f} {load['rps']:>11.0f} "
               f"{load['p99_ms']:>9.2f} {row['dropped_lines']:>9,}")
+    new, leaf = tls["new_connection_and_call"], tls["first_leaf_ms"]
+    plain, secure = tls["keep_alive_plain"], tls["keep_alive_tls"]
+    print(f"\nTLS listener: a new connection (TLS 1.3 handshake) plus one GET config clients (10), "
+          f"one at a time: p50 {new['p50_ms']:.2f} ms, p99 {new['p99_ms']:.2f} ms")
+    print(f"a first leaf for a new name: {leaf:.2f} ms more than a cached one "
+          f"(handshakes p50 {tls['handshake_new_name']['p50_ms']:.2f} ms vs "
+          f"{tls['handshake_cached_name']['p50_ms']:.2f} ms)")
+    print(f"keep-alive, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, GET config clients (10): "
+          f"TLS {secure['rps']:.0f}/s (p99 {secure['p99_ms']:.2f} ms), plain {plain['rps']:.0f}/s "
+          f"(p99 {plain['p99_ms']:.2f} ms): {tls['keep_alive_ratio']:.0%}")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
