@@ -125,6 +125,13 @@ impl LocalCa {
         };
         if let Some(dir) = &ca.dir {
             let root = Root::load_or_make(dir, &ca.permits)?;
+            // The bundle beside the root, for programs that share the directory (a compose
+            // volume): written at every start, so that it follows the machine's roots.
+            let path = dir.join(BUNDLE_FILE);
+            let (bundle, _) = bundle(&root.cert_pem, &path);
+            if let Err(error) = write_file(&path, bundle.as_bytes()) {
+                tracing::warn!(path = %path.display(), %error, "could not write the CA bundle");
+            }
             let _ = ca.root.set(Ok(Arc::new(root)));
         }
         Ok(ca)

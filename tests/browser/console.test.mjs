@@ -458,7 +458,13 @@ test("the settings block works as shown", async (t) => {
 
   const lines = text.split("\n");
   const curls = lines.filter((line) => line.startsWith("curl "));
-  assert.equal(curls.length, 2);
+  assert.equal(curls.length, 3);
+  // Through the emulator as the proxy, to the Configuration API's real host name.
+  const proxied = curls[2].replace("$(janrain-emulator ", `$('${BINARY}' `);
+  assert.match(proxied, /--proxy /);
+  const viaProxy = JSON.parse((await run("sh", ["-c", proxied])).stdout);
+  assert.deepEqual(viaProxy.map((client) => client._id), [OWNER_ID]);
+  assert.match(text, /TLS listener: +off/);
   const listing = JSON.parse((await run("sh", ["-c", curls[0]])).stdout);
   assert.deepEqual(listing.map((client) => client._id), [OWNER_ID]);
   const legacy = JSON.parse((await run("sh", ["-c", curls[1]])).stdout);

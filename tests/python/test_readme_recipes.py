@@ -4,6 +4,7 @@ import json
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 
@@ -138,3 +139,85 @@ def test_compose_service_waits_for_health():
     assert compose["services"]["app"]["depends_on"]["janrain"]["condition"] == "service_healthy"
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["/janrain-emulator", "healthcheck"]' in dockerfile
+
+
+def binary_path_env():
+    """The environment with the built binary first on PATH, as an installed one would be."""
+    binary = pathlib.Path(os.environ["JANRAIN_EMULATOR_BIN"]).resolve()
+    return {**os.environ, "PATH": f"{binary.parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def with_proxy_env(emulator_url, program):
+    """`program` run by bash after the https-env recipe, as written, against `emulator_url`."""
+    script = on_port(recipe("https-env"), emulator_url) + "\n" + program
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                          timeout=60, env=binary_path_env())
+
+
+def test_https_through_the_proxy_with_curl(emulator_url):
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", on_port(recipe("https-curl"), emulator_url)],
+        capture_output=True, text=True, timeout=60, check=True, env=binary_path_env(),
+    )
+    listed, legacy = json_values(result.stdout)
+    assert [c["name"] for c in listed] == ["Emulator owner client"]
+    assert legacy["stat"] == "ok"
+
+
+def test_https_python_by_environment_alone(emulator_url, tmp_path):
+    (tmp_path / "app.py").write_text(recipe("https-python"))
+    result = with_proxy_env(emulator_url, f"{sys.executable} {tmp_path / 'app.py'}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_https_ruby_by_environment_alone(emulator_url, tmp_path):
+    (tmp_path / "app.rb").write_text(recipe("https-ruby"))
+    result = with_proxy_env(emulator_url, f"ruby {tmp_path / 'app.rb'}")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stat"] == "ok"
+
+
+def test_https_php_curl_by_environment_alone(emulator_url, tmp_path):
+    (tmp_path / "app.php").write_text(recipe("https-php"))
+    result = with_proxy_env(emulator_url, f'php -d curl.cainfo="$CURL_CA_BUNDLE" {tmp_path / "app.php"}')
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stat"] == "ok"
+
+
+def test_compose_https_serves_the_aliases_with_the_bundle_in_the_volume(tmp_path):
+    """The compose recipe's emulator, run as its service would run it (its flags and
+    environment, the volume a directory), reached by the aliases' names with the bundle the
+    application reads from the volume."""
+    compose = yaml.safe_load(recipe("compose-https"))
+    janrain, app = compose["services"]["janrain"], compose["services"]["app"]
+    aliases = janrain["networks"]["default"]["aliases"]
+    assert "v1.api.us.janrain.com" in aliases
+    assert app["depends_on"]["janrain"]["condition"] == "service_healthy"
+    volume = tmp_path / "data"
+    env = binary_path_env()
+    for name, value in janrain["environment"].items():
+        env[name] = value.replace("/data", str(volume))
+    # The image's own settings: TLS on a port of its own.
+    env["JANRAIN_EMULATOR_HTTPS_LISTEN"] = "127.0.0.1:0"
+    args = [a.replace("/data", str(volume)) for a in janrain["command"]]
+    volume.mkdir()
+    process = subprocess.Popen([os.environ["JANRAIN_EMULATOR_BIN"], "--listen", "127.0.0.1:0", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        process.stdout.readline()
+        https = process.stdout.readline().strip().removeprefix("listening on https://")
+        port = https.rsplit(":", 1)[1]
+        mount = app["volumes"][0].split(":")[1]
+        bundle = app["environment"]["REQUESTS_CA_BUNDLE"].replace(mount, str(volume))
+        for alias in aliases:
+            path = "/__emulator/health"
+            result = subprocess.run(
+                ["curl", "-sS", "--fail", "--cacert", bundle, "--resolve", f"{alias}:{port}:127.0.0.1",
+                 f"https://{alias}:{port}{path}"],
+                capture_output=True, text=True, timeout=30,
+            )
+            assert result.stdout == '{"status":"ok"}', result.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0

@@ -1007,6 +1007,19 @@ function renderSettings() {
     out.push(
       `python3 -c 'from janrain.capture import Api; print(Api("${legacyBase}", {"client_id": "${owner._id}", "client_secret": "${s(owner._secret)}"}).call("clients/list"))'`,
     );
+    // The HTTPS routes, for code that builds Janrain's real URLs itself.
+    const tls = state.info.tls || {};
+    const bundle = `"$(janrain-emulator ca --url ${origin}${tls.ca_pem || "/__emulator/ca.pem"})"`;
+    out.push(
+      "",
+      "# Code that names Janrain's real hosts: this emulator as its HTTPS proxy (it answers for",
+      "# *.janraincapture.com and *.janrain.com only), trusting its CA (which vouches for those names only):",
+      `curl --proxy ${origin} --cacert ${bundle} -u '${credentials}' 'https://v1.api.us.janrain.com/config/${app.app_id}/clients'`,
+      `export HTTPS_PROXY=${origin} NO_PROXY=${window.location.hostname} REQUESTS_CA_BUNDLE=${bundle}`,
+      tls.https_url
+        ? `TLS listener:         ${tls.https_url}  (name it v1.api.us.janrain.com or <realm>.janraincapture.com in /etc/hosts or with --add-host)`
+        : "TLS listener:         off (start the emulator with --https-listen ADDR)",
+    );
     return out.join("\n");
   };
   code.textContent = lines(false);
