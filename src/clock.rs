@@ -80,13 +80,56 @@ pub struct ControlledClock {
     shift: Mutex<Shift>,
 }
 
-/// How the controlled clock differs from its base.
-#[derive(Debug, Clone, Copy, Default)]
-struct Shift {
+/// How a clock differs from the clock it is based on: the emulator's from the machine's, or an
+/// application's from the emulator's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shift {
     /// Added to the base clock's time, in nanoseconds (negative: behind it).
     offset_nanos: i128,
     /// When frozen, the instant it shows.
     frozen: Option<SystemTime>,
+}
+
+impl Shift {
+    /// What a clock shifted so shows when its base shows `base`.
+    pub fn shifted(self, base: SystemTime) -> SystemTime {
+        self.frozen
+            .unwrap_or_else(|| add_nanos(base, self.offset_nanos))
+    }
+
+    /// The reading of a clock shifted so when its base shows `base`.
+    pub fn reading(self, base: SystemTime) -> ClockReading {
+        ClockReading {
+            now: self.shifted(base),
+            system: self.is_none(),
+            frozen: self.frozen.is_some(),
+        }
+    }
+
+    /// Whether it follows its base unchanged.
+    pub fn is_none(self) -> bool {
+        self.frozen.is_none() && self.offset_nanos == 0
+    }
+
+    /// Applies `change` (see [`ControlledClock::apply`]) when the base shows `base`.
+    pub fn apply(&mut self, base: SystemTime, change: ClockChange) {
+        if change.system {
+            *self = Shift::default();
+        }
+        let mut now = self.shifted(base);
+        if let Some(at) = change.set {
+            now = at;
+        }
+        if let Some(by) = change.advance {
+            now = now.checked_add(by).unwrap_or(now);
+        }
+        if change.freeze.unwrap_or(self.frozen.is_some()) {
+            self.frozen = Some(now);
+        } else {
+            self.frozen = None;
+            self.offset_nanos = nanos_between(base, now);
+        }
+    }
 }
 
 /// What the controlled clock shows, and how.
@@ -115,20 +158,10 @@ impl ControlledClock {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn shifted(base: SystemTime, shift: Shift) -> SystemTime {
-        shift
-            .frozen
-            .unwrap_or_else(|| add_nanos(base, shift.offset_nanos))
-    }
-
     /// The current instant and how it is kept.
     pub fn reading(&self) -> ClockReading {
         let shift = *self.shift();
-        ClockReading {
-            now: Self::shifted(self.base.now(), shift),
-            system: shift.frozen.is_none() && shift.offset_nanos == 0,
-            frozen: shift.frozen.is_some(),
-        }
+        shift.reading(self.base.now())
     }
 
     /// Applies `change` in one step, with one reading of the base clock, in the order of its
@@ -136,23 +169,7 @@ impl ControlledClock {
     /// frozen nor thawed keeps running or standing as it was.
     pub fn apply(&self, change: ClockChange) {
         let base = self.base.now();
-        let mut shift = self.shift();
-        if change.system {
-            *shift = Shift::default();
-        }
-        let mut now = Self::shifted(base, *shift);
-        if let Some(at) = change.set {
-            now = at;
-        }
-        if let Some(by) = change.advance {
-            now = now.checked_add(by).unwrap_or(now);
-        }
-        if change.freeze.unwrap_or(shift.frozen.is_some()) {
-            shift.frozen = Some(now);
-        } else {
-            shift.frozen = None;
-            shift.offset_nanos = nanos_between(base, now);
-        }
+        self.shift().apply(base, change);
     }
 
     /// Moves the clock forward by `by` (a frozen clock stays frozen, at the later instant).
@@ -203,7 +220,7 @@ pub struct ClockChange {
 
 impl Clock for ControlledClock {
     fn now(&self) -> SystemTime {
-        Self::shifted(self.base.now(), *self.shift())
+        self.shift().shifted(self.base.now())
     }
 }
 

@@ -37,6 +37,9 @@ pub struct FaultRule {
     pub times: u32,
     /// How long to stall first, in milliseconds.
     pub delay_ms: u64,
+    /// Only requests routed to this application (absent: any application's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
 }
 
 /// The body of `POST /__emulator/faults`, for the OpenAPI document ([`FaultRule::from_json`]
@@ -62,12 +65,15 @@ pub struct FaultSpec {
     /// Stall this long first, in milliseconds.
     #[schema(maximum = 300000)]
     delay_ms: Option<u64>,
+    /// Only requests routed to this application (by capture domain, credentials or path, as the
+    /// families route them); never used up by another's.
+    app_id: Option<String>,
 }
 
 impl FaultRule {
     /// Reads a rule from a `POST /__emulator/faults` body; the error says what is wrong.
     pub fn from_json(id: u64, body: &Map<String, Value>) -> Result<Self, String> {
-        const FIELDS: [&str; 7] = [
+        const FIELDS: [&str; 8] = [
             "path",
             "method",
             "status",
@@ -75,6 +81,7 @@ impl FaultRule {
             "legacy_error",
             "times",
             "delay_ms",
+            "app_id",
         ];
         if let Some(key) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(format!(
@@ -130,6 +137,11 @@ impl FaultRule {
         if status.is_none() && legacy_code.is_none() && delay_ms == 0 {
             return Err("a fault needs a status, a legacy_code or a delay_ms".into());
         }
+        let app_id = match body.get("app_id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(app)) if !app.is_empty() => Some(app.clone()),
+            Some(_) => return Err("app_id must be an application id".into()),
+        };
         Ok(Self {
             id,
             path,
@@ -139,15 +151,24 @@ impl FaultRule {
             legacy_error,
             times,
             delay_ms,
+            app_id,
         })
     }
 
-    fn matches(&self, method: &str, path: &str) -> bool {
+    fn matches_request(&self, method: &str, path: &str) -> bool {
         let path_matches = match self.path.strip_suffix('*') {
             Some(prefix) => path.starts_with(prefix),
             None => path == self.path,
         };
         path_matches && self.method.as_deref().is_none_or(|m| m == method)
+    }
+
+    fn matches(&self, method: &str, path: &str, app: Option<&str>) -> bool {
+        self.matches_request(method, path)
+            && self
+                .app_id
+                .as_deref()
+                .is_none_or(|wanted| app == Some(wanted))
     }
 }
 
@@ -214,13 +235,32 @@ impl Faults {
         rules.1.len() != before
     }
 
-    /// Uses up one application of the first rule that matches, if any.
-    pub fn take(&self, method: &str, path: &str) -> Option<FaultRule> {
+    /// Whether a pending rule for one application matches `method` and `path`: only then does
+    /// the request's application need to be found before [`Faults::take`].
+    pub fn needs_app(&self, method: &str, path: &str) -> bool {
+        self.pending.load(Ordering::Acquire) != 0
+            && self
+                .lock()
+                .1
+                .iter()
+                .any(|r| r.app_id.is_some() && r.matches_request(method, path))
+    }
+
+    /// Removes the rules of application `app` (it was deleted).
+    pub fn forget_app(&self, app: &str) {
+        let mut rules = self.lock();
+        rules.1.retain(|r| r.app_id.as_deref() != Some(app));
+        self.pending.store(rules.1.len(), Ordering::Release);
+    }
+
+    /// Uses up one application of the first rule that matches a request routed to `app` (when
+    /// known), if any. A rule for another application neither fires nor is used up.
+    pub fn take(&self, method: &str, path: &str, app: Option<&str>) -> Option<FaultRule> {
         if self.pending.load(Ordering::Acquire) == 0 {
             return None;
         }
         let mut rules = self.lock();
-        let index = rules.1.iter().position(|r| r.matches(method, path))?;
+        let index = rules.1.iter().position(|r| r.matches(method, path, app))?;
         let rule = &mut rules.1[index];
         rule.times -= 1;
         let taken = rule.clone();
@@ -279,7 +319,7 @@ mod tests {
             ),
             (
                 json!({"path": "/clients/add", "status": 503, "colour": "red"}),
-                "unknown field \"colour\" (expected one of path, method, status, legacy_code, legacy_error, times, delay_ms)",
+                "unknown field \"colour\" (expected one of path, method, status, legacy_code, legacy_error, times, delay_ms, app_id)",
             ),
         ];
         for (body, expected) in cases {
@@ -294,17 +334,37 @@ mod tests {
         faults
             .add(body.as_object().expect("object"))
             .expect("valid");
-        assert!(faults.take("GET", "/config/a/clients").is_none());
-        assert!(faults.take("POST", "/clients/add").is_none());
+        assert!(faults.take("GET", "/config/a/clients", None).is_none());
+        assert!(faults.take("POST", "/clients/add", None).is_none());
         assert_eq!(
-            faults.take("POST", "/config/a/clients").map(|r| r.times),
+            faults
+                .take("POST", "/config/a/clients", None)
+                .map(|r| r.times),
             Some(1)
         );
         assert_eq!(
-            faults.take("POST", "/config/b/clients").map(|r| r.times),
+            faults
+                .take("POST", "/config/b/clients", None)
+                .map(|r| r.times),
             Some(0)
         );
-        assert!(faults.take("POST", "/config/a/clients").is_none());
+        assert!(faults.take("POST", "/config/a/clients", None).is_none());
+        assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn a_rule_for_one_application_is_never_used_by_another() {
+        let faults = Faults::default();
+        let body = json!({"path": "/clients/*", "status": 503, "app_id": "mine"});
+        faults
+            .add(body.as_object().expect("object"))
+            .expect("valid");
+        assert!(faults.needs_app("POST", "/clients/add"));
+        assert!(!faults.needs_app("POST", "/config/x/clients"));
+        assert!(faults.take("POST", "/clients/add", Some("other")).is_none());
+        assert!(faults.take("POST", "/clients/add", None).is_none());
+        assert_eq!(faults.list().len(), 1, "not used up by another's request");
+        assert!(faults.take("POST", "/clients/add", Some("mine")).is_some());
         assert!(faults.list().is_empty());
     }
 }

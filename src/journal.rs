@@ -10,7 +10,7 @@
 //! values are cut, and at most [`MAX_PARAMS`] parameters are kept, so an entry stays small
 //! whatever the request carried.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -206,54 +206,200 @@ impl Entry {
     }
 }
 
-/// The bounded journal of recent requests.
+/// The most bytes (estimated) the whole journal keeps, whatever the number of applications.
+pub const BUDGET_BYTES: usize = 32 * 1024 * 1024;
+
+/// The journal of recent requests: up to `capacity` entries per application (requests of no
+/// known application count as one more), within [`BUDGET_BYTES`] in all. When the whole journal
+/// is over its budget, the application holding the most gives up its oldest entry first, so that
+/// a busy neighbour never evicts the entries another test is about to read.
 #[derive(Debug)]
 pub struct Journal {
-    entries: Mutex<VecDeque<Entry>>,
+    rings: Mutex<Rings>,
     capacity: usize,
+    budget: usize,
+    /// Woken at every new entry, for the long-poll of `GET /__emulator/requests`.
+    arrived: tokio::sync::Notify,
 }
 
+#[derive(Debug, Default)]
+struct Rings {
+    /// The sequence number of the next entry: the order of entries across applications.
+    next: u64,
+    /// The estimated size of every entry kept.
+    bytes: usize,
+    by_app: HashMap<Option<String>, Ring>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    entries: VecDeque<Kept>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Kept {
+    seq: u64,
+    size: usize,
+    entry: Entry,
+}
+
+/// What `GET /__emulator/requests` asks of the journal, besides its own filters.
+#[derive(Debug, Default, Clone)]
+pub struct Query<'a> {
+    /// Only this application's entries.
+    pub app_id: Option<&'a str>,
+    /// Only entries after the one with this request id.
+    pub since: Option<&'a str>,
+}
+
+/// `since` names no entry the journal holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("since names no request the journal holds (it may have been evicted or cleared)")]
+pub struct UnknownSince;
+
 impl Journal {
-    /// A journal that keeps the last `capacity` requests (none if zero).
+    /// A journal that keeps the last `capacity` requests of each application (none if zero),
+    /// within [`BUDGET_BYTES`].
     pub fn new(capacity: usize) -> Self {
+        Self::with_budget(capacity, BUDGET_BYTES)
+    }
+
+    /// [`Journal::new`] with another total budget, in bytes.
+    pub fn with_budget(capacity: usize, budget: usize) -> Self {
         Self {
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            rings: Mutex::new(Rings::default()),
             capacity,
+            budget,
+            arrived: tokio::sync::Notify::new(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
-        self.entries
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rings> {
+        self.rings
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds an entry, dropping the oldest when full.
+    /// Adds an entry, dropping its application's oldest when that one is full, and the largest
+    /// application's oldest while the journal is over its budget.
     pub fn record(&self, entry: Entry) {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.lock();
-        while entries.len() >= self.capacity {
-            entries.pop_front();
+        let size = estimated_size(&entry);
+        {
+            let mut rings = self.lock();
+            let rings = &mut *rings;
+            let seq = rings.next;
+            rings.next += 1;
+            let ring = rings.by_app.entry(entry.app_id.clone()).or_default();
+            while ring.entries.len() >= self.capacity {
+                if let Some(old) = ring.entries.pop_front() {
+                    ring.bytes -= old.size;
+                    rings.bytes -= old.size;
+                }
+            }
+            ring.entries.push_back(Kept { seq, size, entry });
+            ring.bytes += size;
+            rings.bytes += size;
+            while rings.bytes > self.budget {
+                let Some(largest) = rings
+                    .by_app
+                    .values_mut()
+                    .filter(|ring| ring.entries.len() > 1)
+                    .max_by_key(|ring| ring.bytes)
+                else {
+                    break;
+                };
+                if let Some(old) = largest.entries.pop_front() {
+                    largest.bytes -= old.size;
+                    rings.bytes -= old.size;
+                }
+            }
+            rings.by_app.retain(|_, ring| !ring.entries.is_empty());
         }
-        entries.push_back(entry);
+        self.arrived.notify_waiters();
     }
 
-    /// The entries that `keep` accepts, newest first.
-    pub fn newest_first(&self, keep: impl Fn(&Entry) -> bool) -> Vec<Entry> {
-        self.lock()
-            .iter()
-            .rev()
-            .filter(|e| keep(e))
-            .cloned()
-            .collect()
+    /// The entries that `query` and `keep` accept, newest first.
+    pub fn newest_first(
+        &self,
+        query: &Query<'_>,
+        keep: impl Fn(&Entry) -> bool,
+    ) -> Result<Vec<Entry>, UnknownSince> {
+        let rings = self.lock();
+        let after = match query.since {
+            None => None,
+            Some(id) => Some(
+                rings
+                    .by_app
+                    .values()
+                    .flat_map(|ring| ring.entries.iter())
+                    .find(|kept| kept.entry.request_id == id)
+                    .map(|kept| kept.seq)
+                    .ok_or(UnknownSince)?,
+            ),
+        };
+        let mut found: Vec<&Kept> = match query.app_id {
+            Some(app) => rings
+                .by_app
+                .get(&Some(app.to_owned()))
+                .map(|ring| ring.entries.iter().collect())
+                .unwrap_or_default(),
+            None => rings
+                .by_app
+                .values()
+                .flat_map(|ring| ring.entries.iter())
+                .collect(),
+        };
+        found.retain(|kept| after.is_none_or(|after| kept.seq > after) && keep(&kept.entry));
+        found.sort_unstable_by_key(|kept| std::cmp::Reverse(kept.seq));
+        Ok(found.into_iter().map(|kept| kept.entry.clone()).collect())
+    }
+
+    /// Waits until an entry arrives after this is called, or `limit` passes; a caller registers
+    /// with [`Journal::arrival`] before it reads, so that no entry slips between.
+    pub fn arrival(&self) -> tokio::sync::futures::Notified<'_> {
+        self.arrived.notified()
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut rings = self.lock();
+        rings.by_app.clear();
+        rings.bytes = 0;
     }
+}
+
+/// About what an entry takes in memory: its strings, and its parameters' names and values.
+fn estimated_size(entry: &Entry) -> usize {
+    fn value_size(value: &Value) -> usize {
+        match value {
+            Value::String(text) => text.len() + 24,
+            Value::Array(items) => items.iter().map(value_size).sum::<usize>() + 24,
+            Value::Object(map) => {
+                map.iter()
+                    .map(|(k, v)| k.len() + value_size(v))
+                    .sum::<usize>()
+                    + 48
+            }
+            _ => 16,
+        }
+    }
+    std::mem::size_of::<Kept>()
+        + entry.request_id.len()
+        + entry.method.len()
+        + entry.path.len()
+        + entry.app_id.as_ref().map_or(0, String::len)
+        + entry.client_id.as_ref().map_or(0, String::len)
+        + entry.error.as_ref().map_or(0, String::len)
+        + entry.detail.as_ref().map_or(0, String::len)
+        + entry
+            .params
+            .iter()
+            .map(|(k, v)| k.len() + value_size(v))
+            .sum::<usize>()
 }
 
 /// The facts of a request that the layer observing it knows before and after the handler.
@@ -299,6 +445,15 @@ impl RequestContext {
     /// functions and [`request_id`] reach.
     pub async fn scope<F: std::future::Future>(self: Arc<Self>, future: F) -> F::Output {
         CONTEXT.scope(self, future).await
+    }
+
+    /// The application the request was found to be for, once its handler noted it.
+    pub fn app_id(&self) -> Option<String> {
+        self.note
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .app_id
+            .clone()
     }
 
     /// The journal entry of the request, once answered.
@@ -447,16 +602,84 @@ mod tests {
         for n in 0..5 {
             journal.record(entry(n));
         }
+        let all = Query::default();
         let ids: Vec<_> = journal
-            .newest_first(|_| true)
+            .newest_first(&all, |_| true)
+            .expect("read")
             .into_iter()
             .map(|e| e.request_id)
             .collect();
         assert_eq!(ids, ["4", "3", "2"]);
         journal.clear();
-        assert!(journal.newest_first(|_| true).is_empty());
+        assert!(
+            journal
+                .newest_first(&all, |_| true)
+                .expect("read")
+                .is_empty()
+        );
         let off = Journal::new(0);
         off.record(entry(1));
-        assert!(off.newest_first(|_| true).is_empty());
+        assert!(off.newest_first(&all, |_| true).expect("read").is_empty());
+    }
+
+    #[test]
+    fn each_application_keeps_its_own_entries_and_the_busiest_gives_way() {
+        let in_app = |n: usize, app: &str| Entry {
+            app_id: Some(app.to_owned()),
+            ..entry(n)
+        };
+        let journal = Journal::with_budget(5, usize::MAX);
+        journal.record(in_app(0, "quiet"));
+        for n in 1..=20 {
+            journal.record(in_app(n, "busy"));
+        }
+        let ids = |app: &str| -> Vec<String> {
+            let query = Query {
+                app_id: Some(app),
+                ..Query::default()
+            };
+            journal
+                .newest_first(&query, |_| true)
+                .expect("read")
+                .into_iter()
+                .map(|e| e.request_id)
+                .collect()
+        };
+        assert_eq!(ids("quiet"), ["0"]);
+        assert_eq!(ids("busy"), ["20", "19", "18", "17", "16"]);
+        let since = Query {
+            since: Some("18"),
+            ..Query::default()
+        };
+        let newer: Vec<_> = journal
+            .newest_first(&since, |_| true)
+            .expect("read")
+            .into_iter()
+            .map(|e| e.request_id)
+            .collect();
+        assert_eq!(newer, ["20", "19"]);
+        let gone = Query {
+            since: Some("3"),
+            ..Query::default()
+        };
+        assert_eq!(
+            journal.newest_first(&gone, |_| true).err(),
+            Some(UnknownSince)
+        );
+        // Over the total budget, the application holding the most gives way.
+        let size = estimated_size(&in_app(0, "quiet"));
+        let tight = Journal::with_budget(100, size * 6);
+        tight.record(in_app(0, "quiet"));
+        for n in 1..=20 {
+            tight.record(in_app(n, "busy"));
+        }
+        let all: Vec<_> = tight
+            .newest_first(&Query::default(), |_| true)
+            .expect("read")
+            .into_iter()
+            .map(|e| e.request_id)
+            .collect();
+        assert!(all.contains(&"0".to_owned()), "{all:?}");
+        assert!(all.len() <= 6, "{all:?}");
     }
 }

@@ -12,7 +12,15 @@ use axum::http::{HeaderValue, Method, Request, StatusCode, Version, header};
 use axum::response::{IntoResponse as _, Response};
 
 use crate::hostnames::{self, ProxyTarget};
-use crate::server::Listener;
+
+/// Which listener a connection arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// Plain HTTP, which also answers as a proxy for Janrain's hosts.
+    Plain,
+    /// TLS, on `--https-listen` or inside a proxy's tunnel.
+    Tls,
+}
 
 /// What the proxy makes of a request.
 #[derive(Debug)]

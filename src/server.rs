@@ -19,6 +19,7 @@ use tower::ServiceExt;
 use crate::app::build_router;
 use crate::clock::{Clock, ControlledClock, SystemClock};
 use crate::config::{Config, ConfigError};
+use crate::proxy::Listener;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
@@ -47,15 +48,6 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     accept_loop(listener, state, Listener::Tls, shutdown).await
-}
-
-/// Which listener a connection arrived on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listener {
-    /// Plain HTTP, which also answers as a proxy for Janrain's hosts.
-    Plain,
-    /// TLS, on `--https-listen` or inside a proxy's tunnel.
-    Tls,
 }
 
 async fn accept_loop(

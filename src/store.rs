@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use crate::caller::Caller;
-use crate::clock::Clock;
+use crate::clock::{Clock, ClockChange, ClockReading, Shift};
 use crate::error::{ApiError, CredentialFailure};
 use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
@@ -29,6 +29,8 @@ pub struct Store {
     inner: Arc<Mutex<Inner>>,
     ids: Arc<IdGenerator>,
     clock: Arc<dyn Clock>,
+    /// The applications whose clocks have been moved apart from the emulator's, and how.
+    app_clocks: Arc<Mutex<HashMap<AppId, Shift>>>,
 }
 
 impl fmt::Debug for Store {
@@ -476,6 +478,7 @@ impl Store {
             })),
             ids: Arc::new(ids),
             clock,
+            app_clocks: Arc::default(),
         }
     }
 
@@ -487,6 +490,60 @@ impl Store {
     /// The current time as the store sees it.
     pub fn now(&self) -> SystemTime {
         self.clock.now()
+    }
+
+    fn app_clocks(&self) -> MutexGuard<'_, HashMap<AppId, Shift>> {
+        self.app_clocks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The current time of application `app`: the emulator's, moved by the application's own
+    /// offset or frozen at its own instant (see [`Store::change_app_clock`]).
+    pub fn now_in(&self, app: &AppId) -> SystemTime {
+        self.in_app_time(app, self.clock.now())
+    }
+
+    /// Whether any application's clock stands apart from the emulator's (nearly never: then a
+    /// request needs no lookup of its application's clock).
+    pub fn app_clocks_moved(&self) -> bool {
+        !self.app_clocks().is_empty()
+    }
+
+    /// The instant `at` of the emulator's clock, on application `app`'s clock.
+    pub fn in_app_time(&self, app: &AppId, at: SystemTime) -> SystemTime {
+        match self.app_clocks().get(app) {
+            Some(shift) => shift.shifted(at),
+            None => at,
+        }
+    }
+
+    /// What application `app`'s clock shows, and how it is kept (`system`: it follows the
+    /// emulator's clock unmoved).
+    pub fn app_clock(&self, app: &AppId) -> Result<ClockReading, StoreError> {
+        self.lock().data.app(app)?;
+        let shift = self.app_clocks().get(app).copied().unwrap_or_default();
+        Ok(shift.reading(self.clock.now()))
+    }
+
+    /// Moves, sets or freezes application `app`'s clock alone, as `POST /__emulator/clock`
+    /// does the emulator's; `system` makes it follow the emulator's clock again.
+    pub fn change_app_clock(
+        &self,
+        app: &AppId,
+        change: ClockChange,
+    ) -> Result<ClockReading, StoreError> {
+        self.lock().data.app(app)?;
+        let base = self.clock.now();
+        let mut clocks = self.app_clocks();
+        let mut shift = clocks.get(app).copied().unwrap_or_default();
+        shift.apply(base, change);
+        if shift.is_none() {
+            clocks.remove(app);
+        } else {
+            clocks.insert(app.clone(), shift);
+        }
+        Ok(shift.reading(base))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -624,6 +681,8 @@ impl Store {
         inner.persist(|file| file.delete_app(app))?;
         inner.data.remove(app);
         inner.origins.remove(app);
+        drop(inner);
+        self.app_clocks().remove(app);
         Ok(())
     }
 
@@ -881,7 +940,7 @@ impl Store {
         grace: Duration,
     ) -> Result<Client, StoreError> {
         let app = &by.app;
-        let now = self.clock.now();
+        let now = self.now_in(app);
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
         entry.check_caller(by)?;
@@ -990,7 +1049,7 @@ impl Store {
         proof: impl Fn(&ClientSecret) -> bool,
     ) -> Result<Caller, ApiError> {
         let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient);
-        let now = self.clock.now();
+        let now = self.now_in(app);
         let inner = self.lock();
         let app_clients = inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
         let (_, client) = app_clients.find(id).map_err(|_| unknown())?;

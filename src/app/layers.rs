@@ -48,11 +48,21 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
             "{family} call failed"
         );
     }
+    // The entry's time is on its application's clock, which may stand apart from the emulator's.
+    let moved = state.store.app_clocks_moved();
+    let app = moved
+        .then(|| context.app_id())
+        .flatten()
+        .and_then(|app| crate::model::AppId::parse(&app).ok());
+    let time = match app {
+        Some(app) => state.store.in_app_time(&app, arrived),
+        None => arrived,
+    };
     let observed = Observed {
         family,
         method,
         path,
-        time: arrived,
+        time,
         status: response.status().as_u16(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
@@ -74,10 +84,19 @@ pub async fn inject_faults(
     if family == Family::Control || request.method() == Method::CONNECT {
         return next.run(request).await;
     }
-    let Some(rule) = state
-        .faults
-        .take(request.method().as_str(), request.uri().path())
-    else {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    // The application is found only when a rule for one application could apply: it may mean
+    // reading a legacy form body for its `client_id`.
+    let (request, app) = if state.faults.needs_app(&method, &path) {
+        match routed_app(&state, family, request).await {
+            Ok(routed) => routed,
+            Err(answer) => return answer,
+        }
+    } else {
+        (request, None)
+    };
+    let Some(rule) = state.faults.take(&method, &path, app.as_deref()) else {
         return next.run(request).await;
     };
     journal::note_fault();
@@ -89,6 +108,53 @@ pub async fn inject_faults(
         Some(response) => response,
         None => next.run(request).await,
     }
+}
+
+/// The application a request of the emulated APIs is routed to, as its family will route it: the
+/// path's for the Configuration API; for the legacy API, the application of the capture domain
+/// it names, else of the client its credentials claim (an `Authorization` header, or a
+/// `client_id` in the query or the form body), else the default. A body that cannot be read is
+/// answered as the family answers it.
+async fn routed_app(
+    state: &AppState,
+    family: Family,
+    request: Request,
+) -> Result<(Request, Option<String>), Response> {
+    if family == Family::ConfigApi {
+        let app = request.uri().path().split('/').nth(2).map(str::to_owned);
+        return Ok((request, app));
+    }
+    let (parts, body) = request.into_parts();
+    let mut claimed = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| crate::auth::parse_authorization(value.as_bytes()).ok())
+        .and_then(|header| match header {
+            crate::auth::AuthorizationHeader::Basic(presented) => {
+                Some(presented.client_id().to_owned())
+            }
+            crate::auth::AuthorizationHeader::Signature { client_id, .. } => Some(client_id),
+            crate::auth::AuthorizationHeader::Token => None,
+        });
+    let from_params = |bytes: &[u8]| {
+        crate::params::Params::parse(bytes)
+            .ok()
+            .and_then(|params| params.optional("client_id").map(str::to_owned))
+    };
+    if claimed.is_none() {
+        claimed = parts.uri.query().and_then(|q| from_params(q.as_bytes()));
+    }
+    let body = if claimed.is_none() {
+        let bytes = crate::body::read_limited(&parts.headers, body, &state.config)
+            .await
+            .map_err(|problem| crate::app::render(family, problem.into()))?;
+        claimed = from_params(&bytes);
+        axum::body::Body::from(bytes)
+    } else {
+        body
+    };
+    let app = state.legacy_app(&parts, claimed.as_deref());
+    Ok((Request::from_parts(parts, body), Some(app.to_string())))
 }
 
 /// The answer a rule gives in `family`'s shape, or `None` for a delay-only rule.

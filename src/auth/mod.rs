@@ -142,7 +142,7 @@ pub fn verify(
         } => {
             // The header has whole seconds, so compare whole seconds: a date sent exactly
             // `skew` ago stays valid for the rest of that second.
-            let off_by_secs = unix_secs(store.now()).abs_diff(unix_secs(*date));
+            let off_by_secs = unix_secs(store.now_in(app)).abs_diff(unix_secs(*date));
             if off_by_secs > skew.as_secs() {
                 return Err(ApiError::InvalidCredentials(
                     CredentialFailure::DateOutsideWindow { off_by_secs },

@@ -214,7 +214,7 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn refused(error: StoreError) -> ControlError {
+pub(super) fn refused(error: StoreError) -> ControlError {
     match error {
         StoreError::AppNotFound => ControlError::NotFound("no such application".into()),
         StoreError::AppExists(_)
@@ -244,7 +244,7 @@ pub async fn list(State(state): State<AppState>) -> Json<AppList> {
     Json(AppList { apps })
 }
 
-fn app_in(path: &ControlPath) -> Result<AppId, ControlError> {
+pub(super) fn app_in(path: &ControlPath) -> Result<AppId, ControlError> {
     AppId::parse(&path.0).map_err(|_| ControlError::NotFound("no such application".into()))
 }
 
@@ -295,6 +295,8 @@ pub async fn delete(
         ));
     }
     state.store.delete_app(&app).map_err(refused)?;
+    // Its fault rules could never fire again.
+    state.faults.forget_app(app.as_str());
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{ControlError, ControlJson, ErrorBody};
+use super::{ControlError, ControlJson, ControlPath, ErrorBody};
 use crate::clock::{ClockChange, ClockReading, parse_rfc3339, rfc3339};
 use crate::state::AppState;
 
@@ -64,6 +64,67 @@ pub async fn post(
     State(state): State<AppState>,
     ControlJson(body): ControlJson,
 ) -> Result<Json<ClockShown>, ControlError> {
+    let change = change_in(&body)?;
+    let clock = &state.clock;
+    clock.apply(change);
+    Ok(Json(clock.reading().into()))
+}
+
+#[utoipa::path(
+    get,
+    path = "/__emulator/apps/{app_id}/clock",
+    tag = "control",
+    summary = "One application's time",
+    params(("app_id" = String, Path, description = "The application id")),
+    responses(
+        (status = 200, description = "Its clock: `system` when it follows the emulator's", body = ClockShown),
+        (status = 404, description = "No such application", body = ErrorBody)
+    )
+)]
+/// `GET /__emulator/apps/{appId}/clock`: the application's clock; `system` is true while it
+/// follows the emulator's clock unmoved.
+pub async fn app_get(
+    State(state): State<AppState>,
+    path: ControlPath,
+) -> Result<Json<ClockShown>, ControlError> {
+    let app = super::apps::app_in(&path)?;
+    let reading = state.store.app_clock(&app).map_err(super::apps::refused)?;
+    Ok(Json(reading.into()))
+}
+
+#[utoipa::path(
+    post,
+    path = "/__emulator/apps/{app_id}/clock",
+    tag = "control",
+    summary = "Move, set or freeze one application's time",
+    params(("app_id" = String, Path, description = "The application id")),
+    request_body(content = Object, description = "As `POST /__emulator/clock`; `{\"system\": true}` makes it follow the emulator's clock again"),
+    responses(
+        (status = 200, description = "Its clock as it now is", body = ClockShown),
+        (status = 400, description = "A field the clock cannot take", body = ErrorBody),
+        (status = 404, description = "No such application", body = ErrorBody)
+    )
+)]
+/// `POST /__emulator/apps/{appId}/clock`: moves that application's clock alone. Its grace
+/// periods, its signature window and its journal entries follow it; moving the emulator's clock
+/// moves it too, unless it is frozen.
+pub async fn app_post(
+    State(state): State<AppState>,
+    path: ControlPath,
+    ControlJson(body): ControlJson,
+) -> Result<Json<ClockShown>, ControlError> {
+    let app = super::apps::app_in(&path)?;
+    let change = change_in(&body)?;
+    let reading = state
+        .store
+        .change_app_clock(&app, change)
+        .map_err(super::apps::refused)?;
+    Ok(Json(reading.into()))
+}
+
+/// The change a clock body asks for; everything is read before anything moves, so a bad field
+/// changes nothing.
+fn change_in(body: &serde_json::Map<String, Value>) -> Result<ClockChange, ControlError> {
     let invalid = |text: &str| ControlError::Invalid(text.to_owned());
     if let Some(unknown) = body.keys().find(|key| !FIELDS.contains(&key.as_str())) {
         return Err(ControlError::Invalid(format!(
@@ -75,7 +136,6 @@ pub async fn post(
             "nothing to do: give system, set, advance_secs or freeze",
         ));
     }
-    // Everything is read before anything moves, so a bad field changes nothing.
     let system = match body.get("system") {
         None => false,
         Some(Value::Bool(true)) => true,
@@ -103,12 +163,10 @@ pub async fn post(
         Some(Value::Bool(flag)) => Some(*flag),
         Some(_) => return Err(invalid("freeze must be true or false")),
     };
-    let clock = &state.clock;
-    clock.apply(ClockChange {
+    Ok(ClockChange {
         system,
         set,
         advance,
         freeze,
-    });
-    Ok(Json(clock.reading().into()))
+    })
 }

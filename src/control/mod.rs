@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::reset))
         .routes(routes!(apps::snapshot))
         .routes(routes!(clock::get, clock::post))
+        .routes(routes!(clock::app_get, clock::app_post))
         .routes(routes!(console::page))
         .routes(routes!(console::script))
         .routes(routes!(console::style))

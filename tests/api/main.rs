@@ -15,6 +15,7 @@ mod documented;
 mod embedded;
 mod helpers;
 mod invariants;
+mod isolation;
 mod legacy_clients;
 mod legacy_operations;
 mod limits;
