@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use tower::ServiceExt;
 
 use crate::app::build_router;
-use crate::clock::{Clock, ControlledClock, SystemClock};
+use crate::clock::{Clock, ClockChange, ClockReading, ControlledClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::proxy::Listener;
 use crate::state::AppState;
@@ -351,6 +351,7 @@ impl Emulator {
             owner_client_id: owner.id.to_string(),
             owner_client_secret: owner.secret.expose().to_owned(),
             app_id,
+            store: self.state.store.clone(),
         })
     }
 
@@ -374,4 +375,48 @@ pub struct AppHandle {
     pub legacy_base_url: String,
     /// The base URL of its Configuration API, `.../config/{appId}`.
     pub config_base_url: String,
+    store: Store,
+}
+
+impl AppHandle {
+    /// Its clock: the emulator's, until moved with the methods below, which move this
+    /// application's time alone (its grace periods, signature window and journal), so that tests
+    /// that move time run in parallel with any others.
+    pub fn clock(&self) -> Result<ClockReading, StoreError> {
+        self.store.app_clock(&self.app_id)
+    }
+
+    /// Moves its clock forward by `by`.
+    pub fn advance_clock(&self, by: std::time::Duration) -> Result<ClockReading, StoreError> {
+        self.change_clock(ClockChange {
+            advance: Some(by),
+            ..ClockChange::default()
+        })
+    }
+
+    /// Sets its clock to `to` (which may be in the past); `frozen` stops it there.
+    pub fn set_clock(
+        &self,
+        to: std::time::SystemTime,
+        frozen: bool,
+    ) -> Result<ClockReading, StoreError> {
+        self.change_clock(ClockChange {
+            set: Some(to),
+            freeze: Some(frozen),
+            ..ClockChange::default()
+        })
+    }
+
+    /// Back to the emulator's clock.
+    pub fn follow_emulator_clock(&self) -> Result<ClockReading, StoreError> {
+        self.change_clock(ClockChange {
+            system: true,
+            ..ClockChange::default()
+        })
+    }
+
+    /// Any change `POST /__emulator/apps/{appId}/clock` takes.
+    pub fn change_clock(&self, change: ClockChange) -> Result<ClockReading, StoreError> {
+        self.store.change_app_clock(&self.app_id, change)
+    }
 }

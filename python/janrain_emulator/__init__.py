@@ -284,7 +284,8 @@ class Emulator:
 
     def requests(self, **filters: Any) -> List[Dict[str, Any]]:
         """Journal entries, newest first; filters as ``GET /__emulator/requests`` takes them
-        (``family``, ``app_id``, ``client_id``, ``status``, ``outcome``, ``limit``)."""
+        (``family``, ``app_id``, ``client_id``, ``status``, ``outcome``, ``path``, ``method``,
+        ``since``, ``limit``, and ``wait_ms`` with ``min`` to wait for entries to arrive)."""
         return self.control("GET", "/requests", query=filters)
 
     def clear_requests(self) -> None:
@@ -308,13 +309,15 @@ class Emulator:
     def clear_faults(self) -> None:
         self.control("DELETE", "/faults")
 
-    def clock(self) -> Dict[str, Any]:
-        """``{"now": ..., "system": ..., "frozen": ...}``."""
-        return self.control("GET", "/clock")
+    def clock(self, app_id: Optional[str] = None) -> Dict[str, Any]:
+        """``{"now": ..., "system": ..., "frozen": ...}``: the emulator's clock, or one
+        application's (``GET /__emulator/apps/{appId}/clock``)."""
+        return self.control("GET", _clock_path(app_id))
 
-    def move_clock(self, **change: Any) -> Dict[str, Any]:
-        """``POST /__emulator/clock`` with ``advance_secs``, ``set``, ``freeze`` or ``system``."""
-        return self.control("POST", "/clock", change)
+    def move_clock(self, app_id: Optional[str] = None, **change: Any) -> Dict[str, Any]:
+        """``POST /__emulator/clock`` with ``advance_secs``, ``set``, ``freeze`` or ``system``;
+        with ``app_id``, that application's clock alone."""
+        return self.control("POST", _clock_path(app_id), change)
 
     def advance(self, seconds: float) -> Dict[str, Any]:
         return self.move_clock(advance_secs=seconds)
@@ -369,6 +372,12 @@ def _write_bundle(root_pem: str) -> str:
     os.chmod(temporary, 0o644)
     os.replace(temporary, path)
     return path
+
+
+def _clock_path(app_id: Optional[str]) -> str:
+    if app_id is None:
+        return "/clock"
+    return f"/apps/{urllib.parse.quote(app_id, safe='')}/clock"
 
 
 def _flag_value(argv: Sequence[str], flag: str) -> Optional[str]:

@@ -99,6 +99,18 @@ pub async fn inject_faults(
     let Some(rule) = state.faults.take(&method, &path, app.as_deref()) else {
         return next.run(request).await;
     };
+    // The journal entry names the application even though no handler runs, so that the test's
+    // own journal shows its faulted calls.
+    let (request, app) = match app {
+        Some(app) => (request, Some(app)),
+        None => match routed_app(&state, family, request).await {
+            Ok(routed) => routed,
+            Err(answer) => return answer,
+        },
+    };
+    if let Some(app) = &app {
+        journal::note_app(app);
+    }
     journal::note_fault();
     tracing::info!(rule = rule.id, "injecting a fault");
     if rule.delay_ms > 0 {

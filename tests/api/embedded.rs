@@ -96,3 +96,63 @@ async fn the_handle_gives_the_proxy_and_the_root_for_code_that_names_the_real_ho
     assert_eq!(legacy.body["stat"], "ok");
     emulator.shutdown().await;
 }
+
+/// An application's clock moves alone, through its handle: its secret's grace period ends, the
+/// emulator's and the other applications' do not.
+#[tokio::test]
+async fn an_app_handle_moves_its_own_clock() {
+    let emulator = Emulator::start(Config::default()).await.expect("starts");
+    let (mine, other) = (
+        emulator.new_app().expect("an application"),
+        emulator.new_app().expect("another"),
+    );
+    let http = reqwest::Client::new();
+    let rotate_then_list = |app: &janrain_emulator::AppHandle| {
+        let http = http.clone();
+        let app = app.clone();
+        async move {
+            let auth = basic(&app.owner_client_id, &app.owner_client_secret);
+            let rotated = read(
+                http.put(format!(
+                    "{}/clients/{}/secret",
+                    app.config_base_url, app.owner_client_id
+                ))
+                .header("authorization", &auth)
+                .json(&json!({"hoursToLive": 1})),
+            )
+            .await;
+            assert_eq!(rotated.status, reqwest::StatusCode::OK);
+            auth
+        }
+    };
+    let (old_mine, old_other) = (
+        rotate_then_list(&mine).await,
+        rotate_then_list(&other).await,
+    );
+    let reading = mine
+        .advance_clock(std::time::Duration::from_secs(3601))
+        .expect("moved");
+    assert!(!reading.system);
+    let status = |app: &janrain_emulator::AppHandle, auth: &str| {
+        read(
+            http.get(format!("{}/clients", app.config_base_url))
+                .header("authorization", auth),
+        )
+    };
+    assert_eq!(
+        status(&mine, &old_mine).await.status,
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(&other, &old_other).await.status,
+        reqwest::StatusCode::OK
+    );
+    assert!(emulator.clock().reading().system);
+    assert!(other.clock().expect("read").system);
+    mine.follow_emulator_clock().expect("back");
+    assert_eq!(
+        status(&mine, &old_mine).await.status,
+        reqwest::StatusCode::OK
+    );
+    emulator.shutdown().await;
+}

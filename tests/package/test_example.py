@@ -34,9 +34,11 @@ def test_the_journal_of_the_test_application(janrain_journal, capture):
     capture.call("clients/list")
     entries = janrain_journal.entries(family="legacy")
     assert [e["path"] for e in entries] == ["/clients/list"]
+    janrain_journal.assert_called("/clients/list", method="POST", times=1, status=200)
 
 
-def test_a_fault_fails_the_next_call(janrain_faults, capture):
+@pytest.mark.parametrize("n", range(4))
+def test_a_fault_fails_the_next_call(janrain_faults, capture, n):
     janrain_faults.add(path="/clients/add", legacy_code=510)
     with pytest.raises(ApiResponseError) as refused:
         capture.call("clients/add", description="refused")
@@ -44,7 +46,8 @@ def test_a_fault_fails_the_next_call(janrain_faults, capture):
     assert capture.call("clients/add", description="accepted")["stat"] == "ok"
 
 
-def test_a_grace_period_ends_when_the_clock_moves(janrain_app, janrain_clock, capture):
+@pytest.mark.parametrize("n", range(4))
+def test_a_grace_period_ends_when_the_clock_moves(janrain_app, janrain_clock, capture, n):
     made = capture.call("clients/add", description="rotated", features=["owner"])
     old = made["client_secret"]
     capture.call("clients/reset_secret", for_client_id=made["client_id"], hours_to_live=1)
