@@ -316,7 +316,8 @@ test("a fault added in the page fails the next call, then is gone", async (t) =>
   await faults.getByRole("spinbutton", { name: "Legacy error code" }).fill("510");
   await faults.getByRole("button", { name: "Add fault" }).click();
   const pending = page.locator("#fault-list > li[data-fault-id]");
-  await pending.getByText("POST /clients/list").or(pending.getByText("Any method /clients/list")).waitFor();
+  await pending.getByText(`Any method /clients/list (application ${APP} only)`).waitFor();
+  assert.equal((await api(base, "GET", "/__emulator/faults")).body[0].app_id, APP, "for the chosen application");
   await screenshot(page, "faults");
 
   const failed = await api(base, "POST", "/clients/list");
@@ -601,7 +602,19 @@ test("applications made at run time are listed and deleted, and the clock is sho
   assert.equal(await select.inputValue(), APP);
   assert.equal(await page.getByRole("button", { name: "Delete application", exact: true }).isDisabled(), true, "not the default one");
 
-  // The clock.
+  // The chosen application's clock first: it moves alone.
+  await page.getByText("(the emulator's clock)").waitFor();
+  await page.getByRole("spinbutton", { name: "Hours" }).fill("2");
+  await page.getByRole("button", { name: "Move forward" }).click();
+  await page.getByText("(moved, running)").waitFor();
+  assert.equal((await api(base, "GET", `/__emulator/apps/${APP}/clock`)).body.system, false);
+  assert.equal((await api(base, "GET", "/__emulator/clock")).body.system, true, "the emulator's clock did not move");
+  await page.getByRole("button", { name: "Back to the emulator's clock" }).click();
+  await page.getByText("(the emulator's clock)").waitFor();
+  assert.equal((await api(base, "GET", `/__emulator/apps/${APP}/clock`)).body.system, true);
+
+  // Then the emulator's clock.
+  await page.getByRole("combobox", { name: "Whose clock" }).selectOption("emulator");
   await page.getByText("(the real clock)").waitFor();
   await page.getByRole("spinbutton", { name: "Hours" }).fill("24");
   await page.getByRole("button", { name: "Move forward" }).click();

@@ -876,7 +876,8 @@ function describeFault(rule) {
   if (rule.delay_ms) answer.push(`after ${rule.delay_ms} ms`);
   if (!answer.length) answer.push("the real answer");
   const uses = `${rule.times} more time${rule.times === 1 ? "" : "s"}`;
-  return `${rule.method || "Any method"} ${rule.path}: ${answer.join(", ")}, ${uses}`;
+  const scope = rule.app_id ? ` (application ${rule.app_id} only)` : "";
+  return `${rule.method || "Any method"} ${rule.path}${scope}: ${answer.join(", ")}, ${uses}`;
 }
 
 async function refreshFaults() {
@@ -956,6 +957,8 @@ async function addFault(event) {
   if (times !== undefined) body.times = times;
   const delay = numberField("fault-delay");
   if (delay !== undefined) body.delay_ms = delay;
+  const app = currentApp();
+  if ($("fault-app-only").checked && app) body.app_id = app.app_id;
   try {
     const rule = await control("POST", "/faults", body);
     await refreshFaults();
@@ -1057,21 +1060,31 @@ function deleteApp(opener) {
 // ---------------------------------------------------------------------------------------------
 // Clock
 
+/** The clock the panel shows: the chosen application's, or the emulator's. */
+function clockPath() {
+  const app = currentApp();
+  return $("clock-scope").value === "app" && app ? `/apps/${encodeURIComponent(app.app_id)}/clock` : "/clock";
+}
+
 function renderClock(clock) {
-  const how = clock.frozen ? "frozen" : clock.system ? "the real clock" : "moved, running";
+  const ofApp = clockPath() !== "/clock";
+  const base = ofApp ? "the emulator's clock" : "the real clock";
+  const how = clock.frozen ? "frozen" : clock.system ? base : "moved, running";
   $("clock-now").textContent = `${clock.now.replace(/\.\d+Z$/, "Z")} (${how})`;
   const freeze = $("clock-freeze");
   freeze.setAttribute("aria-pressed", String(clock.frozen));
   freeze.textContent = clock.frozen ? "Unfreeze" : "Freeze";
-  $("clock-system").disabled = clock.system;
+  const back = $("clock-system");
+  back.textContent = ofApp ? "Back to the emulator's clock" : "Back to the real clock";
+  back.disabled = clock.system;
 }
 
 async function refreshClock() {
-  renderClock(await control("GET", "/clock"));
+  renderClock(await control("GET", clockPath()));
 }
 
 async function moveClock(body, said) {
-  renderClock(await control("POST", "/clock", body));
+  renderClock(await control("POST", clockPath(), body));
   announce(said);
 }
 
@@ -1135,7 +1148,9 @@ function wire() {
     state.appId = event.target.value;
     renderClients();
     renderSettings();
+    refreshClock().catch((error) => announce(error.message));
   });
+  $("clock-scope").addEventListener("change", () => refreshClock().catch((error) => announce(error.message)));
   $("client-filter").addEventListener("input", renderClients);
   $("new-client").addEventListener("click", (event) => openClientForm(null, event.currentTarget));
   $("refresh-clients").addEventListener("click", async () => {
