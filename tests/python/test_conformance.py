@@ -108,8 +108,8 @@ def test_an_interrupted_run_deletes_what_it_created(emulator_url):
 def test_the_readme_command_as_written(emulator_url, tmp_path):
     import re
 
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- recipe: conformance -->\n```sh\n(.*?)```", readme, re.S).group(1)
+    page = (ROOT / "docs" / "conformance.md").read_text()
+    block = re.search(r"<!-- recipe: conformance -->\n```sh\n(.*?)```", page, re.S).group(1)
     script = (block
               .replace("<the owner client secret>", OWNER["client_secret"])
               .replace("<an owner client id>", OWNER["client_id"])

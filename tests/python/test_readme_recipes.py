@@ -1,4 +1,5 @@
-"""The README's recipes, run as written (with the port the test chose)."""
+"""The recipes of the README and of the pages of docs/, run as written (with the port the test
+chose)."""
 
 import json
 import os
@@ -11,14 +12,18 @@ import sys
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text()
+#: The README and the pages of docs/ that it maps: where the recipes are.
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def recipe(name):
-    """The fenced block that follows `<!-- recipe: NAME -->` in the README."""
-    match = re.search(rf"<!-- recipe: {name} -->\n```\w*\n(.*?)```", README, re.S)
-    assert match, f"no recipe {name} in the README"
-    return match.group(1)
+    """The fenced block that follows `<!-- recipe: NAME -->` in the README or a page of docs/
+    (each recipe is in one place only)."""
+    found = []
+    for page in PAGES:
+        found += re.findall(rf"<!-- recipe: {name} -->\n```\w*\n(.*?)```", page.read_text(), re.S)
+    assert len(found) == 1, f"recipe {name}: found {len(found)} times in the README and docs/"
+    return found[0]
 
 
 def on_port(text, url):
