@@ -82,7 +82,16 @@ async fn failing_calls_are_answered_with_standard_error_closed() {
     // The log's reader goes away: every later write to standard error fails.
     drop(running.child.stderr.take());
     failing_calls_are_answered(&running.base).await;
-    let dropped = dropped_lines(&running.base).await;
+    // The writer thread fails the lines still queued a moment after their calls were answered:
+    // the count reaches every call's line soon, without any call waiting for it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let dropped = loop {
+        let dropped = dropped_lines(&running.base).await;
+        if dropped >= FAILING_CALLS as u64 || std::time::Instant::now() >= deadline {
+            break dropped;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert!(
         dropped >= FAILING_CALLS as u64,
         "every failure's line is counted as dropped: {dropped}"
@@ -124,7 +133,8 @@ async fn failing_calls_are_answered_with_standard_error_never_read() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count in {line:?}"));
-    assert!(counted > 0 && counted <= dropped + 1, "{line}");
+    // The count only grows: it holds at least what was dropped before the reader came back.
+    assert!(counted >= dropped, "{line} (dropped {dropped} before)");
     stops_cleanly(running);
 }
 
