@@ -1,0 +1,42 @@
+//! Authentication: a presented secret checked against a client's current and previous secret.
+
+use super::*;
+
+impl Store {
+    /// Finds client `id` in `app` and asks `proof` whether the request proves knowledge of its
+    /// secret: the current one, or the previous one while its grace period lasts. `proof` is
+    /// called for every candidate, whatever the outcome of the first, so that the time taken does
+    /// not tell which secret matched.
+    #[doc(hidden)]
+    pub fn authenticate(
+        &self,
+        app: &AppId,
+        id: &str,
+        ip: std::net::IpAddr,
+        proof: impl Fn(&ClientSecret) -> bool,
+    ) -> Result<Caller, ApiError> {
+        let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient);
+        let now = self.now_in(app);
+        let inner = self.lock();
+        let app_clients = inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
+        let (_, client) = app_clients.find(id).map_err(|_| unknown())?;
+        let current = proof(&client.secret);
+        let previous = client
+            .previous_secret
+            .as_ref()
+            .filter(|p| p.expires_at > now)
+            .is_some_and(|p| proof(&p.secret));
+        if !(current | previous) {
+            return Err(ApiError::InvalidCredentials(
+                CredentialFailure::WrongSecret(id.into()),
+            ));
+        }
+        Ok(Caller {
+            app: app.clone(),
+            client_id: client.id.clone(),
+            features: client.features.clone(),
+            whitelist: client.whitelist.clone(),
+            ip,
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! The index of the store: applications in their order, capture domains to applications, and
+//! every client id to its application. It is the one place that keeps them in step with the
+//! applications' clients.
+
+use super::*;
+
+#[derive(Default, Clone)]
+pub(super) struct Data {
+    /// Shared with the initial state (and so with `reset`) until an application changes: the
+    /// first change copies that one application.
+    pub(super) apps: HashMap<AppId, Arc<App>>,
+    pub(super) order: Vec<AppId>,
+    /// Capture domain (lower case, no port) to the application it serves.
+    pub(super) domains: HashMap<String, AppId>,
+    /// Every client id to its application: ids are unique across the emulator, as in the real
+    /// service, and a legacy call without a known `Host` finds its application by them. Only
+    /// this module changes it, in the same step as the application's clients.
+    client_apps: Arc<HashMap<ClientId, AppId>>,
+}
+
+impl Data {
+    pub(super) fn from_fixture(fixture: Fixture) -> Self {
+        let mut data = Data::default();
+        for app in fixture.apps {
+            let id = app.app_id.clone();
+            data.add(App::from_fixture(app), &id);
+        }
+        data
+    }
+
+    /// Adds an application at the end of the order, with its domains and client ids.
+    pub(super) fn add(&mut self, app: App, id: &AppId) {
+        self.index(&app, id);
+        self.order.push(id.clone());
+        self.apps.insert(id.clone(), Arc::new(app));
+    }
+
+    fn index(&mut self, app: &App, id: &AppId) {
+        for domain in &app.capture_domains {
+            self.domains.insert(domain.clone(), id.clone());
+        }
+        for client in app.in_order() {
+            Arc::make_mut(&mut self.client_apps).insert(client.id.clone(), id.clone());
+        }
+    }
+
+    fn unindex(&mut self, app: &App) {
+        for domain in &app.capture_domains {
+            self.domains.remove(domain);
+        }
+        for client in app.in_order() {
+            Arc::make_mut(&mut self.client_apps).remove(&client.id);
+        }
+    }
+
+    /// Takes an application out, with its domains and client ids.
+    pub(super) fn remove(&mut self, id: &AppId) -> Option<App> {
+        let app = self.apps.remove(id)?;
+        self.unindex(&app);
+        self.order.retain(|other| other != id);
+        Some(Arc::unwrap_or_clone(app))
+    }
+
+    /// Puts `app` in the place of application `id`, keeping its place in the order.
+    pub(super) fn replace(&mut self, id: &AppId, app: App) {
+        if let Some(before) = self.apps.remove(id) {
+            self.unindex(&before);
+        }
+        self.index(&app, id);
+        self.apps.insert(id.clone(), Arc::new(app));
+    }
+
+    /// The first of `ids` that a client of an application other than `except` already has.
+    pub(super) fn taken_client_id<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a ClientId>,
+        except: Option<&AppId>,
+    ) -> Option<&'a ClientId> {
+        ids.into_iter().find(|id| {
+            self.client_apps
+                .get(*id)
+                .is_some_and(|owner| Some(owner) != except)
+        })
+    }
+
+    pub(super) fn to_fixture(&self) -> Fixture {
+        let apps = self
+            .order
+            .iter()
+            .filter_map(|id| self.apps.get(id).map(|app| app.to_fixture(id)))
+            .collect();
+        Fixture { apps }
+    }
+
+    pub(super) fn app(&self, id: &AppId) -> Result<&App, StoreError> {
+        self.apps
+            .get(id)
+            .map(|app| &**app)
+            .ok_or(StoreError::AppNotFound)
+    }
+
+    /// The application's clients, to change. Clients are added and removed through
+    /// [`Data::add_client`] and [`Data::remove_client`], which keep the id index in step.
+    pub(super) fn app_mut(&mut self, id: &AppId) -> Result<&mut App, StoreError> {
+        self.apps
+            .get_mut(id)
+            .map(Arc::make_mut)
+            .ok_or(StoreError::AppNotFound)
+    }
+
+    /// The application a client id belongs to.
+    pub(super) fn app_of_client(&self, id: &str) -> Option<&AppId> {
+        self.client_apps.get(id)
+    }
+
+    /// Whether any application has a client with this id.
+    pub(super) fn client_id_taken(&self, id: &ClientId) -> bool {
+        self.client_apps.contains_key(id)
+    }
+
+    /// Adds `client` to application `app`, with its id to the index.
+    pub(super) fn add_client(&mut self, app: &AppId, client: Client) -> Result<(), StoreError> {
+        let id = client.id.clone();
+        self.app_mut(app)?.insert(client);
+        Arc::make_mut(&mut self.client_apps).insert(id, app.clone());
+        Ok(())
+    }
+
+    /// Removes client `id` from application `app`, and its id from the index.
+    pub(super) fn remove_client(
+        &mut self,
+        app: &AppId,
+        id: &ClientId,
+    ) -> Result<Client, StoreError> {
+        let removed = self
+            .app_mut(app)?
+            .remove(id.as_str())
+            .ok_or(StoreError::ClientNotFound)?;
+        Arc::make_mut(&mut self.client_apps).remove(id);
+        Ok(removed)
+    }
+}
