@@ -27,7 +27,7 @@ use crate::store::{Store, StoreError};
 /// flight, waiting at most `DRAIN_LIMIT` (3 s) for them.
 ///
 /// This is the plain listener: it also answers as an HTTP proxy for Janrain's hosts only
-/// (see [`crate::proxy`]), and never connects anywhere onward.
+/// (see the `proxy` module), and never connects anywhere onward.
 ///
 /// The accept loop is axum's, plus what axum's own `serve` does not set: a limit on the time a
 /// client may take to send its request head (`Config::read_timeout`), so that slow or half-open
