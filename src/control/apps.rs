@@ -141,7 +141,7 @@ pub async fn create(
                 ));
             }
             Err(StoreError::AppExists(_)) if generated_id => {}
-            Err(error) => return Err(refused(error)),
+            Err(error) => return Err(error.into()),
         }
     }
     Err(ControlError::Api(ApiError::Internal(
@@ -214,18 +214,6 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-pub(super) fn refused(error: StoreError) -> ControlError {
-    match error {
-        StoreError::AppNotFound => ControlError::NotFound("no such application".into()),
-        StoreError::AppExists(_)
-        | StoreError::ClientExists(_)
-        | StoreError::DomainTaken(_)
-        | StoreError::TooManyApps(_) => ControlError::Conflict(error.to_string()),
-        StoreError::Setting(problem) => ControlError::Invalid(problem.to_string()),
-        other => ControlError::Api(ApiError::Internal(other.to_string())),
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/__emulator/apps",
@@ -265,7 +253,7 @@ pub async fn get(
     path: ControlPath,
 ) -> Result<Json<AppListed>, ControlError> {
     let app = app_in(&path)?;
-    let summary = state.store.app_summary(&app).map_err(refused)?;
+    let summary = state.store.app_summary(&app)?;
     Ok(Json(AppListed::new(summary, &state.default_app)))
 }
 
@@ -294,7 +282,7 @@ pub async fn delete(
                 .into(),
         ));
     }
-    state.store.delete_app(&app).map_err(refused)?;
+    state.store.delete_app(&app)?;
     // Its fault rules could never fire again.
     state.faults.forget_app(app.as_str());
     Ok(StatusCode::NO_CONTENT)
@@ -319,7 +307,7 @@ pub async fn reset(
     path: ControlPath,
 ) -> Result<Json<Status>, ControlError> {
     let app = app_in(&path)?;
-    state.store.reset_app(&app).map_err(refused)?;
+    state.store.reset_app(&app)?;
     Ok(ok())
 }
 
@@ -340,7 +328,7 @@ pub async fn snapshot(
     path: ControlPath,
 ) -> Result<RenderedJson, ControlError> {
     let app = app_in(&path)?;
-    let one = state.store.shared_app(&app).map_err(refused)?;
+    let one = state.store.shared_app(&app)?;
     let bytes = fixture::write_document(&[one.view()], state.store.now());
     Ok(RenderedJson(bytes.into()))
 }

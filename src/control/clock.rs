@@ -88,7 +88,7 @@ pub async fn app_get(
     path: ControlPath,
 ) -> Result<Json<ClockShown>, ControlError> {
     let app = super::apps::app_in(&path)?;
-    let reading = state.store.app_clock(&app).map_err(super::apps::refused)?;
+    let reading = state.store.app_clock(&app)?;
     Ok(Json(reading.into()))
 }
 
@@ -115,10 +115,7 @@ pub async fn app_post(
 ) -> Result<Json<ClockShown>, ControlError> {
     let app = super::apps::app_in(&path)?;
     let change = change_in(&body)?;
-    let reading = state
-        .store
-        .change_app_clock(&app, change)
-        .map_err(super::apps::refused)?;
+    let reading = state.store.change_app_clock(&app, change)?;
     Ok(Json(reading.into()))
 }
 

@@ -22,6 +22,7 @@ use crate::body;
 use crate::error::{ApiError, RequestProblem};
 use crate::model::Feature;
 use crate::state::AppState;
+use crate::store::StoreError;
 
 /// The control-plane routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -207,6 +208,21 @@ pub enum ControlError {
 impl From<ApiError> for ControlError {
     fn from(error: ApiError) -> Self {
         Self::Api(error)
+    }
+}
+
+/// The store's refusals in the control plane's words, as each family converts them in its own.
+impl From<StoreError> for ControlError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::AppNotFound => Self::NotFound("no such application".into()),
+            StoreError::AppExists(_)
+            | StoreError::ClientExists(_)
+            | StoreError::DomainTaken(_)
+            | StoreError::TooManyApps(_) => Self::Conflict(error.to_string()),
+            StoreError::Setting(problem) => Self::Invalid(problem.to_string()),
+            other => Self::Api(ApiError::Internal(other.to_string())),
+        }
     }
 }
 

@@ -4,7 +4,6 @@ use axum::extract::{Json, State};
 
 use super::{ControlError, ErrorBody, Status, ok};
 use crate::body::RenderedJson;
-use crate::error::ApiError;
 use crate::fixture;
 use crate::state::AppState;
 use crate::store::SharedApp;
@@ -38,9 +37,6 @@ pub async fn snapshot(State(state): State<AppState>) -> RenderedJson {
 /// Back to the state at start (imported or bootstrapped), atomically; with a state file, the
 /// file too. The journal and pending faults are kept: they have their own `DELETE`.
 pub async fn reset(State(state): State<AppState>) -> Result<Json<Status>, ControlError> {
-    state
-        .store
-        .reset()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.store.reset()?;
     Ok(ok())
 }
