@@ -1,9 +1,7 @@
-"""Starts the built emulator binary on a free port for each test."""
+"""Starts the built emulator binary on a free port for each test, through the Python package."""
 
 import os
 import pathlib
-import signal
-import subprocess
 import sys
 
 import pytest
@@ -19,19 +17,12 @@ OWNER = {
 
 @pytest.fixture
 def emulator_url():
-    """The base URL of a fresh emulator, stopped with SIGTERM after the test."""
-    binary = os.environ["JANRAIN_EMULATOR_BIN"]
-    process = subprocess.Popen(
-        [binary, "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    """The base URL of a fresh emulator, started through the package's own ``Emulator`` (as a
+    user of the package starts one) and stopped with SIGTERM after the test."""
+    from janrain_emulator import Emulator
+
+    emulator = Emulator.start(binary=os.environ["JANRAIN_EMULATOR_BIN"])
     try:
-        # The binary prints this line once it accepts requests.
-        line = process.stdout.readline().strip()
-        assert line.startswith("listening on http://"), line
-        yield line[len("listening on "):]
+        yield emulator.url
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        assert emulator.stop() == 0
