@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::fixture::{Fixture, FixtureError};
 use crate::model::IdError;
-use crate::state_file::StateFileError;
+use crate::persistence::StateFileError;
 
 /// The default application id: 26 lower-case alphanumerics, the shape of a real one.
 pub const DEFAULT_APP_ID: &str = "emulatorapp000000000000001";

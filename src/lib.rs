@@ -102,9 +102,9 @@
 //! reproducible ids, `state_file` for persistence; [`Emulator::start_with`] takes a
 //! [`ManualClock`](clock::ManualClock) to move time without sleeping.
 
-mod app;
 mod auth;
 mod body;
+mod bootstrap;
 mod ca;
 mod ca_command;
 pub mod caller;
@@ -127,15 +127,15 @@ mod logging;
 pub mod model;
 mod openapi;
 mod params;
+mod persistence;
 mod proxy;
 mod redact;
 mod registration_codes;
 mod request_path;
+mod router;
 mod server;
 pub mod settings;
-mod start;
-mod state;
-mod state_file;
+mod shared;
 pub mod store;
 
 pub use config::Config;
@@ -147,7 +147,6 @@ pub use store::Store;
 /// time.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::app::AppState;
     pub use crate::auth::{AuthorizationHeader, Presented, parse_authorization, signature};
     pub use crate::ca_command::run as ca_command;
     pub use crate::cli::{Cli, Command, LogFormat, exposure_warnings};
@@ -157,6 +156,7 @@ pub mod internals {
     pub use crate::ids::IdGenerator;
     pub use crate::logging::{LogGuard, LogStats, init as init_logging};
     pub use crate::params::Params;
+    pub use crate::persistence::StateFile;
+    pub use crate::router::AppState;
     pub use crate::server::{serve, serve_tls};
-    pub use crate::state_file::StateFile;
 }

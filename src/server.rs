@@ -16,11 +16,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
-use crate::app::build_router;
 use crate::clock::{Clock, ClockChange, ClockReading, ControlledClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::proxy::Listener;
-use crate::state::AppState;
+use crate::router::build_router;
+use crate::shared::AppState;
 use crate::store::{Store, StoreError};
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in

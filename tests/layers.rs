@@ -19,9 +19,9 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "error",
             "caller",
             "store",
-            "state_file",
+            "persistence",
             "fixture",
-            "start",
+            "bootstrap",
             "config",
             "clock",
             "ids",
@@ -35,7 +35,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
     (
         "HTTP shared",
         &[
-            "state",
+            "shared",
             "auth",
             "body",
             "params",
@@ -47,7 +47,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
     (
         "wiring",
         &[
-            "app",
+            "router",
             "openapi",
             "server",
             "proxy",
@@ -219,7 +219,7 @@ fn no_two_modules_use_each_other() {
 
 #[test]
 fn the_check_reads_use_lines_and_paths() {
-    let text = "use crate::{store::Store, model};\nlet x = crate::journal::note();\n// crate::app in a comment\n";
+    let text = "use crate::{store::Store, model};\nlet x = crate::journal::note();\n// crate::router in a comment\n";
     let found: Vec<String> = used(text).into_iter().collect();
     assert_eq!(found, ["journal", "model", "store"]);
 }

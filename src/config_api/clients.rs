@@ -16,7 +16,7 @@ use crate::model::{
     features_from_json,
 };
 use crate::params::Params;
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
 
 /// The body of a create or a full replacement, for the OpenAPI document. The handlers read the

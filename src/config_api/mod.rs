@@ -21,7 +21,7 @@ use crate::error::{ApiError, AuthSchemeProblem};
 use crate::journal;
 use crate::model::AppId;
 use crate::params::Params;
-use crate::state::AppState;
+use crate::shared::AppState;
 
 /// The Configuration API routes.
 pub fn router() -> OpenApiRouter<AppState> {

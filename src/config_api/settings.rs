@@ -18,7 +18,7 @@ use crate::error::{ApiError, InvalidReason};
 use crate::model::{AppId, ClientId, Settings};
 use crate::params::Params;
 use crate::settings::{self, Level, SettingError, SettingsChange};
-use crate::state::AppState;
+use crate::shared::AppState;
 
 /// The query of `GET /config/{appId}/settings`, for the OpenAPI document.
 #[derive(IntoParams)]

@@ -13,7 +13,7 @@ use crate::config::APP_OWNER_CLIENT_NAME;
 use crate::error::ApiError;
 use crate::fixture::{self, FixtureApp, normalize_host};
 use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature};
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::store::{AppSummary, StoreError, default_capture_domain};
 
 /// A JSON object body, or none at all (read as `{}`).

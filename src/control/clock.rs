@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{ControlError, ControlJson, ControlPath, ErrorBody};
 use crate::clock::{ClockChange, ClockReading, parse_rfc3339, rfc3339};
-use crate::state::AppState;
+use crate::shared::AppState;
 
 /// What the clock shows.
 #[derive(Debug, Serialize, ToSchema)]

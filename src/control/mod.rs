@@ -6,7 +6,7 @@ mod apps;
 mod clock;
 mod console;
 mod requests_and_faults;
-mod state;
+mod snapshot;
 
 use axum::extract::{FromRequest, FromRequestParts, Json, RawPathParams, Request, State};
 use axum::http::StatusCode;
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use crate::body;
 use crate::error::{ApiError, RequestProblem};
 use crate::model::Feature;
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::store::StoreError;
 
 /// The control-plane routes.
@@ -30,8 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(ca_pem))
         .routes(routes!(info))
-        .routes(routes!(state::snapshot))
-        .routes(routes!(state::reset))
+        .routes(routes!(snapshot::snapshot))
+        .routes(routes!(snapshot::reset))
         .routes(routes!(
             requests_and_faults::requests,
             requests_and_faults::clear_requests

@@ -9,7 +9,7 @@ use super::{ControlError, ControlJson, ControlPath, ErrorBody};
 use crate::faults::{FaultRule, FaultSpec};
 use crate::journal::{Entry, Query};
 use crate::params::Params;
-use crate::state::AppState;
+use crate::shared::AppState;
 
 #[utoipa::path(
     get,

@@ -10,7 +10,7 @@ use crate::model::{
     Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
 use axum::extract::State;
 use axum::response::Response;

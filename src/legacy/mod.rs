@@ -22,7 +22,7 @@ use crate::journal;
 use crate::params::Params;
 use crate::redact::Redacted;
 use crate::request_path::ReceivedPath;
-use crate::state::AppState;
+use crate::shared::AppState;
 
 /// The media type of a legacy request body.
 const FORM: &str = "application/x-www-form-urlencoded";

@@ -14,7 +14,7 @@ use super::{Answer, LegacyCall, LegacyError, LegacyOk, LegacyResult, LegacySetti
 use crate::error::{ApiError, InvalidReason};
 use crate::model::Settings;
 use crate::settings::{self, Level, SettingsChange};
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::store::StoreError;
 
 /// `{"result": ...}`: the answer of every documented settings operation.

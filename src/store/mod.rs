@@ -20,8 +20,8 @@ use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret, Settings,
     Whitelist,
 };
+use crate::persistence::StateFile;
 use crate::settings::{self, Level, SettingsChange};
-use crate::state_file::StateFile;
 
 /// A handle to the shared state. Clones share the same data.
 #[derive(Clone)]

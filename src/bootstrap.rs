@@ -8,7 +8,7 @@ use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
 use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature, Settings};
-use crate::state_file::StateFile;
+use crate::persistence::StateFile;
 use crate::store::{Store, StoreError};
 
 /// What the emulator starts with.

@@ -15,7 +15,7 @@ use crate::control::ControlError;
 use crate::family::Family;
 use crate::faults::FaultRule;
 use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext};
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::{config_api, legacy, registration_codes};
 
 /// Gives the request its id, records it in the journal once answered (with the failure its
@@ -159,7 +159,7 @@ async fn routed_app(
     let body = if claimed.is_none() {
         let bytes = crate::body::read_limited(&parts.headers, body, &state.config)
             .await
-            .map_err(|problem| crate::app::render(family, problem.into()))?;
+            .map_err(|problem| crate::router::render(family, problem.into()))?;
         claimed = from_params(&bytes);
         axum::body::Body::from(bytes)
     } else {

@@ -5,7 +5,7 @@ use axum::extract::{Json, State};
 use super::{ControlError, ErrorBody, Status, ok};
 use crate::body::RenderedJson;
 use crate::fixture;
-use crate::state::AppState;
+use crate::shared::AppState;
 use crate::store::SharedApp;
 
 #[utoipa::path(

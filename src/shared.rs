@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts};
 
+use crate::bootstrap::{self, Started};
 use crate::ca::LocalCa;
 use crate::clock::{Clock, ClockChange, ControlledClock};
 use crate::config::{Config, ConfigError};
@@ -16,7 +17,6 @@ use crate::journal::Journal;
 use crate::listing_cache::ListingCache;
 use crate::logging::LogStats;
 use crate::model::AppId;
-use crate::start::{self, Started};
 use crate::store::Store;
 
 /// What every handler can reach. axum clones the state for every extractor and middleware that
@@ -58,7 +58,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Validates `config` and builds the starting state (see [`crate::start`]), with an empty
+    /// Validates `config` and builds the starting state (see [`crate::bootstrap`]), with an empty
     /// journal and no fault rules.
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         Self::with_log(config, clock, Arc::default())
@@ -84,7 +84,7 @@ impl AppState {
             store,
             config,
             default_app,
-        } = start::build(config, clock.clone())?;
+        } = bootstrap::build(config, clock.clone())?;
         Ok(Self(Arc::new(Shared {
             store,
             journal: Journal::new(config.journal_capacity),

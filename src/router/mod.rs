@@ -21,7 +21,7 @@ use crate::control::ControlError;
 use crate::error::ApiError;
 use crate::family::Family;
 use crate::legacy::LegacyError;
-pub use crate::state::AppState;
+pub use crate::shared::AppState;
 
 /// Every route of the emulator, with its documentation: each family's router registers its
 /// handlers together with their `#[utoipa::path]` description, so a route cannot exist without
