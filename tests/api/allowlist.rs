@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, basic, read, spawn_app, spawn_app_with};
 /// A second owner that only admits 10.0.0.0/8; returns its Basic header.
 async fn fenced_owner(app: &TestApp) -> String {
     let made = app
-        .rest_create(
+        .config_api_create(
             json!({"name": "fenced", "features": ["owner"], "ipWhitelist": ["10.0.0.0/8"]}),
         )
         .await;
@@ -83,7 +83,7 @@ async fn behind_a_proxy_the_forwarded_address_counts() {
 async fn the_allowlist_of_the_target_does_not_matter() {
     let app = spawn_app().await;
     let made = app
-        .rest_create(json!({"name": "far away", "ipWhitelist": ["10.0.0.0/8"]}))
+        .config_api_create(json!({"name": "far away", "ipWhitelist": ["10.0.0.0/8"]}))
         .await;
     let id = made.body["_id"].as_str().expect("id");
     let body = app

@@ -488,7 +488,7 @@ async fn an_application_of_the_start_resets_alone_to_its_start() {
     let (_, made) = new_app(&app, None).await;
     let other = owner(&made);
     legacy(&app, &other, "/clients/add", &[("description", "kept")]).await;
-    app.rest_create(json!({"name": "dropped"})).await;
+    app.config_api_create(json!({"name": "dropped"})).await;
     let reset = read(
         app.http
             .post(app.url(&format!("/__emulator/apps/{}/reset", app.app_id()))),

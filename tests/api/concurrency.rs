@@ -40,7 +40,7 @@ async fn mixed_creates_through_both_families_all_appear_in_both_listings() {
     let made: BTreeSet<String> = tasks.join_all().await.into_iter().collect();
     assert_eq!(made.len(), 64);
     let config: BTreeSet<String> = app
-        .rest_list("")
+        .config_api_list("")
         .await
         .body
         .as_array()
@@ -63,7 +63,7 @@ async fn mixed_creates_through_both_families_all_appear_in_both_listings() {
 async fn resets_and_a_delete_racing_with_the_clients_own_calls() {
     let app = spawn_app().await;
     let made = app
-        .rest_create(json!({"name": "busy", "features": ["owner"]}))
+        .config_api_create(json!({"name": "busy", "features": ["owner"]}))
         .await
         .body;
     let id = made["_id"].as_str().expect("id").to_owned();
@@ -131,6 +131,6 @@ async fn resets_and_a_delete_racing_with_the_clients_own_calls() {
         !listed.contains(&id.as_str()),
         "the client is gone for good"
     );
-    let config = app.rest_list("").await;
+    let config = app.config_api_list("").await;
     assert_eq!(config.body.as_array().expect("array").len(), listed.len());
 }

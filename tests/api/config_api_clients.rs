@@ -11,7 +11,7 @@ use crate::helpers::{basic, owner_basic, read, redact, spawn_app};
 async fn create_the_documented_example() {
     let app = spawn_app().await;
     let reply = app
-        .rest_create(json!({
+        .config_api_create(json!({
             "name": "Documentation Client",
             "ipWhitelist": ["0.0.0.0/0"],
             "features": ["login_client"]
@@ -44,7 +44,7 @@ async fn create_the_documented_example() {
 #[tokio::test]
 async fn create_defaults() {
     let app = spawn_app().await;
-    let reply = app.rest_create(json!({"name": "bare"})).await;
+    let reply = app.config_api_create(json!({"name": "bare"})).await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(reply.body["ipWhitelist"], json!(["0.0.0.0/0"]));
     assert_eq!(reply.body["features"], json!([]));
@@ -54,7 +54,7 @@ async fn create_defaults() {
 async fn create_keeps_the_allowlist_as_given() {
     let app = spawn_app().await;
     let reply = app
-        .rest_create(json!({"name": "net", "ipWhitelist": ["10.0.0.0/8", "192.168.1.7/32"]}))
+        .config_api_create(json!({"name": "net", "ipWhitelist": ["10.0.0.0/8", "192.168.1.7/32"]}))
         .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(
@@ -66,7 +66,7 @@ async fn create_keeps_the_allowlist_as_given() {
 #[tokio::test]
 async fn every_documented_create_error() {
     let app = spawn_app().await;
-    app.rest_create(json!({"name": "Test Client"})).await;
+    app.config_api_create(json!({"name": "Test Client"})).await;
     let cases = [
         (
             json!({"name": "m", "features": ["metadata"]}),
@@ -138,7 +138,7 @@ async fn every_documented_create_error() {
         ),
     ];
     for (body, status, text) in cases {
-        let reply = app.rest_create(body.clone()).await;
+        let reply = app.config_api_create(body.clone()).await;
         assert_eq!(
             (reply.status.as_u16(), reply.body),
             (status, json!({ "errors": text })),
@@ -152,7 +152,7 @@ async fn every_documented_create_error() {
 async fn authentication_and_application_errors() {
     let app = spawn_app().await;
     let worker = app
-        .rest_create(json!({"name": "worker", "features": ["direct_access"]}))
+        .config_api_create(json!({"name": "worker", "features": ["direct_access"]}))
         .await
         .body;
     let worker_auth = basic(
@@ -232,34 +232,34 @@ async fn list_in_creation_order_with_and_filters() {
         ("login", json!(["login_client"])),
     ] {
         let reply = app
-            .rest_create(json!({"name": name, "features": features}))
+            .config_api_create(json!({"name": name, "features": features}))
             .await;
         assert_eq!(reply.status, StatusCode::CREATED);
     }
     let names = crate::helpers::names_in;
     assert_eq!(
-        names(&app.rest_list("").await),
+        names(&app.config_api_list("").await),
         ["Emulator owner client", "both", "direct", "login"]
     );
     assert_eq!(
-        names(&app.rest_list("?has_feature=login_client").await),
+        names(&app.config_api_list("?has_feature=login_client").await),
         ["login"]
     );
     assert_eq!(
         names(
-            &app.rest_list("?has_feature=direct_access&has_feature=access_issuer")
+            &app.config_api_list("?has_feature=direct_access&has_feature=access_issuer")
                 .await
         ),
         ["both"]
     );
     assert_eq!(
         names(
-            &app.rest_list("?has_feature=owner&has_feature=login_client")
+            &app.config_api_list("?has_feature=owner&has_feature=login_client")
                 .await
         ),
         Vec::<String>::new()
     );
-    let bad = app.rest_list("?has_feature=superuser").await;
+    let bad = app.config_api_list("?has_feature=superuser").await;
     assert_eq!(
         (bad.status, bad.body),
         (
@@ -272,9 +272,9 @@ async fn list_in_creation_order_with_and_filters() {
 #[tokio::test]
 async fn list_shows_every_field() {
     let app = spawn_app().await;
-    app.rest_create(json!({"name": "Default Login Client", "features": ["login_client"]}))
+    app.config_api_create(json!({"name": "Default Login Client", "features": ["login_client"]}))
         .await;
-    let reply = app.rest_list("").await;
+    let reply = app.config_api_list("").await;
     assert_json_snapshot!(redact(&reply.body), @r#"
     [
       {
@@ -334,7 +334,7 @@ async fn concurrent_creates_of_one_name_have_one_winner() {
 #[tokio::test]
 async fn an_unknown_application_gets_each_operations_documented_text() {
     let app = spawn_app().await;
-    let client = app.rest_create(json!({"name": "exists"})).await.body["_id"]
+    let client = app.config_api_create(json!({"name": "exists"})).await.body["_id"]
         .as_str()
         .expect("id")
         .to_owned();

@@ -11,7 +11,7 @@ use crate::helpers::{
 };
 
 async fn create(app: &TestApp, body: Value) -> Value {
-    let reply = app.rest_create(body).await;
+    let reply = app.config_api_create(body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     reply.body
 }

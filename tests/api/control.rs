@@ -34,7 +34,7 @@ async fn control(
 async fn the_snapshot_round_trips_through_import() {
     let app = spawn_app().await;
     let made = app
-        .rest_create(json!({"name": "rotated", "features": ["direct_access"], "ipWhitelist": ["10.0.0.0/8"]}))
+        .config_api_create(json!({"name": "rotated", "features": ["direct_access"], "ipWhitelist": ["10.0.0.0/8"]}))
         .await
         .body;
     let id = made["_id"].as_str().expect("id");
@@ -97,7 +97,7 @@ async fn the_snapshot_round_trips_through_import() {
 async fn reset_goes_back_to_the_start() {
     let app = spawn_app().await;
     let start = snapshot(&app).await;
-    app.rest_create(json!({"name": "temporary"})).await;
+    app.config_api_create(json!({"name": "temporary"})).await;
     app.legacy(
         "/clients/set_description",
         &[("description", "renamed owner")],
@@ -114,7 +114,9 @@ async fn reset_goes_back_to_the_start() {
     assert_eq!(snapshot(&app).await, start);
     // The name index is back too.
     assert_eq!(
-        app.rest_create(json!({"name": "temporary"})).await.status,
+        app.config_api_create(json!({"name": "temporary"}))
+            .await
+            .status,
         StatusCode::CREATED
     );
 }
@@ -127,7 +129,7 @@ async fn a_seed_makes_runs_reproducible() {
             ..Config::default()
         })
         .await;
-        let made = app.rest_create(json!({"name": "seeded"})).await;
+        let made = app.config_api_create(json!({"name": "seeded"})).await;
         let added = app
             .legacy("/clients/add", &[("description", "also seeded")])
             .await;
@@ -147,7 +149,10 @@ async fn a_seed_makes_runs_reproducible() {
     })
     .await;
     assert_ne!(
-        other.rest_create(json!({"name": "seeded"})).await.body["_id"],
+        other
+            .config_api_create(json!({"name": "seeded"}))
+            .await
+            .body["_id"],
         first.0["_id"]
     );
 }
@@ -155,7 +160,7 @@ async fn a_seed_makes_runs_reproducible() {
 #[tokio::test]
 async fn the_journal_records_calls_without_secrets() {
     let app = spawn_app().await;
-    let made = app.rest_create(json!({"name": "journaled"})).await;
+    let made = app.config_api_create(json!({"name": "journaled"})).await;
     let secret = made.body["_secret"].as_str().expect("secret").to_owned();
     app.legacy("/clients/add", &[("features", "[]")]).await;
     read(
@@ -272,12 +277,12 @@ async fn journal_entries_carry_their_parameters_but_never_secrets() {
     ]))
     .await;
     let made = app
-        .rest_create(
+        .config_api_create(
             json!({"name": "rest", "features": ["metadata"], "settings": {"api_secret": "x"}}),
         )
         .await;
     assert_eq!(made.status, StatusCode::BAD_REQUEST, "{:?}", made.body);
-    app.rest_list("?has_feature=owner&has_feature=login_client")
+    app.config_api_list("?has_feature=owner&has_feature=login_client")
         .await;
 
     let (_, entries) = control(&app, reqwest::Method::GET, "/__emulator/requests", None).await;
@@ -380,7 +385,7 @@ async fn faults_fail_the_next_matching_calls_in_the_family_shape() {
     assert_eq!(listed.as_array().expect("array").len(), 2);
 
     for _ in 0..2 {
-        let reply = app.rest_create(json!({"name": "retried"})).await;
+        let reply = app.config_api_create(json!({"name": "retried"})).await;
         assert_eq!(
             (reply.status, reply.body),
             (
@@ -390,12 +395,14 @@ async fn faults_fail_the_next_matching_calls_in_the_family_shape() {
         );
     }
     assert_eq!(
-        app.rest_list("").await.status,
+        app.config_api_list("").await.status,
         StatusCode::OK,
         "GET does not match"
     );
     assert_eq!(
-        app.rest_create(json!({"name": "retried"})).await.status,
+        app.config_api_create(json!({"name": "retried"}))
+            .await
+            .status,
         StatusCode::CREATED
     );
 

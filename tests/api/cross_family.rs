@@ -22,7 +22,7 @@ async fn a_legacy_client_is_a_configuration_client() {
         added["client_secret"].as_str().expect("secret"),
     );
     // Listed by the other family under the same id, with description as name...
-    let listed = app.rest_list("?has_feature=owner").await;
+    let listed = app.config_api_list("?has_feature=owner").await;
     let found = listed
         .body
         .as_array()
@@ -49,7 +49,7 @@ async fn a_legacy_client_is_a_configuration_client() {
 async fn a_configuration_client_is_a_legacy_client() {
     let app = spawn_app().await;
     let created = app
-        .rest_create(json!({
+        .config_api_create(json!({
             "name": "made in config",
             "features": ["owner", "direct_access"],
             "ipWhitelist": ["0.0.0.0/0"]
@@ -97,7 +97,7 @@ async fn a_configuration_name_can_collide_with_a_legacy_description() {
     let app = spawn_app().await;
     app.legacy("/clients/add", &[("description", "shared")])
         .await;
-    let reply = app.rest_create(json!({"name": "shared"})).await;
+    let reply = app.config_api_create(json!({"name": "shared"})).await;
     assert_eq!(
         (reply.status, reply.body),
         (

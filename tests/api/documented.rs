@@ -144,7 +144,7 @@ async fn an_empty_parameter_counts_as_absent() {
 async fn an_empty_allowlist_shuts_a_client_out_everywhere() {
     let app = spawn_app().await;
     let made = app
-        .rest_create(json!({"name": "shut out", "features": ["owner"]}))
+        .config_api_create(json!({"name": "shut out", "features": ["owner"]}))
         .await
         .body;
     let (id, secret) = (
@@ -167,7 +167,7 @@ async fn an_empty_allowlist_shuts_a_client_out_everywhere() {
     )
     .await;
     assert_eq!(config.status, StatusCode::FORBIDDEN);
-    let listed = app.rest_list("").await.body;
+    let listed = app.config_api_list("").await.body;
     let stored = listed
         .as_array()
         .expect("array")

@@ -202,7 +202,7 @@ impl TestApp {
         reply.body
     }
 
-    pub async fn rest_create(&self, body: Value) -> Reply {
+    pub async fn config_api_create(&self, body: Value) -> Reply {
         read(
             self.http
                 .post(self.clients_url())
@@ -212,7 +212,7 @@ impl TestApp {
         .await
     }
 
-    pub async fn rest_list(&self, query: &str) -> Reply {
+    pub async fn config_api_list(&self, query: &str) -> Reply {
         read(
             self.http
                 .get(format!("{}{query}", self.clients_url()))
@@ -223,7 +223,7 @@ impl TestApp {
 
     /// Names of every client, through the Configuration API.
     pub async fn names(&self) -> Vec<String> {
-        names_in(&self.rest_list("").await)
+        names_in(&self.config_api_list("").await)
     }
 }
 

@@ -72,7 +72,7 @@ async fn delete_removes_the_client_everywhere() {
     let gone = app.legacy_as("/clients/list", &id, &secret, &[]).await;
     assert_eq!(gone["code"], 402, "its credentials stop working");
     // Its name is free again for the Configuration API.
-    let again = app.rest_create(json!({"name": "doomed"})).await;
+    let again = app.config_api_create(json!({"name": "doomed"})).await;
     assert_eq!(again.status, reqwest::StatusCode::CREATED);
 }
 

@@ -36,7 +36,7 @@ async fn every_change_shows_in_the_next_whole_listing() {
         (v.clone(), v)
     };
     assert_eq!(both(&app).await, (vec![owner.clone()], vec![owner.clone()]));
-    let made = app.rest_create(json!({"name": "a"})).await.body;
+    let made = app.config_api_create(json!({"name": "a"})).await.body;
     let id = made["_id"].as_str().expect("id").to_owned();
     assert_eq!(both(&app).await, names(&["Emulator owner client", "a"]));
     app.legacy(

@@ -241,7 +241,7 @@ async fn names_need_a_visible_character_and_at_most_1024_of_them() {
             .await;
         assert_eq!(legacy["code"], 100, "{invisible:?}");
         assert_eq!(legacy["argument_name"], "description");
-        let config = app.rest_create(json!({"name": invisible})).await;
+        let config = app.config_api_create(json!({"name": invisible})).await;
         assert_eq!(config.status, StatusCode::BAD_REQUEST, "{invisible:?}");
         assert_eq!(
             config.body,
@@ -257,14 +257,14 @@ async fn names_need_a_visible_character_and_at_most_1024_of_them() {
         legacy["error_description"],
         "description was not valid for the following reason: the value is longer than 1024 characters"
     );
-    let config = app.rest_create(json!({"name": too_long})).await;
+    let config = app.config_api_create(json!({"name": too_long})).await;
     assert_eq!(config.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         config.body,
         json!({"errors": "Longer than maximum length 1024."})
     );
     assert_eq!(
-        app.rest_create(json!({"name": longest})).await.status,
+        app.config_api_create(json!({"name": longest})).await.status,
         StatusCode::CREATED
     );
     // A visible character among invisible ones makes a name, kept exactly as sent.
