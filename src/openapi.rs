@@ -65,11 +65,46 @@ pub fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The document of a route table: operation ids made unique.
+/// The document of a route table: what every legacy operation shares said once, operation ids
+/// made unique.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    legacy_family(&mut document);
     unique_operation_ids(&mut document);
     document
 }
+
+/// What every legacy operation has, written here once rather than on each handler: its three
+/// forms of credentials, and its one status (a 200 answer without a description of its own gets
+/// the family's).
+fn legacy_family(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    let none: [&str; 0] = [];
+    let security = vec![
+        SecurityRequirement::new("basic", none),
+        SecurityRequirement::new("janrain_signed", none),
+        SecurityRequirement::new("client_id", none).add("client_secret", none),
+    ];
+    for item in document.paths.paths.values_mut() {
+        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+            let legacy = operation
+                .tags
+                .as_ref()
+                .is_some_and(|tags| tags.iter().any(|tag| tag == "legacy"));
+            if !legacy {
+                continue;
+            }
+            operation.security = Some(security.clone());
+            if let Some(RefOr::T(answer)) = operation.responses.responses.get_mut("200")
+                && answer.description.is_empty()
+            {
+                answer.description = LEGACY_ANSWER.to_owned();
+            }
+        }
+    }
+}
+
+/// The description of every legacy answer.
+const LEGACY_ANSWER: &str = "Always HTTP 200: `stat` is `ok` or `error`";
 
 /// Operation ids come from handler names, which repeat across families (`list`) and across the
 /// methods one legacy handler serves (GET and POST). OpenAPI wants them unique: prefix the tag,

@@ -34,8 +34,7 @@ pub struct Added {
         ("description" = String, Query, description = "The new client's name"),
         ("features" = Option<String>, Query, description = "A JSON array of feature names, as a string")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Added>))
+    responses((status = 200, body = Answer<Added>))
 )]
 pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Added> {
     call.caller.require_owner()?;
@@ -83,8 +82,7 @@ pub struct Listing {
     params(
         ("has_features" = Option<String>, Query, description = "A JSON array of feature names: keep clients with at least one")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Listing>))
+    responses((status = 200, body = Answer<Listing>))
 )]
 pub async fn list(
     State(state): State<AppState>,
@@ -134,8 +132,7 @@ pub struct Done {}
     params(
         ("client_id_for_deletion" = String, Query, description = "The client to delete")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+    responses((status = 200, body = Answer<Done>))
 )]
 pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
@@ -167,8 +164,7 @@ pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyRe
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
         ("description" = String, Query, description = "The new name")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+    responses((status = 200, body = Answer<Done>))
 )]
 pub async fn set_description(
     State(state): State<AppState>,
@@ -197,8 +193,7 @@ pub async fn set_description(
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
         ("features" = String, Query, description = "A JSON array of feature names, replacing the old ones")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+    responses((status = 200, body = Answer<Done>))
 )]
 pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
@@ -223,8 +218,7 @@ pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> Le
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
         ("whitelist" = String, Query, description = "A JSON array of IPv4 CIDR blocks, replacing the old ones")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+    responses((status = 200, body = Answer<Done>))
 )]
 pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
     call.caller.require_owner()?;
@@ -253,8 +247,7 @@ pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> L
     params(
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Done>))
+    responses((status = 200, body = Answer<Done>))
 )]
 pub async fn clear_whitelist(
     State(state): State<AppState>,
@@ -289,8 +282,7 @@ pub struct NewSecret {
         ("for_client_id" = String, Query, description = "The client"),
         ("hours_to_live" = Option<i64>, Query, description = "Hours (0-168) the old secret keeps working; default 0")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<NewSecret>))
+    responses((status = 200, body = Answer<NewSecret>))
 )]
 pub async fn reset_secret(
     State(state): State<AppState>,

@@ -167,8 +167,7 @@ fn delete_one(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResul
         ("key" = String, Query, description = "The setting"),
         ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn get(
     State(state): State<AppState>,
@@ -190,8 +189,7 @@ pub async fn get(
         ("keys" = String, Query, description = "A JSON array of setting names"),
         ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn get_multi(
     State(state): State<AppState>,
@@ -226,8 +224,7 @@ pub async fn get_multi(
     tag = "legacy",
     summary = "Get all of a client's settings, defaults included",
     params(("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn items(
     State(state): State<AppState>,
@@ -245,8 +242,7 @@ pub async fn items(
     tag = "legacy",
     summary = "List the names of a client's settings, defaults included",
     params(("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn keys(
     State(state): State<AppState>,
@@ -273,8 +269,7 @@ pub async fn keys(
         ("value" = String, Query, description = "Its value, a string (may be empty)"),
         ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn set(
     State(state): State<AppState>,
@@ -296,8 +291,7 @@ pub async fn set(
         ("items" = String, Query, description = "A JSON object of setting names to string values"),
         ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn set_multi(
     State(state): State<AppState>,
@@ -318,8 +312,7 @@ pub async fn set_multi(
         ("key" = String, Query, description = "The setting"),
         ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn delete(
     State(state): State<AppState>,
@@ -337,8 +330,7 @@ pub async fn delete(
     tag = "legacy",
     summary = "Get an application default",
     params(("key" = String, Query, description = "The setting")),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn get_default(
     State(state): State<AppState>,
@@ -364,8 +356,7 @@ pub async fn get_default(
         ("key" = String, Query, description = "The setting"),
         ("value" = String, Query, description = "Its value, a string (may be empty)")
     ),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn set_default(
     State(state): State<AppState>,
@@ -384,8 +375,7 @@ pub async fn set_default(
     tag = "legacy",
     summary = "Set several application defaults",
     params(("items" = String, Query, description = "A JSON object of setting names to string values")),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn set_default_multi(
     State(state): State<AppState>,
@@ -404,8 +394,7 @@ pub async fn set_default_multi(
     tag = "legacy",
     summary = "Delete an application default",
     params(("key" = String, Query, description = "The setting")),
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Outcome>))
+    responses((status = 200, body = Answer<Outcome>))
 )]
 pub async fn delete_default(
     State(state): State<AppState>,
@@ -434,8 +423,7 @@ pub struct Everything {
     operation_id = "settings_get_all",
     tag = "legacy",
     summary = "Get the defaults and every client's settings",
-    security(("basic" = []), ("janrain_signed" = []), ("client_id" = [], "client_secret" = [])),
-    responses((status = 200, description = "Always HTTP 200: `stat` is `ok` or `error`", body = Answer<Everything>))
+    responses((status = 200, body = Answer<Everything>))
 )]
 pub async fn get_all(
     State(state): State<AppState>,
