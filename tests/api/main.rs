@@ -1,29 +1,27 @@
 //! Black-box tests over real HTTP: each test starts its own emulator on a free port.
+//!
+//! Arranged like `src/`: one place for each family's operations and one for the control plane,
+//! then the files that cut across them, each named for what it covers.
 
-mod allowlist;
-mod apps;
-mod bad_input;
-mod clock;
-mod concurrency;
-mod config_api_clients;
-mod config_api_operations;
-mod console;
+// The families and the control plane.
+mod config_api;
 mod control;
-mod credential_forms;
+mod legacy;
+
+// Across the families.
+mod allowlist;
+mod bad_input;
+mod concurrency;
 mod cross_family;
 mod documented;
 mod embedded;
-mod helpers;
 mod invariants;
-mod isolation;
-mod legacy_clients;
-mod legacy_operations;
 mod limits;
 mod listings;
-mod openapi;
 mod refusals;
 mod settings;
-mod signed;
+mod tenants;
+
+mod helpers;
 #[path = "../support/mod.rs"]
 mod support;
-mod tenants;

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, read, read_raw, spawn_app, spawn_app_with};
 
-const PAGE: &str = include_str!("../../src/control/console/index.html");
-const SCRIPT: &str = include_str!("../../src/control/console/console.js");
+const PAGE: &str = include_str!("../../../src/control/console/index.html");
+const SCRIPT: &str = include_str!("../../../src/control/console/console.js");
 
 /// Fetches a console file: its status, headers and text.
 async fn fetch(app: &TestApp, path: &str) -> (StatusCode, HeaderMap, String) {
@@ -35,7 +35,7 @@ async fn the_page_and_its_files_are_served_from_the_binary() {
         (
             "/__emulator/ui/console.css",
             "text/css; charset=utf-8",
-            include_str!("../../src/control/console/console.css"),
+            include_str!("../../../src/control/console/console.css"),
         ),
     ] {
         let (status, headers, text) = fetch(&app, path).await;
