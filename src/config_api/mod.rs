@@ -3,7 +3,7 @@
 //! JSON bodies, HTTP Basic only, real status codes, and errors as `{"errors": "..."}`.
 
 mod clients;
-mod error;
+mod render;
 mod settings;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use clients::{ConfigApiClient, client_from_json};
-pub use error::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, injected};
+pub use render::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, injected};
 
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;

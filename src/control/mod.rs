@@ -5,11 +5,11 @@
 mod apps;
 mod clock;
 mod console;
+mod render;
 mod requests_and_faults;
 mod snapshot;
 
 use axum::extract::{FromRequest, FromRequestParts, Json, RawPathParams, Request, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -19,10 +19,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::body;
-use crate::error::{ApiError, RequestProblem};
+use crate::error::ApiError;
 use crate::model::Feature;
 use crate::shared::AppState;
-use crate::store::StoreError;
+pub use render::{ControlError, ErrorBody};
 
 /// The control-plane routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -187,95 +187,6 @@ async fn ca_pem(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         Err(error) => ControlError::Api(ApiError::Internal(error.to_string())).into_response(),
-    }
-}
-
-/// A control-plane failure.
-#[derive(Debug)]
-pub enum ControlError {
-    /// A domain outcome.
-    Api(ApiError),
-    /// A request the control plane cannot act on, and why.
-    Invalid(String),
-    /// Nothing by that name.
-    NotFound(String),
-    /// The request conflicts with what exists (a taken id, a limit reached).
-    Conflict(String),
-    /// The control token is missing or wrong.
-    Unauthorized,
-}
-
-impl From<ApiError> for ControlError {
-    fn from(error: ApiError) -> Self {
-        Self::Api(error)
-    }
-}
-
-/// The store's refusals in the control plane's words, as each family converts them in its own.
-impl From<StoreError> for ControlError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::AppNotFound => Self::NotFound("no such application".into()),
-            StoreError::AppExists(_)
-            | StoreError::ClientExists(_)
-            | StoreError::DomainTaken(_)
-            | StoreError::TooManyApps(_) => Self::Conflict(error.to_string()),
-            StoreError::Setting(problem) => Self::Invalid(problem.to_string()),
-            other => Self::Api(ApiError::Internal(other.to_string())),
-        }
-    }
-}
-
-impl From<RequestProblem> for ControlError {
-    fn from(problem: RequestProblem) -> Self {
-        Self::Api(problem.into())
-    }
-}
-
-/// `{"error": "<text>"}`: every control-plane error.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// What went wrong.
-    error: String,
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        let (status, error) = match self {
-            ControlError::Invalid(text) => (StatusCode::BAD_REQUEST, text),
-            ControlError::NotFound(text) => (StatusCode::NOT_FOUND, text),
-            ControlError::Conflict(text) => (StatusCode::CONFLICT, text),
-            ControlError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "the control plane needs its token: Authorization: Bearer <--control-token>"
-                    .to_owned(),
-            ),
-            ControlError::Api(error) => (api_status(&error), error.to_string()),
-        };
-        (status, Json(ErrorBody { error })).into_response()
-    }
-}
-
-fn api_status(error: &ApiError) -> StatusCode {
-    match error {
-        ApiError::UnknownEndpoint(_) | ApiError::AppNotFound | ApiError::ClientNotFound { .. } => {
-            StatusCode::NOT_FOUND
-        }
-        ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-        ApiError::BadRequest(RequestProblem::BodyTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-        ApiError::BadRequest(RequestProblem::BodyTimeout) => StatusCode::REQUEST_TIMEOUT,
-        ApiError::BadRequest(RequestProblem::UnsupportedMediaType { .. }) => {
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        }
-        ApiError::BadRequest(_)
-        | ApiError::MissingArgument(_)
-        | ApiError::InvalidArgument { .. } => StatusCode::BAD_REQUEST,
-        ApiError::NameTaken(_) => StatusCode::CONFLICT,
-        ApiError::MissingCredentials
-        | ApiError::InvalidCredentials(_)
-        | ApiError::UnsupportedAuthScheme(_) => StatusCode::UNAUTHORIZED,
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

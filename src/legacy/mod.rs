@@ -5,7 +5,7 @@
 //! `stat` field: client libraries read `stat`, and some throw on any other status.
 
 mod clients;
-mod envelope;
+mod render;
 mod settings;
 
 use axum::extract::{FromRequest, Request};
@@ -13,7 +13,7 @@ use axum::http::{header, request::Parts};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use envelope::{Answer, LegacyError, LegacyOk, LegacyResult, injected, prerendered, rendered};
+pub use render::{Answer, LegacyError, LegacyOk, LegacyResult, injected, prerendered, rendered};
 
 use crate::auth::{self, AuthorizationHeader, Caller, Presented, signature};
 use crate::body;
