@@ -138,6 +138,7 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
 /// Capture domains the local root may not vouch for, by application: their legacy calls are
 /// served over plain HTTP only.
 fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
+    let permits = state.ca_permits();
     state
         .store
         .apps()
@@ -146,9 +147,9 @@ fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
             let id = app.app_id.to_string();
             app.capture_domains
                 .into_iter()
-                .map(move |domain| (id.clone(), domain))
+                .map(move |domain| (id.clone(), domain.to_string()))
         })
-        .filter(|(_, domain)| !may_vouch_for(domain, &state.ca_permits()))
+        .filter(|(_, domain)| !may_vouch_for(domain, &permits))
         .collect()
 }
 

@@ -24,8 +24,8 @@ use serde_json::Value;
 
 use crate::fixture::{Fixture, FixtureApp};
 use crate::model::{
-    AppId, Cidr, Client, ClientId, ClientName, ClientSecret, Feature, Features, PreviousSecret,
-    Settings, Whitelist,
+    AppId, CaptureDomain, Cidr, Client, ClientId, ClientName, ClientSecret, Feature, Features,
+    PreviousSecret, Settings, Whitelist,
 };
 use crate::settings::SettingsChange;
 
@@ -226,7 +226,12 @@ impl StateFile {
             let (app_id, domains) = row.map_err(|e| e.to_string())?;
             let at = format!("application {app_id:?}");
             let app_id = AppId::parse(&app_id).map_err(|e| format!("{at}: {e}"))?;
-            let capture_domains: Vec<String> = serde_json::from_str(&domains)
+            let stored: Vec<String> = serde_json::from_str(&domains)
+                .map_err(|e| format!("{at}: capture_domains: {e}"))?;
+            let capture_domains = stored
+                .iter()
+                .map(|domain| CaptureDomain::of_host(domain))
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("{at}: capture_domains: {e}"))?;
             let clients = self
                 .load_clients(&app_id)
@@ -304,7 +309,11 @@ impl StateFile {
 
     /// Writes an application row: a new one goes last in the order, an existing one keeps its
     /// place.
-    pub fn put_app(&self, app: &AppId, capture_domains: &[String]) -> Result<(), rusqlite::Error> {
+    pub fn put_app(
+        &self,
+        app: &AppId,
+        capture_domains: &[CaptureDomain],
+    ) -> Result<(), rusqlite::Error> {
         write_app(&self.conn, None, app, capture_domains)
     }
 
@@ -516,9 +525,15 @@ fn write_app(
     conn: &Connection,
     seq: Option<u64>,
     app: &AppId,
-    capture_domains: &[String],
+    capture_domains: &[CaptureDomain],
 ) -> Result<(), rusqlite::Error> {
-    let domains = Value::from(capture_domains.to_vec()).to_string();
+    let domains = Value::from(
+        capture_domains
+            .iter()
+            .map(CaptureDomain::as_str)
+            .collect::<Vec<_>>(),
+    )
+    .to_string();
     conn.prepare_cached(
         "INSERT INTO apps (seq, app_id, capture_domains) \
          VALUES (coalesce(?1, (SELECT coalesce(max(seq), -1) + 1 FROM apps)), ?2, ?3) \

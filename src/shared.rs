@@ -12,7 +12,6 @@ use crate::ca::LocalCa;
 use crate::clock::{Clock, ClockChange, ControlledClock};
 use crate::config::{Config, ConfigError};
 use crate::faults::Faults;
-use crate::fixture::normalize_host;
 use crate::journal::Journal;
 use crate::listing_cache::ListingCache;
 use crate::logging::LogStats;
@@ -138,8 +137,7 @@ impl AppState {
             .get(header::HOST)
             .and_then(|value| value.to_str().ok())
             .or_else(|| parts.uri.host())
-            .map(normalize_host)
-            .and_then(|host| self.store.app_for_host(&host))
+            .and_then(|host| self.store.app_for_host(host))
             .or_else(|| client_id.and_then(|id| self.store.app_of_client(id)))
             .unwrap_or_else(|| self.default_app.clone())
     }

@@ -11,7 +11,8 @@ use super::{ControlError, ControlPath, ErrorBody, Status, ok};
 use crate::body::{self, RenderedJson};
 use crate::config::APP_OWNER_CLIENT_NAME;
 use crate::error::ApiError;
-use crate::fixture::{self, FixtureApp, normalize_host};
+use crate::fixture::{self, FixtureApp};
+use crate::model::CaptureDomain;
 use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature};
 use crate::shared::AppState;
 use crate::store::{AppSummary, StoreError, default_capture_domain};
@@ -48,7 +49,7 @@ impl AppListed {
         Self {
             default: &summary.app_id == default_app,
             app_id: summary.app_id.to_string(),
-            capture_domains: summary.capture_domains,
+            capture_domains: names(&summary.capture_domains),
             clients: summary.clients,
         }
     }
@@ -131,7 +132,7 @@ pub async fn create(
                     StatusCode::CREATED,
                     Json(AppCreated {
                         app_id: app_id.to_string(),
-                        capture_domains: summary.0,
+                        capture_domains: names(&summary.0),
                         owner_client_id: owner.id.to_string(),
                         owner_client_secret: owner.secret.expose().to_owned(),
                         config_base_url: format!("{base}/config/{app_id}"),
@@ -204,12 +205,17 @@ fn take_string(body: &mut Map<String, Value>, field: &str) -> Result<Option<Stri
     }
 }
 
+/// Capture domains as the control plane's answers write them.
+fn names(domains: &[CaptureDomain]) -> Vec<String> {
+    domains.iter().map(ToString::to_string).collect()
+}
+
 /// `http://<the caller's Host>`: the emulator as the caller reaches it.
 fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
-        .filter(|host| !host.is_empty() && !normalize_host(host).is_empty())
+        .filter(|host| CaptureDomain::of_host(host).is_ok())
         .unwrap_or("127.0.0.1:8080");
     format!("http://{host}")
 }

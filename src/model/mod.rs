@@ -17,6 +17,7 @@ use subtle::ConstantTimeEq;
 
 mod allowlist;
 mod client;
+mod domain;
 mod features;
 mod ids;
 mod name;
@@ -26,6 +27,7 @@ mod tests;
 
 pub use allowlist::{Cidr, CidrError, Whitelist};
 pub use client::{Client, PreviousSecret, Settings};
+pub use domain::CaptureDomain;
 pub use features::{Feature, FeatureError, Features, features_from_json};
 pub use ids::{AppId, ClientId, IdError};
 pub use name::{ClientName, NameError};

@@ -209,7 +209,11 @@ impl Store {
     }
 
     /// Adds an application that serves legacy calls for `capture_domains`.
-    pub fn add_app(&self, app: &AppId, capture_domains: Vec<String>) -> Result<(), StoreError> {
+    pub fn add_app(
+        &self,
+        app: &AppId,
+        capture_domains: Vec<CaptureDomain>,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if inner.data.apps.contains_key(app) {
             return Err(StoreError::AppExists(app.clone()));
@@ -230,8 +234,10 @@ impl Store {
         Ok(())
     }
 
-    /// The application whose capture domains include `host` (already normalised).
+    /// The application whose capture domains include the domain `host` names (a `Host` header:
+    /// case, port and a trailing dot do not matter).
     pub fn app_for_host(&self, host: &str) -> Option<AppId> {
-        self.lock().data.domains.get(host).cloned()
+        let domain = CaptureDomain::of_host(host).ok()?;
+        self.lock().data.domains.get(&domain).cloned()
     }
 }

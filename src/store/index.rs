@@ -11,7 +11,7 @@ pub(super) struct Data {
     pub(super) apps: HashMap<AppId, Arc<App>>,
     pub(super) order: Vec<AppId>,
     /// Capture domain (lower case, no port) to the application it serves.
-    pub(super) domains: HashMap<String, AppId>,
+    pub(super) domains: HashMap<CaptureDomain, AppId>,
     /// Every client id to its application: ids are unique across the emulator, as in the real
     /// service, and a legacy call without a known `Host` finds its application by them. Only
     /// this module changes it, in the same step as the application's clients.

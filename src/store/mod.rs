@@ -17,8 +17,8 @@ use crate::error::{ApiError, CredentialFailure};
 use crate::fixture::{Fixture, FixtureApp};
 use crate::ids::IdGenerator;
 use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret, Settings,
-    Whitelist,
+    AppId, CaptureDomain, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret,
+    Settings, Whitelist,
 };
 use crate::persistence::StateFile;
 use crate::settings::{self, Level, SettingsChange};
@@ -84,7 +84,7 @@ impl Inner {
 /// state kept for `reset` shares them until they change.
 #[derive(Default, Clone)]
 struct App {
-    capture_domains: Vec<String>,
+    capture_domains: Vec<CaptureDomain>,
     clients: BTreeMap<u64, Arc<Client>>,
     index: BTreeMap<ClientId, u64>,
     next_seq: u64,
@@ -233,8 +233,10 @@ const APP_ID_LEN: usize = 26;
 
 /// The capture domain of an application made at run time without one: under `localhost`, which
 /// many resolvers (and curl) answer with the loopback address.
-pub fn default_capture_domain(app: &AppId) -> String {
-    format!("{app}.capture.localhost")
+pub fn default_capture_domain(app: &AppId) -> CaptureDomain {
+    // An application id is letters and digits: always a host name.
+    CaptureDomain::of_host(&format!("{app}.capture.localhost"))
+        .unwrap_or_else(|_| unreachable!("an application id makes a host name"))
 }
 
 /// One application of [`Store::shared_snapshot`].
@@ -243,7 +245,7 @@ pub(crate) struct SharedApp {
     /// Its id.
     pub app_id: AppId,
     /// Its capture domains.
-    pub capture_domains: Vec<String>,
+    pub capture_domains: Vec<CaptureDomain>,
     /// Its clients, in order, shared with the store.
     pub clients: Vec<Arc<Client>>,
     /// Its default settings.
@@ -268,7 +270,7 @@ pub struct AppSummary {
     /// Its id.
     pub app_id: AppId,
     /// The host names whose legacy calls it serves.
-    pub capture_domains: Vec<String>,
+    pub capture_domains: Vec<CaptureDomain>,
     /// How many clients it has.
     pub clients: usize,
 }
@@ -318,7 +320,7 @@ pub enum StoreError {
     ClientExists(ClientId),
     /// A capture domain already served by another application.
     #[error("the capture domain {0} is served by another application")]
-    DomainTaken(String),
+    DomainTaken(CaptureDomain),
     /// As many applications as allowed exist already.
     #[error("the emulator holds at most {0} applications; delete some first")]
     TooManyApps(usize),

@@ -2,6 +2,10 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::model::Feature;
 
+fn domain(host: &str) -> CaptureDomain {
+    CaptureDomain::of_host(host).expect("a host name")
+}
+
 const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 /// A store with one application and its owner, and that owner as a caller.
@@ -10,7 +14,7 @@ fn store_with_app() -> (Store, Caller, ManualClock) {
     let store = Store::new(IdGenerator::seeded(1), Arc::new(clock.clone()));
     let app = AppId::parse("app").expect("app id");
     store
-        .add_app(&app, vec!["app.example.com".into()])
+        .add_app(&app, vec![domain("app.example.com")])
         .expect("new app");
     let owner = Client::new(
         ClientId::parse("owner").expect("id"),
@@ -159,8 +163,8 @@ fn apps_and_domains_are_unique() {
     ));
     let other = AppId::parse("other").expect("id");
     assert_eq!(
-        store.add_app(&other, vec!["app.example.com".into()]),
-        Err(StoreError::DomainTaken("app.example.com".into()))
+        store.add_app(&other, vec![domain("app.example.com")]),
+        Err(StoreError::DomainTaken(domain("app.example.com")))
     );
 }
 
