@@ -1,7 +1,9 @@
-//! The benchmark's baseline: a minimal HTTP server that answers every request with the same small
-//! JSON body, straight from hyper. `scripts/bench` compares the emulator's throughput to it.
+//! The benchmark's baseline: a minimal HTTP server that answers every request with the same JSON
+//! body, straight from hyper. `scripts/bench` compares the emulator's throughput to it, each
+//! load scenario against a baseline that sends a body of that scenario's bytes.
 //!
-//! `cargo run --release --example baseline -- 127.0.0.1:0` prints `listening on http://ADDR`.
+//! `cargo run --release --example baseline -- 127.0.0.1:0 [BODY_FILE]` prints
+//! `listening on http://ADDR`; without a file the body is a 26-byte envelope.
 
 use std::convert::Infallible;
 
@@ -15,13 +17,20 @@ use tokio::net::TcpListener;
 
 const BODY: &[u8] = br#"{"stat":"ok","results":[]}"#;
 
-async fn answer(_: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let mut response = Response::new(Full::new(Bytes::from_static(BODY)));
-    response.headers_mut().insert(
+/// The answer: `body`, with the headers the emulator sends (its `X-Request-Id` included), so
+/// that only the emulator's own work differs.
+fn answer(body: &Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.clone()));
+    let headers = response.headers_mut();
+    headers.insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),
     );
-    Ok(response)
+    headers.insert(
+        "x-request-id",
+        hyper::header::HeaderValue::from_static("baselinerequest0"),
+    );
+    response
 }
 
 #[tokio::main]
@@ -29,13 +38,22 @@ async fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:0".to_owned());
+    let body = match std::env::args().nth(2) {
+        Some(path) => Bytes::from(std::fs::read(path)?),
+        None => Bytes::from_static(BODY),
+    };
     let listener = TcpListener::bind(&addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
     loop {
         let (stream, _) = listener.accept().await?;
+        let body = body.clone();
         tokio::spawn(async move {
+            let service = service_fn(move |_: Request<hyper::body::Incoming>| {
+                let response = answer(&body);
+                async move { Ok::<_, Infallible>(response) }
+            });
             let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service_fn(answer))
+                .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
     }

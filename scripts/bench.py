@@ -293,6 +293,18 @@ def tls_figures(args, emulator, work, results):
     return results["tls"]
 
 
+def filtered_fixture(path, count, matching):
+    """A fixture of the default application with its owner and `count` - 1 more clients, the
+    first `matching` of them with both direct_read_access and access_issuer."""
+    clients = [{"_id": OWNER[0], "_secret": OWNER[1], "name": "Emulator owner client", "features": ["owner"]}]
+    for n in range(count - 1):
+        features = ["direct_read_access", "access_issuer"] if n < matching else ["direct_access"]
+        clients.append({"_id": f"benchclient{n:021d}", "_secret": f"benchsecret{n:021d}",
+                        "name": f"bench client {n}", "features": features})
+    with open(path, "w") as out:
+        json.dump({"apps": [{"app_id": APP, "capture_domains": [], "clients": clients}]}, out)
+
+
 def fixture_file(path, count, settings):
     """A fixture of the default application with its owner and `count` more clients."""
     clients = [{"_id": OWNER[0], "_secret": OWNER[1], "name": "Emulator owner client", "features": ["owner"]}]
@@ -390,36 +402,83 @@ def run(args, emulator, clients_path, results, work):
         baseline.stop()
     rows.append(("baseline: static JSON (hyper)", base))
 
-    def scenario(name, path, script, extra=()):
-        """Runs one load scenario on a fresh emulator holding the owner and 9 other clients."""
+    def same_bytes(body):
+        """wrk against the baseline answering with exactly `body`."""
+        path = os.path.join(work, "same-bytes.json")
+        with open(path, "wb") as out:
+            out.write(body)
+        same = Server([args.baseline, "127.0.0.1:0", path])
+        try:
+            return run_wrk(same.url + "/", lua_fixed("GET", {}), args)
+        finally:
+            same.stop()
+
+    def scenario(name, path, script, sample, extra=(), seed=True):
+        """Runs one load scenario on a fresh emulator holding the owner and 9 other clients (or,
+        with `seed` false, what `extra` imports), then the baseline with the bytes of one of the
+        scenario's answers (`sample` makes that answer)."""
         server = Server(emulator + list(extra))
         try:
-            for n in range(9):
+            for n in range(9 if seed else 0):
                 request("POST", server.url + clients_path, json.dumps({"name": f"listed {n}"}),
                         {"Authorization": BASIC, "Content-Type": "application/json"})
-            rows.append((name, run_wrk(server.url + path, script, args)))
-            return server.rss_kib()
+            body = sample(server.url)
+            row = run_wrk(server.url + path, script, args)
         finally:
             server.stop()
+        row["body_bytes"] = len(body)
+        row["same_bytes_baseline"] = same_bytes(body)
+        rows.append((name, row))
 
-    scenario("(a) GET config clients (10)", clients_path, lua_fixed("GET", {"Authorization": BASIC}))
-    scenario("(b) POST config clients", clients_path, LUA_UNIQUE_CREATE.format(basic=BASIC, tag="b"))
-    scenario("(c) legacy /clients/add, Basic", "/clients/add", lua_fixed(
-        "POST", {"Authorization": BASIC, "Content-Type": "application/x-www-form-urlencoded"},
-        "description=bench+client&features=%5B%22direct_access%22%5D"))
+    def fixed(method, path, headers, body=None):
+        return lambda url: request(method, url + path, body, headers)[1]
+
+    def create(tag):
+        return fixed("POST", clients_path, {"Authorization": BASIC, "Content-Type": "application/json"},
+                     json.dumps({"name": f"bench-{tag}-sample"}))
+
+    legacy_add = ("POST", {"Authorization": BASIC, "Content-Type": "application/x-www-form-urlencoded"},
+                  "description=bench+client&features=%5B%22direct_access%22%5D")
+    scenario("(a) GET config clients (10)", clients_path, lua_fixed("GET", {"Authorization": BASIC}),
+             fixed("GET", clients_path, {"Authorization": BASIC}))
+    scenario("(b) POST config clients", clients_path, LUA_UNIQUE_CREATE.format(basic=BASIC, tag="b"),
+             create("b"))
+    scenario("(c) legacy /clients/add, Basic", "/clients/add", lua_fixed(*legacy_add),
+             fixed("POST", "/clients/add", legacy_add[1], legacy_add[2]))
     scenario("(d) legacy /clients/list (10), signed", "/clients/list",
-             lua_fixed("POST", signed_list_headers()))
+             lua_fixed("POST", signed_list_headers()),
+             fixed("POST", "/clients/list", signed_list_headers()))
     scenario("(e) POST config clients, --state-file", clients_path,
-             LUA_UNIQUE_CREATE.format(basic=BASIC, tag="e"),
+             LUA_UNIQUE_CREATE.format(basic=BASIC, tag="e"), create("e"),
              ["--state-file", os.path.join(work, "state.db")])
+    # 1,000 clients, 10 of them with both features the filter asks for.
+    thousand = os.path.join(work, "thousand.json")
+    filtered_fixture(thousand, 1_000, 10)
+    query = "?has_feature=direct_read_access&has_feature=access_issuer"
+    scenario("(h) GET config clients, 2 filters (10 of 1,000)", clients_path + query,
+             lua_fixed("GET", {"Authorization": BASIC}),
+             fixed("GET", clients_path + query, {"Authorization": BASIC}),
+             ["--import", thousand], seed=False)
+    scenario("(i) POST config clients into 1,000 and more", clients_path,
+             LUA_UNIQUE_CREATE.format(basic=BASIC, tag="i"), create("i"),
+             ["--import", thousand], seed=False)
 
-    print(f"\nload: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback\n")
-    print(f"{'scenario':40} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs base':>8} {'non-2xx':>8}")
+    print(f"\nload: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback; each "
+          f"scenario also against the baseline answering with its own answer's bytes\n")
+    print(f"{'scenario':48} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'body B':>7} "
+          f"{'same-bytes':>10} {'ratio':>6} {'vs 26 B':>7} {'non-2xx':>7}")
     for name, row in rows:
         ratio = row["rps"] / base["rps"]
-        print(f"{name:40} {row['rps']:>10.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-              f"{ratio:>7.0%} {row['non_2xx']:>8}")
         row["ratio_to_baseline"] = ratio
+        if "same_bytes_baseline" not in row:  # the 26-byte baseline itself
+            print(f"{name:48} {row['rps']:>9.0f} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {26:>7} "
+                  f"{'':>10} {'':>6} {ratio:>7.0%} {row['non_2xx']:>7}")
+            continue
+        same = row["same_bytes_baseline"]["rps"]
+        row["ratio_to_same_bytes"] = row["rps"] / same
+        print(f"{name:48} {row['rps']:>9.0f} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} "
+              f"{row['body_bytes']:>7} {same:>10.0f} {row['ratio_to_same_bytes']:>6.0%} {ratio:>7.0%} "
+              f"{row['non_2xx']:>7}")
     results["load"] = dict(rows)
 
     # Start-up to the first successful response, median of repeated starts.
