@@ -126,10 +126,18 @@ pub async fn list(
             .listings
             .get(&state.store, app, "config_api", render)?
     } else {
-        let clients = state
-            .store
-            .list_clients(app, |client| client.features.contains_all(&wanted))?;
-        render(clients).into()
+        // Filters are a set (all must hold): one spelling of each, sorted, names the rendering.
+        let mut names: Vec<&str> = wanted.iter().map(|feature| feature.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        state.listings.get_filtered(
+            &state.store,
+            app,
+            "config_api",
+            names.join(","),
+            |client| client.features.contains_all(&wanted),
+            render,
+        )?
     };
     Ok(RenderedJson(body))
 }

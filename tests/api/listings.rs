@@ -70,3 +70,62 @@ async fn every_change_shows_in_the_next_whole_listing() {
         .expect("reset one");
     assert_eq!(both(&app).await, (vec![owner.clone()], vec![owner]));
 }
+
+/// A filtered listing is kept like the whole one, under its filter, and never served stale: a
+/// change to a client's features, a new client and a deletion each show at once, whatever the
+/// order or repetition of the filters.
+#[tokio::test]
+async fn a_filtered_listing_is_never_stale() {
+    let app = crate::helpers::spawn_app().await;
+    let filtered = |query: &'static str| {
+        let app = &app;
+        async move {
+            crate::helpers::read(
+                app.http
+                    .get(format!("{}?{query}", app.clients_url()))
+                    .header("authorization", crate::helpers::owner_basic()),
+            )
+            .await
+            .body
+            .as_array()
+            .expect("a listing")
+            .iter()
+            .map(|c| c["name"].as_str().expect("name").to_owned())
+            .collect::<Vec<_>>()
+        }
+    };
+    let both = "has_feature=direct_read_access&has_feature=access_issuer";
+    let swapped =
+        "has_feature=access_issuer&has_feature=direct_read_access&has_feature=access_issuer";
+    let made = app
+        .config_api_create(
+            serde_json::json!({"name": "reader", "features": ["direct_read_access"]}),
+        )
+        .await;
+    let id = made.body["_id"].as_str().expect("id").to_owned();
+    assert!(filtered(both).await.is_empty());
+    assert!(filtered(swapped).await.is_empty());
+    let changed = crate::helpers::read(
+        app.http
+            .put(format!("{}/{id}", app.clients_url()))
+            .header("authorization", crate::helpers::owner_basic())
+            .json(&serde_json::json!({"name": "reader", "features": ["direct_read_access", "access_issuer"]})),
+    )
+    .await;
+    assert_eq!(changed.status, reqwest::StatusCode::OK);
+    assert_eq!(filtered(both).await, ["reader"]);
+    assert_eq!(filtered(swapped).await, ["reader"]);
+    app.config_api_create(
+        serde_json::json!({"name": "second", "features": ["access_issuer", "direct_read_access"]}),
+    )
+    .await;
+    assert_eq!(filtered(both).await, ["reader", "second"]);
+    let deleted = crate::helpers::read(
+        app.http
+            .delete(format!("{}/{id}", app.clients_url()))
+            .header("authorization", crate::helpers::owner_basic()),
+    )
+    .await;
+    assert_eq!(deleted.status, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(filtered(swapped).await, ["second"]);
+}
