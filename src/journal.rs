@@ -458,11 +458,13 @@ impl RequestContext {
 
     /// The journal entry of the request, once answered.
     pub fn entry(&self, observed: Observed, failure: Option<&Failure>) -> Entry {
-        let mut note = self
-            .note
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
+        // Taken, not copied: the entry is made once, when the request has been answered.
+        let mut note = std::mem::take(
+            &mut *self
+                .note
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
         hide_unmatched_client_id(&mut note);
         Entry {
             request_id: self.id.clone(),
