@@ -130,7 +130,9 @@ fn unknown_app(parts: &Parts) -> ApiError {
     }
 }
 
-fn app_in_path(parts: &Parts) -> Result<AppId, ApiError> {
+/// The application the path names, as the family reads it (each segment percent-decoded on its
+/// own); whether it exists is the store's answer.
+pub fn app_in_path(parts: &Parts) -> Result<AppId, ApiError> {
     let raw = path_segment(parts, APP_SEGMENT).ok_or(ApiError::AppNotFound)?;
     // Whether the application exists is the store's answer, given when the credentials are
     // checked against it.

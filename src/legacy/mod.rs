@@ -19,6 +19,7 @@ use crate::auth::{self, AuthorizationHeader, Caller, Presented, signature};
 use crate::body;
 use crate::error::{ApiError, CredentialFailure, Denial, RequestProblem};
 use crate::journal;
+use crate::model::AppId;
 use crate::params::Params;
 use crate::redact::Redacted;
 use crate::request_path::ReceivedPath;
@@ -100,28 +101,8 @@ impl LegacyCall {
         other_body: OtherBody,
     ) -> Result<Self, LegacyError> {
         let (parts, body) = request.into_parts();
-        let mut params = Params::default();
-        if let Some(query) = parts.uri.query() {
-            params.extend_urlencoded(query.as_bytes())?;
-        }
         let bytes = body::read_limited(&parts.headers, body, &state.config).await?;
-        if !bytes.is_empty() {
-            let is_form = match body::media_type(&parts.headers) {
-                None => true,
-                Some(found) if found == FORM => true,
-                Some(_) if other_body == OtherBody::Ignore => false,
-                Some(found) => {
-                    return Err(RequestProblem::UnsupportedMediaType {
-                        found,
-                        expected: FORM,
-                    }
-                    .into());
-                }
-            };
-            if is_form {
-                params.extend_urlencoded(&bytes)?;
-            }
-        }
+        let params = request_params(&parts, &bytes, other_body)?;
         journal::note_params(params.iter());
         let presented = credentials(&parts, &params);
         let claimed = presented.as_ref().ok().map(Presented::client_id);
@@ -143,6 +124,49 @@ impl LegacyCall {
         tracing::debug!(client_id = %caller.client_id, "legacy call authenticated");
         Ok(Self { caller, params })
     }
+}
+
+/// The parameters of a legacy request: its query string, then its form body (which wins for a
+/// name given in both). A body of another media type is refused, or with `OtherBody::Ignore`
+/// left out.
+fn request_params(
+    parts: &Parts,
+    bytes: &[u8],
+    other_body: OtherBody,
+) -> Result<Params, LegacyError> {
+    let mut params = Params::default();
+    if let Some(query) = parts.uri.query() {
+        params.extend_urlencoded(query.as_bytes())?;
+    }
+    if !bytes.is_empty() {
+        let is_form = match body::media_type(&parts.headers) {
+            None => true,
+            Some(found) if found == FORM => true,
+            Some(_) if other_body == OtherBody::Ignore => false,
+            Some(found) => {
+                return Err(RequestProblem::UnsupportedMediaType {
+                    found,
+                    expected: FORM,
+                }
+                .into());
+            }
+        };
+        if is_form {
+            params.extend_urlencoded(bytes)?;
+        }
+    }
+    Ok(params)
+}
+
+/// The application a legacy request goes to, found exactly as its extractor finds it (the
+/// capture domain its `Host` names, else the client its credentials claim, else the default),
+/// from its head and its body: for a layer that must know it before any handler runs (a fault
+/// rule for one application).
+pub fn routed_app(state: &AppState, parts: &Parts, body: &[u8]) -> AppId {
+    let params = request_params(parts, body, OtherBody::Ignore).unwrap_or_default();
+    let presented = credentials(parts, &params);
+    let claimed = presented.as_ref().ok().map(Presented::client_id);
+    state.legacy_app(parts, claimed)
 }
 
 /// The credentials of a legacy request: an `Authorization` header if there is one, otherwise

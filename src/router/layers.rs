@@ -122,51 +122,29 @@ pub async fn inject_faults(
     }
 }
 
-/// The application a request of the emulated APIs is routed to, as its family will route it: the
-/// path's for the Configuration API; for the legacy API, the application of the capture domain
-/// it names, else of the client its credentials claim (an `Authorization` header, or a
-/// `client_id` in the query or the form body), else the default. A body that cannot be read is
-/// answered as the family answers it.
+/// The application a request of the emulated APIs is routed to, as its family will route it
+/// (`config_api::app_in_path`, `legacy::routed_app`). For the legacy API this reads the body,
+/// within the family's limits; a body that cannot be read is answered as the family answers it.
 async fn routed_app(
     state: &AppState,
     family: Family,
     request: Request,
 ) -> Result<(Request, Option<String>), Response> {
-    if family == Family::ConfigApi {
-        let app = request.uri().path().split('/').nth(2).map(str::to_owned);
-        return Ok((request, app));
-    }
     let (parts, body) = request.into_parts();
-    let mut claimed = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| crate::auth::parse_authorization(value.as_bytes()).ok())
-        .and_then(|header| match header {
-            crate::auth::AuthorizationHeader::Basic(presented) => {
-                Some(presented.client_id().to_owned())
-            }
-            crate::auth::AuthorizationHeader::Signature { client_id, .. } => Some(client_id),
-            crate::auth::AuthorizationHeader::Token => None,
-        });
-    let from_params = |bytes: &[u8]| {
-        crate::params::Params::parse(bytes)
+    if family == Family::ConfigApi {
+        let app = config_api::app_in_path(&parts)
             .ok()
-            .and_then(|params| params.optional("client_id").map(str::to_owned))
-    };
-    if claimed.is_none() {
-        claimed = parts.uri.query().and_then(|q| from_params(q.as_bytes()));
+            .map(|app| app.to_string());
+        return Ok((Request::from_parts(parts, body), app));
     }
-    let body = if claimed.is_none() {
-        let bytes = crate::body::read_limited(&parts.headers, body, &state.config)
-            .await
-            .map_err(|problem| crate::router::render(family, problem.into()))?;
-        claimed = from_params(&bytes);
-        axum::body::Body::from(bytes)
-    } else {
-        body
-    };
-    let app = state.legacy_app(&parts, claimed.as_deref());
-    Ok((Request::from_parts(parts, body), Some(app.to_string())))
+    let bytes = crate::body::read_limited(&parts.headers, body, &state.config)
+        .await
+        .map_err(|problem| crate::router::render(family, problem.into()))?;
+    let app = legacy::routed_app(state, &parts, &bytes);
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Some(app.to_string()),
+    ))
 }
 
 /// The answer a rule gives in `family`'s shape, or `None` for a delay-only rule.
