@@ -57,6 +57,10 @@ impl Store {
         }
         inner.origins.clear();
         inner.data = initial;
+        // An application the reset dropped takes its clock with it, as a deleted one does: one
+        // made again under its id starts on the emulator's clock.
+        let kept = &inner.data.apps;
+        self.app_clocks().retain(|app, _| kept.contains_key(app));
         Ok(())
     }
 

@@ -207,3 +207,25 @@ fn a_caller_is_checked_again_when_its_change_is_applied() {
     ));
     assert!(store.client(&app, "owner").is_ok());
 }
+
+#[test]
+fn an_application_dropped_by_reset_takes_its_clock_with_it() {
+    let (store, owner, _) = store_with_app();
+    store.mark_initial();
+    let (made, _) = store.create_app_with_owner().expect("made");
+    let moved = ClockChange {
+        advance: Some(Duration::from_secs(3600)),
+        ..ClockChange::default()
+    };
+    store.change_app_clock(&made, moved).expect("moved");
+    store.change_app_clock(&owner.app, moved).expect("moved");
+    assert!(store.app_clocks_moved());
+    store.reset().expect("reset");
+    assert!(store.app_clock(&made).is_err(), "the application is gone");
+    assert_eq!(
+        store.app_clocks().len(),
+        1,
+        "only the kept application's clock stays"
+    );
+    assert!(!store.app_clock(&owner.app).expect("kept").system);
+}
