@@ -27,9 +27,7 @@ pub async fn run(
         None => {
             let url = match url {
                 Some(url) => url.to_owned(),
-                None => {
-                    crate::healthcheck::url_for(listen)?.replace("/__emulator/health", CA_PEM_PATH)
-                }
+                None => crate::healthcheck::url_of(listen, CA_PEM_PATH)?,
             };
             let body = crate::healthcheck::get(&url, Duration::from_secs(5))
                 .await

@@ -135,8 +135,18 @@ impl Cli {
         (cli, matches)
     }
 
+    /// The `--ca-permit` domains, each read as a domain the root may vouch for.
+    pub fn ca_permits(&self) -> anyhow::Result<Vec<String>> {
+        self.ca_permit
+            .iter()
+            .map(|domain| crate::hostnames::permit(domain))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)
+    }
+
     /// The configuration these flags describe. Reads the fixture file, if any.
     pub fn into_config(self, matches: &ArgMatches) -> anyhow::Result<Config> {
+        let ca_permit = self.ca_permits()?;
         let given = |id: &str| {
             !matches!(
                 matches.value_source(id),
@@ -176,12 +186,6 @@ impl Cli {
                 Some(ControlToken::new(token).context("--control-token must not be empty")?)
             }
         };
-        let ca_permit = self
-            .ca_permit
-            .iter()
-            .map(|domain| crate::hostnames::permit(domain))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(anyhow::Error::msg)?;
         Ok(Config {
             ca_dir: self.ca_dir,
             ca_permit,

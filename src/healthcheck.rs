@@ -15,6 +15,11 @@ use tokio::time::timeout;
 /// The health URL of an emulator listening on `listen`: an unspecified address (`0.0.0.0`,
 /// `::`) is reached through loopback.
 pub fn url_for(listen: &str) -> Result<String, String> {
+    url_of(listen, "/__emulator/health")
+}
+
+/// The URL of `path` on an emulator listening on `listen`, reached as [`url_for`] reaches it.
+pub fn url_of(listen: &str, path: &str) -> Result<String, String> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| format!("{listen} is not an IP address and port"))?;
@@ -23,10 +28,7 @@ pub fn url_for(listen: &str) -> Result<String, String> {
         IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    Ok(format!(
-        "http://{}/__emulator/health",
-        SocketAddr::new(ip, addr.port())
-    ))
+    Ok(format!("http://{}{path}", SocketAddr::new(ip, addr.port())))
 }
 
 /// The `healthcheck` command: asks `url`, or the health URL of `listen`, and says whether the

@@ -152,7 +152,7 @@ pub mod internals {
     pub use crate::cli::{Cli, Command, LogFormat, exposure_warnings};
     pub use crate::config_api::{ConfigApiClient, client_from_json};
     pub use crate::healthcheck::run as healthcheck;
-    pub use crate::hostnames::{may_vouch_for, permit, proxy_target};
+    pub use crate::hostnames::{may_vouch_for, proxy_target};
     pub use crate::ids::IdGenerator;
     pub use crate::logging::{LogGuard, LogStats, init as init_logging};
     pub use crate::params::Params;

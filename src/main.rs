@@ -15,7 +15,7 @@ use janrain_emulator::config::OwnerCredentials;
 use janrain_emulator::internals::AppState;
 use janrain_emulator::internals::healthcheck;
 use janrain_emulator::internals::{
-    Cli, Command, LogStats, ca_command, exposure_warnings, init_logging, may_vouch_for, permit,
+    Cli, Command, LogStats, ca_command, exposure_warnings, init_logging, may_vouch_for,
 };
 use tokio::net::TcpListener;
 
@@ -55,12 +55,7 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
             });
         }
         Some(Command::Ca { url }) => {
-            let permits = cli
-                .ca_permit
-                .iter()
-                .map(|domain| permit(domain))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(anyhow::Error::msg)?;
+            let permits = cli.ca_permits()?;
             let path = ca_command(cli.ca_dir.as_deref(), permits, url.as_deref(), &cli.listen)
                 .await
                 .map_err(anyhow::Error::msg)?;
@@ -138,7 +133,7 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
 /// Capture domains the local root may not vouch for, by application: their legacy calls are
 /// served over plain HTTP only.
 fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
-    let permits = state.ca_permits();
+    let permits = state.ca.permits();
     state
         .store
         .apps()
@@ -149,7 +144,7 @@ fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
                 .into_iter()
                 .map(move |domain| (id.clone(), domain.to_string()))
         })
-        .filter(|(_, domain)| !may_vouch_for(domain, &permits))
+        .filter(|(_, domain)| !may_vouch_for(domain, permits))
         .collect()
 }
 

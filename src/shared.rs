@@ -98,11 +98,6 @@ impl AppState {
         })))
     }
 
-    /// The domains besides the built-in ones the local root may vouch for.
-    pub fn ca_permits(&self) -> Vec<String> {
-        self.ca.permits().to_vec()
-    }
-
     /// The address the call came from: the socket's peer or, when the configuration trusts it, the
     /// first address of `X-Forwarded-For`. Router-level tests without a socket count as loopback.
     pub fn caller_ip(&self, parts: &Parts) -> IpAddr {
