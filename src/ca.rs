@@ -147,6 +147,16 @@ impl LocalCa {
         &self.permits
     }
 
+    /// Every domain a root made now would vouch for (each with its subdomains), the built-in
+    /// ones first; the loopback addresses besides.
+    pub fn permitted_names(&self) -> Vec<String> {
+        hostnames::BUILT_IN_PERMITTED
+            .iter()
+            .map(|name| (*name).to_owned())
+            .chain(self.permits.iter().cloned())
+            .collect()
+    }
+
     fn root(&self) -> Result<&Arc<Root>, LeafRefusal> {
         self.root
             .get_or_init(|| {

@@ -8,9 +8,10 @@
 //! connection anywhere, so it cannot be an open proxy whatever it is asked.
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, Request, StatusCode, Version, header};
+use axum::http::{HeaderValue, Method, Request, Version, header};
 use axum::response::{IntoResponse as _, Response};
 
+use crate::control::ControlError;
 use crate::hostnames::{self, ProxyTarget};
 
 /// Which listener a connection arrived on.
@@ -69,14 +70,13 @@ pub fn tunnel_opened() -> Response {
     Response::new(Body::empty())
 }
 
-/// 403 with the reason on one line, as `{"error": ...}` like the control plane's refusals (the
-/// proxy is the emulator's own, not a family's); the connection closes after it, since a client
+/// 403 with the reason on one line, in the control plane's shape (the proxy is the emulator's
+/// own, not a family's), by its renderer; the connection closes after it, since a client
 /// refused its tunnel has nothing more to send.
 fn refuse(target: &str, reason: String) -> Intercept {
     let target = hostnames::shown(target);
     tracing::info!(%target, %reason, "proxy request refused");
-    let body = serde_json::json!({ "error": format!("refused: {reason}") });
-    let mut response = (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    let mut response = ControlError::Refused(reason).into_response();
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -86,6 +86,7 @@ fn refuse(target: &str, reason: String) -> Intercept {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     fn connect(authority: &str) -> Request<()> {
         Request::builder()

@@ -159,11 +159,7 @@ async fn info(State(state): State<AppState>) -> Json<Info> {
             https_url: state.https_addr.get().map(|addr| format!("https://{addr}")),
             ca_pem: CA_PEM_PATH,
             ca_kept: state.ca.dir().is_some(),
-            permitted_names: crate::hostnames::BUILT_IN_PERMITTED
-                .iter()
-                .map(|name| (*name).to_owned())
-                .chain(state.ca.permits().iter().cloned())
-                .collect(),
+            permitted_names: state.ca.permitted_names(),
         },
     })
 }

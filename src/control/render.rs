@@ -22,6 +22,8 @@ pub enum ControlError {
     NotFound(String),
     /// The request conflicts with what exists (a taken id, a limit reached).
     Conflict(String),
+    /// The emulator will not do what is asked, and why: a proxy target that is not Janrain's.
+    Refused(String),
     /// The control token is missing or wrong.
     Unauthorized,
 }
@@ -66,6 +68,7 @@ impl IntoResponse for ControlError {
             ControlError::Invalid(text) => (StatusCode::BAD_REQUEST, text),
             ControlError::NotFound(text) => (StatusCode::NOT_FOUND, text),
             ControlError::Conflict(text) => (StatusCode::CONFLICT, text),
+            ControlError::Refused(reason) => (StatusCode::FORBIDDEN, format!("refused: {reason}")),
             ControlError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "the control plane needs its token: Authorization: Bearer <--control-token>"
