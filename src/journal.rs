@@ -358,8 +358,9 @@ impl Journal {
         Ok(found.into_iter().map(|kept| kept.entry.clone()).collect())
     }
 
-    /// Waits until an entry arrives after this is called, or `limit` passes; a caller registers
-    /// with [`Journal::arrival`] before it reads, so that no entry slips between.
+    /// A future that completes when the next entry is recorded. A long-poll enables it before it
+    /// reads the journal, so that an entry recorded in between still wakes it, and bounds the
+    /// wait itself.
     pub fn arrival(&self) -> tokio::sync::futures::Notified<'_> {
         self.arrived.notified()
     }
