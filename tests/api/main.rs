@@ -18,6 +18,7 @@ mod embedded;
 mod invariants;
 mod limits;
 mod listings;
+mod quirks;
 mod refusals;
 mod settings;
 mod tenants;

@@ -618,6 +618,36 @@ async fn get_works_and_a_body_that_is_not_a_form_is_ignored() {
     assert_eq!(got["result"], "Demo");
 }
 
+/// The widget operations and the undocumented listings some clients name are not emulated:
+/// they get the unknown-endpoint envelope, as any unknown path does.
+#[tokio::test]
+async fn the_widget_and_undocumented_settings_operations_are_unknown_endpoints() {
+    let app = spawn_app().await;
+    for path in [
+        "/settings/widget/get",
+        "/settings/widget/set",
+        "/settings/default_keys",
+        "/settings/client_keys",
+        "/settings/default_items",
+        "/settings/client_items",
+    ] {
+        let answer = app.legacy(path, &[("key", "k")]).await;
+        assert_eq!(
+            (
+                &answer["code"],
+                &answer["error"],
+                &answer["error_description"]
+            ),
+            (
+                &json!(404),
+                &json!("not_found"),
+                &json!(format!("no such endpoint: {path}"))
+            ),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_configuration_api_shows_documented_custom_and_global_settings_apart() {
     let app = spawn_app().await;

@@ -174,6 +174,24 @@ test("a client created in the page is there for the Configuration API", async (t
   await screenshot(page, "clients");
 });
 
+test("at most 200 clients are shown, and an empty allowlist field leaves the API's default", async (t) => {
+  const base = await emulator(t);
+  for (let n = 0; n < 205; n += 1) {
+    assert.equal((await api(base, "POST", `/config/${APP}/clients`, { body: { name: `bulk ${n}` } })).status, 201);
+  }
+  const page = await openConsole(t, base);
+  await page.locator("#client-count", { hasText: "206 clients; showing the first 200" }).waitFor();
+  assert.equal(await page.locator("#client-list > li").count(), 200);
+
+  await page.getByRole("button", { name: "New client" }).click();
+  const dialog = page.getByRole("dialog", { name: "New client" });
+  await dialog.getByRole("textbox", { name: "Name" }).fill("no list given");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await page.locator("#client-count", { hasText: "207 clients" }).waitFor();
+  const made = (await listClients(base)).find((client) => client.name === "no list given");
+  assert.deepEqual(made.ipWhitelist, ["0.0.0.0/0"], "the field was left out, not sent empty");
+});
+
 test("the APIs' own error texts appear next to the field", async (t) => {
   const base = await emulator(t);
   const page = await openConsole(t, base);

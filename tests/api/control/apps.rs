@@ -503,3 +503,45 @@ async fn an_application_of_the_start_resets_alone_to_its_start() {
         "the other one is untouched"
     );
 }
+
+/// An application of the start whose owner's id went to a new application cannot be reset to
+/// its start: 409, and it keeps what it holds now.
+#[tokio::test]
+async fn a_reset_that_would_take_back_a_given_away_client_id_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let second = app
+        .config_api_create(json!({"name": "second owner", "features": ["owner"]}))
+        .await
+        .body;
+    let second_owner = basic(
+        second["_id"].as_str().expect("id"),
+        second["_secret"].as_str().expect("secret"),
+    );
+    let deleted = legacy(
+        &app,
+        &second_owner,
+        "/clients/delete",
+        &[("client_id_for_deletion", DEFAULT_OWNER_CLIENT_ID)],
+    )
+    .await;
+    assert_eq!(deleted["stat"], "ok", "{deleted}");
+    let (status, made) = new_app(
+        &app,
+        Some(json!({"owner_client_id": DEFAULT_OWNER_CLIENT_ID,
+                    "owner_client_secret": DEFAULT_OWNER_CLIENT_SECRET})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let reset = read(
+        app.http
+            .post(app.url(&format!("/__emulator/apps/{}/reset", app.app_id()))),
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::CONFLICT, "{}", reset.body);
+    assert_eq!(
+        reset.body,
+        json!({"error": format!("client {DEFAULT_OWNER_CLIENT_ID} exists already")})
+    );
+    let listing = legacy(&app, &second_owner, "/clients/list", &[]).await;
+    assert_eq!(descriptions(&listing), ["second owner"]);
+}

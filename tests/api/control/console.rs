@@ -159,3 +159,20 @@ async fn info_says_what_the_page_needs() {
     assert_eq!(reply.body["owner_client_id"], json!(null));
     assert_eq!(reply.body["journal_capacity"], 7);
 }
+
+/// `/favicon.ico` is a legacy path: a browser asking for it would put a 404 in the journal. The
+/// page names an empty icon instead, and loading the page's files leaves the journal empty.
+#[tokio::test]
+async fn the_page_names_its_own_empty_icon_and_leaves_the_journal_empty() {
+    assert!(PAGE.contains(r#"<link rel="icon" href="data:,">"#));
+    let app = spawn_app().await;
+    for path in [
+        "/__emulator/ui",
+        "/__emulator/ui/console.js",
+        "/__emulator/ui/console.css",
+    ] {
+        assert_eq!(fetch(&app, path).await.0, StatusCode::OK, "{path}");
+    }
+    let journal = read(app.http.get(app.url("/__emulator/requests"))).await;
+    assert_eq!(journal.body, json!([]));
+}

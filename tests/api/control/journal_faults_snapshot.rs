@@ -577,3 +577,47 @@ async fn fault_rules_are_managed() {
         "ok"
     );
 }
+
+/// A `client_id` is recorded only for a client that exists; one that names none, or a
+/// `client_id` parameter beside other credentials, may be a secret sent in the wrong place.
+#[tokio::test]
+async fn the_journal_names_a_client_only_once_it_is_known_to_exist() {
+    let app = spawn_app().await;
+    let pasted_secret = "thisisasecretpastedintothewrong1";
+    read(
+        app.http
+            .post(app.url("/clients/list"))
+            .form(&[("client_id", pasted_secret), ("client_secret", "whatever")]),
+    )
+    .await;
+    read(
+        app.http
+            .post(app.url("/clients/list"))
+            .header("authorization", owner_basic())
+            .form(&[("client_id", pasted_secret)]),
+    )
+    .await;
+    read(app.http.post(app.url("/clients/list")).form(&[
+        ("client_id", DEFAULT_OWNER_CLIENT_ID),
+        ("client_secret", "wrong"),
+    ]))
+    .await;
+    let (_, entries) = control(&app, reqwest::Method::GET, "/__emulator/requests", None).await;
+    assert!(!entries.to_string().contains(pasted_secret), "{entries:#}");
+    let [wrong_secret, beside_basic, unknown] = entries.as_array().expect("array").as_slice()
+    else {
+        panic!("three entries: {entries:#}");
+    };
+    assert!(
+        unknown.get("client_id").is_none_or(Value::is_null),
+        "{unknown}"
+    );
+    assert_eq!(unknown["params"]["client_id"], "(hidden)");
+    assert_eq!(beside_basic["client_id"], DEFAULT_OWNER_CLIENT_ID);
+    assert_eq!(beside_basic["params"]["client_id"], "(hidden)");
+    assert_eq!(
+        wrong_secret["client_id"], DEFAULT_OWNER_CLIENT_ID,
+        "found, wrong secret"
+    );
+    assert_eq!(wrong_secret["params"]["client_id"], DEFAULT_OWNER_CLIENT_ID);
+}
