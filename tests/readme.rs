@@ -66,3 +66,163 @@ fn ci_runs_the_readme_test_command() {
         .expect("a command");
     assert_eq!(last.trim(), command.trim());
 }
+
+const QUIRKS: &str = include_str!("../docs/quirks.md");
+
+/// One table row of docs/quirks.md: its behaviour and its last cell.
+struct QuirkRow<'a> {
+    line: usize,
+    behaviour: &'a str,
+    test: &'a str,
+}
+
+/// The rows of every table whose header starts with `behaviour`, checking on the way that
+/// each such table ends in a `test` column.
+fn quirk_rows() -> Vec<QuirkRow<'static>> {
+    let mut rows = Vec::new();
+    let mut in_table = false;
+    for (index, line) in QUIRKS.lines().enumerate() {
+        let cells = table_cells(line);
+        match cells.as_slice() {
+            [] => in_table = false,
+            [first, .., last] if first.trim() == "behaviour" => {
+                assert_eq!(last.trim(), "test", "line {}: no test column", index + 1);
+                in_table = true;
+            }
+            [first, ..] if first.trim_start().starts_with("---") => {}
+            [behaviour, .., test] if in_table => rows.push(QuirkRow {
+                line: index + 1,
+                behaviour: behaviour.trim(),
+                test: test.trim(),
+            }),
+            _ => {}
+        }
+    }
+    rows
+}
+
+/// The cells of a Markdown table line, splitting on `|` outside code spans.
+fn table_cells(line: &str) -> Vec<&str> {
+    let Some(inner) = line.trim().strip_prefix('|') else {
+        return Vec::new();
+    };
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let (mut cells, mut start, mut in_code) = (Vec::new(), 0, false);
+    for (at, c) in inner.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '|' if !in_code => {
+                cells.push(&inner[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    cells.push(&inner[start..]);
+    cells
+}
+
+/// The `file`: `name`, `name` references of a test cell, in order.
+fn test_references(cell: &str) -> Vec<(&str, Vec<&str>)> {
+    let spans: Vec<(usize, &str)> = {
+        let mut spans = Vec::new();
+        let mut rest = cell;
+        let mut offset = 0;
+        while let Some(open) = rest.find('`') {
+            let Some(close) = rest[open + 1..].find('`') else {
+                break;
+            };
+            let span = &rest[open + 1..open + 1 + close];
+            spans.push((offset + open, span));
+            offset += open + close + 2;
+            rest = &rest[open + close + 2..];
+        }
+        spans
+    };
+    let mut references: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut end_of_last = 0;
+    for (start, span) in spans {
+        let between = &cell[end_of_last..start];
+        let is_path = span.contains('/') && span.contains('.') && !span.contains(' ');
+        if is_path && !span.starts_with('/') {
+            references.push((span, Vec::new()));
+        } else if let Some((_, names)) = references.last_mut() {
+            // A name belongs to the path before it when only `: ` or `, ` separates them.
+            let joined = matches!(between.trim(), ":" | ",") || between.is_empty();
+            if joined && (between.trim() == ":" || !names.is_empty()) {
+                names.push(span);
+            } else {
+                // Anything else ends the list of names.
+                references.push(("", Vec::new()));
+            }
+        }
+        end_of_last = start + span.len() + 2;
+    }
+    references.retain(|(file, _)| !file.is_empty());
+    references
+}
+
+fn defines(source: &str, name: &str) -> bool {
+    [
+        format!("fn {name}("),
+        format!("def {name}("),
+        format!("test(\"{name}\""),
+    ]
+    .iter()
+    .any(|form| source.contains(form.as_str()))
+}
+
+#[test]
+fn every_quirk_names_a_test_that_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rows = quirk_rows();
+    assert!(rows.len() > 100, "only {} rows found", rows.len());
+    let mut problems = Vec::new();
+    let mut tested = 0;
+    for row in &rows {
+        let QuirkRow {
+            line,
+            behaviour,
+            test,
+        } = row;
+        if test.starts_with("none:") {
+            continue;
+        }
+        let references = test_references(test);
+        if !references.iter().any(|(_, names)| !names.is_empty()) {
+            problems.push(format!("line {line} ({behaviour}): names no test"));
+            continue;
+        }
+        let mut all_found = true;
+        for (file, names) in &references {
+            let Ok(source) = std::fs::read_to_string(root.join(file)) else {
+                problems.push(format!("line {line} ({behaviour}): no file {file}"));
+                all_found = false;
+                continue;
+            };
+            for name in names {
+                if !defines(&source, name) {
+                    problems.push(format!("line {line} ({behaviour}): {file} has no {name}"));
+                    all_found = false;
+                }
+            }
+        }
+        tested += usize::from(all_found);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        tested * 10 >= rows.len() * 9,
+        "{tested} of {} rows name their test; at least 90% must",
+        rows.len()
+    );
+}
+
+#[test]
+fn test_references_are_read_as_file_then_names() {
+    let cell = "`tests/a.rs`: `one`, `two` (`openssl verify` refuses); `src/b.rs` unit tests";
+    assert_eq!(
+        test_references(cell),
+        vec![("tests/a.rs", vec!["one", "two"]), ("src/b.rs", vec![])]
+    );
+    assert_eq!(table_cells("| a `x|y` | b |"), vec![" a `x|y` ", " b "]);
+}
