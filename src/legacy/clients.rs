@@ -24,36 +24,32 @@ pub struct Added {
     client_secret: ClientSecret,
 }
 
-/// `POST /clients/add`: `description` (required) and `features` (a JSON array in a string).
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/add",
-    tag = "legacy",
-    summary = "Create a client",
+operation! {
+    /// `POST /clients/add`: `description` (required) and `features` (a JSON array in a string).
+    "/clients/add", "add": "Create a client",
     params(
         ("description" = String, Query, description = "The new client's name"),
         ("features" = Option<String>, Query, description = "A JSON array of feature names, as a string")
     ),
-    responses((status = 200, body = Answer<Added>))
-)]
-pub async fn add(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Added> {
-    call.caller.require_owner()?;
-    let description = call.params.required("description")?;
-    let name = ClientName::parse(description).map_err(|e| ApiError::bad_name("description", e))?;
-    let new = NewClient {
-        name,
-        features: assignable_features(&call.params.json_array("features")?.unwrap_or_default())?,
-        whitelist: Whitelist::allow_all(),
-    };
-    let client = state
-        .store
-        .create_client(&call.caller, new, NameRule::AllowDuplicate)?;
-    Ok(LegacyOk(Added {
-        features: client.features,
-        description: client.name,
-        client_id: client.id,
-        client_secret: client.secret,
-    }))
+    async fn add(state, call => LegacyCall) -> Added {
+        call.caller.require_owner()?;
+        let description = call.params.required("description")?;
+        let name = ClientName::parse(description).map_err(|e| ApiError::bad_name("description", e))?;
+        let new = NewClient {
+            name,
+            features: assignable_features(&call.params.json_array("features")?.unwrap_or_default())?,
+            whitelist: Whitelist::allow_all(),
+        };
+        let client = state
+            .store
+            .create_client(&call.caller, new, NameRule::AllowDuplicate)?;
+        Ok(LegacyOk(Added {
+            features: client.features,
+            description: client.name,
+            client_id: client.id,
+            client_secret: client.secret,
+        }))
+    }
 }
 
 /// One client in a `/clients/list` result.
@@ -122,146 +118,120 @@ pub async fn list(
 #[derive(Serialize, ToSchema)]
 pub struct Done {}
 
-/// `/clients/delete`: removes `client_id_for_deletion`. A client cannot delete itself, which
-/// also keeps the last owner in place.
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/delete",
-    tag = "legacy",
-    summary = "Delete a client",
+operation! {
+    /// `/clients/delete`: removes `client_id_for_deletion`. A client cannot delete itself, which
+    /// also keeps the last owner in place.
+    "/clients/delete", "delete": "Delete a client",
     params(
         ("client_id_for_deletion" = String, Query, description = "The client to delete")
     ),
-    responses((status = 200, body = Answer<Done>))
-)]
-pub async fn delete(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
-    call.caller.require_owner()?;
-    let argument = "client_id_for_deletion";
-    let id = call.params.required(argument)?;
-    state
-        .store
-        .delete_client(&call.caller, id, |client| {
-            if client.id == call.caller.client_id {
-                Err(ApiError::InvalidArgument {
-                    argument,
-                    reason: InvalidReason::SelfDeletion,
-                })
-            } else {
-                Ok(())
-            }
-        })
-        .map_err(|error| error.with_argument(argument))?;
-    Ok(LegacyOk(Done {}))
+    async fn delete(state, call => LegacyCall) -> Done {
+        call.caller.require_owner()?;
+        let argument = "client_id_for_deletion";
+        let id = call.params.required(argument)?;
+        state
+            .store
+            .delete_client(&call.caller, id, |client| {
+                if client.id == call.caller.client_id {
+                    Err(ApiError::InvalidArgument {
+                        argument,
+                        reason: InvalidReason::SelfDeletion,
+                    })
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|error| error.with_argument(argument))?;
+        Ok(LegacyOk(Done {}))
+    }
 }
 
-/// `/clients/set_description`: renames `for_client_id` (default: the caller).
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/set_description",
-    tag = "legacy",
-    summary = "Rename a client",
+operation! {
+    /// `/clients/set_description`: renames `for_client_id` (default: the caller).
+    "/clients/set_description", "set_description": "Rename a client",
     params(
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
         ("description" = String, Query, description = "The new name")
     ),
-    responses((status = 200, body = Answer<Done>))
-)]
-pub async fn set_description(
-    State(state): State<AppState>,
-    call: LegacyCall,
-) -> LegacyResult<Done> {
-    call.caller.require_owner()?;
-    let description = call.params.required("description")?;
-    let name = ClientName::parse(description).map_err(|e| ApiError::bad_name("description", e))?;
-    change(
-        &state,
-        &call,
-        ClientChange {
-            name: Some(name),
-            ..ClientChange::default()
-        },
-    )
+    async fn set_description(state, call => LegacyCall) -> Done {
+        call.caller.require_owner()?;
+        let description = call.params.required("description")?;
+        let name = ClientName::parse(description).map_err(|e| ApiError::bad_name("description", e))?;
+        change(
+            &state,
+            &call,
+            ClientChange {
+                name: Some(name),
+                ..ClientChange::default()
+            },
+        )
+    }
 }
 
-/// `/clients/set_features`: replaces the features of `for_client_id` (default: the caller).
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/set_features",
-    tag = "legacy",
-    summary = "Replace a client's features",
+operation! {
+    /// `/clients/set_features`: replaces the features of `for_client_id` (default: the caller).
+    "/clients/set_features", "set_features": "Replace a client's features",
     params(
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
         ("features" = String, Query, description = "A JSON array of feature names, replacing the old ones")
     ),
-    responses((status = 200, body = Answer<Done>))
-)]
-pub async fn set_features(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
-    call.caller.require_owner()?;
-    let features = assignable_features(&call.params.required_json_array("features")?)?;
-    change(
-        &state,
-        &call,
-        ClientChange {
-            features: Some(features),
-            ..ClientChange::default()
-        },
-    )
+    async fn set_features(state, call => LegacyCall) -> Done {
+        call.caller.require_owner()?;
+        let features = assignable_features(&call.params.required_json_array("features")?)?;
+        change(
+            &state,
+            &call,
+            ClientChange {
+                features: Some(features),
+                ..ClientChange::default()
+            },
+        )
+    }
 }
 
-/// `/clients/set_whitelist`: replaces the allowlist of `for_client_id` (default: the caller).
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/set_whitelist",
-    tag = "legacy",
-    summary = "Replace a client's IP allowlist",
+operation! {
+    /// `/clients/set_whitelist`: replaces the allowlist of `for_client_id` (default: the caller).
+    "/clients/set_whitelist", "set_whitelist": "Replace a client's IP allowlist",
     params(
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
         ("whitelist" = String, Query, description = "A JSON array of IPv4 CIDR blocks, replacing the old ones")
     ),
-    responses((status = 200, body = Answer<Done>))
-)]
-pub async fn set_whitelist(State(state): State<AppState>, call: LegacyCall) -> LegacyResult<Done> {
-    call.caller.require_owner()?;
-    let items = call.params.required_json_array("whitelist")?;
-    let whitelist = Whitelist::from_json(&items).map_err(|reason| ApiError::InvalidArgument {
-        argument: "whitelist",
-        reason: reason.into(),
-    })?;
-    change(
-        &state,
-        &call,
-        ClientChange {
-            whitelist: Some(whitelist),
-            ..ClientChange::default()
-        },
-    )
+    async fn set_whitelist(state, call => LegacyCall) -> Done {
+        call.caller.require_owner()?;
+        let items = call.params.required_json_array("whitelist")?;
+        let whitelist = Whitelist::from_json(&items).map_err(|reason| ApiError::InvalidArgument {
+            argument: "whitelist",
+            reason: reason.into(),
+        })?;
+        change(
+            &state,
+            &call,
+            ClientChange {
+                whitelist: Some(whitelist),
+                ..ClientChange::default()
+            },
+        )
+    }
 }
 
-/// `/clients/clear_whitelist`: sets the allowlist of `for_client_id` (default: the caller) back
-/// to `["0.0.0.0/0"]`.
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/clear_whitelist",
-    tag = "legacy",
-    summary = "Reset a client's IP allowlist to 0.0.0.0/0",
+operation! {
+    /// `/clients/clear_whitelist`: sets the allowlist of `for_client_id` (default: the caller) back
+    /// to `["0.0.0.0/0"]`.
+    "/clients/clear_whitelist", "clear_whitelist": "Reset a client's IP allowlist to 0.0.0.0/0",
     params(
         ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller")
     ),
-    responses((status = 200, body = Answer<Done>))
-)]
-pub async fn clear_whitelist(
-    State(state): State<AppState>,
-    call: LegacyCall,
-) -> LegacyResult<Done> {
-    call.caller.require_owner()?;
-    change(
-        &state,
-        &call,
-        ClientChange {
-            whitelist: Some(Whitelist::allow_all()),
-            ..ClientChange::default()
-        },
-    )
+    async fn clear_whitelist(state, call => LegacyCall) -> Done {
+        call.caller.require_owner()?;
+        change(
+            &state,
+            &call,
+            ClientChange {
+                whitelist: Some(Whitelist::allow_all()),
+                ..ClientChange::default()
+            },
+        )
+    }
 }
 
 /// The body of a successful `/clients/reset_secret`.
@@ -270,36 +240,29 @@ pub struct NewSecret {
     new_secret: ClientSecret,
 }
 
-/// `/clients/reset_secret`: a new secret for `for_client_id`; the old one keeps working for
-/// `hours_to_live` hours (0 to 168). An absent `hours_to_live` means 0: a client library sends
-/// nothing when asked for 0.
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/reset_secret",
-    tag = "legacy",
-    summary = "Give a client a new secret",
+operation! {
+    /// `/clients/reset_secret`: a new secret for `for_client_id`; the old one keeps working for
+    /// `hours_to_live` hours (0 to 168). An absent `hours_to_live` means 0: a client library sends
+    /// nothing when asked for 0.
+    "/clients/reset_secret", "reset_secret": "Give a client a new secret",
     params(
         ("for_client_id" = String, Query, description = "The client"),
         ("hours_to_live" = Option<i64>, Query, description = "Hours (0-168) the old secret keeps working; default 0")
     ),
-    responses((status = 200, body = Answer<NewSecret>))
-)]
-pub async fn reset_secret(
-    State(state): State<AppState>,
-    call: LegacyCall,
-) -> LegacyResult<NewSecret> {
-    call.caller.require_owner()?;
-    let id = call.params.required("for_client_id")?;
-    let hours = match call.params.optional("hours_to_live") {
-        None => HoursToLive::default(),
-        Some(raw) => parse_hours(raw)?,
-    };
-    let client = state
-        .store
-        .reset_secret(&call.caller, id, hours.duration())?;
-    Ok(LegacyOk(NewSecret {
-        new_secret: client.secret,
-    }))
+    async fn reset_secret(state, call => LegacyCall) -> NewSecret {
+        call.caller.require_owner()?;
+        let id = call.params.required("for_client_id")?;
+        let hours = match call.params.optional("hours_to_live") {
+            None => HoursToLive::default(),
+            Some(raw) => parse_hours(raw)?,
+        };
+        let client = state
+            .store
+            .reset_secret(&call.caller, id, hours.duration())?;
+        Ok(LegacyOk(NewSecret {
+            new_secret: client.secret,
+        }))
+    }
 }
 
 fn parse_hours(raw: &str) -> Result<HoursToLive, ApiError> {

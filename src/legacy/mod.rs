@@ -4,6 +4,33 @@
 //! `client_id`/`client_secret` parameters. Every response, success or error, is HTTP 200 with a
 //! `stat` field: client libraries read `stat`, and some throw on any other status.
 
+/// One legacy operation: its OpenAPI entry and its handler. What every legacy operation shares
+/// is written here once: GET and POST alike, the `legacy` tag, and the one answer, HTTP 200 with
+/// the envelope around `$answer`, success or error.
+macro_rules! operation {
+    (
+        $(#[$meta:meta])*
+        $path:literal, $operation_id:literal: $summary:literal,
+        $(params($($params:tt)*),)?
+        async fn $name:ident($state:ident, $call:pat => $extractor:ty) -> $answer:ty $body:block
+    ) => {
+        $(#[$meta])*
+        #[utoipa::path(
+            method(get, post),
+            path = $path,
+            operation_id = $operation_id,
+            tag = "legacy",
+            summary = $summary,
+            $(params($($params)*),)?
+            responses((status = 200, body = $crate::legacy::Answer<$answer>))
+        )]
+        pub async fn $name(
+            ::axum::extract::State($state): ::axum::extract::State<$crate::shared::AppState>,
+            $call: $extractor,
+        ) -> $crate::legacy::LegacyResult<$answer> $body
+    };
+}
+
 mod clients;
 mod render;
 mod settings;
