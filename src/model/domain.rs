@@ -31,33 +31,12 @@ impl CaptureDomain {
         }
         Ok(Self(domain.into()))
     }
-
-    /// The domain as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for CaptureDomain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Borrow<str> for CaptureDomain {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
+shared_text!(CaptureDomain);
 
 impl PartialEq<&str> for CaptureDomain {
     fn eq(&self, other: &&str) -> bool {
         &*self.0 == *other
-    }
-}
-
-impl Serialize for CaptureDomain {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
     }
 }

@@ -14,20 +14,9 @@ impl AppId {
         parse_id(raw, 64).map(|id| Self(id.into()))
     }
 
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// An id the emulator drew, already of the right shape.
     pub(crate) fn generated(token: String) -> Self {
         Self(token.into())
-    }
-}
-
-impl fmt::Display for AppId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -47,30 +36,9 @@ impl ClientId {
     pub(crate) fn generated(token: String) -> Self {
         Self(token.into())
     }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Borrow<str> for ClientId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Serialize for ClientId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
+shared_text!(AppId, ClientId);
 
 /// Why an application or client id was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

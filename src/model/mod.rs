@@ -15,6 +15,37 @@ use ipnet::Ipv4Net;
 use serde::{Serialize, Serializer};
 use subtle::ConstantTimeEq;
 
+/// The text behind a value held as shared text (`Arc<str>`): `as_str`, `Display`, `Borrow<str>`
+/// (so maps keyed by it are searched with a `&str`) and `Serialize` as a plain string.
+macro_rules! shared_text {
+    ($($type:ident),+) => {$(
+        impl $type {
+            /// The value as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Borrow<str> for $type {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Serialize for $type {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+    )+};
+}
+
 mod allowlist;
 mod client;
 mod domain;
