@@ -171,13 +171,7 @@ impl Store {
 
     /// Every application's id, capture domains and number of clients, in order.
     pub fn apps(&self) -> Vec<AppSummary> {
-        let inner = self.lock();
-        inner
-            .data
-            .order
-            .iter()
-            .filter_map(|id| inner.data.apps.get(id).map(|app| app.summary(id)))
-            .collect()
+        self.lock().data.each_app(App::summary)
     }
 
     /// One application's id, capture domains and number of clients.
@@ -198,13 +192,7 @@ impl Store {
     /// The whole state with its clients shared rather than copied, so that a snapshot is
     /// written outside the lock and without a copy of every client.
     pub(crate) fn shared_snapshot(&self) -> Vec<SharedApp> {
-        let inner = self.lock();
-        inner
-            .data
-            .order
-            .iter()
-            .filter_map(|id| inner.data.apps.get(id).map(|app| app.shared(id)))
-            .collect()
+        self.lock().data.each_app(App::shared)
     }
 
     /// One application as [`Store::shared_snapshot`] gives it.

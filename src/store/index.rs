@@ -83,13 +83,18 @@ impl Data {
         })
     }
 
-    pub(super) fn to_fixture(&self) -> Fixture {
-        let apps = self
-            .order
+    /// `each` of every application, in their order.
+    pub(super) fn each_app<T>(&self, each: impl Fn(&App, &AppId) -> T) -> Vec<T> {
+        self.order
             .iter()
-            .filter_map(|id| self.apps.get(id).map(|app| app.to_fixture(id)))
-            .collect();
-        Fixture { apps }
+            .filter_map(|id| self.apps.get(id).map(|app| each(app, id)))
+            .collect()
+    }
+
+    pub(super) fn to_fixture(&self) -> Fixture {
+        Fixture {
+            apps: self.each_app(App::to_fixture),
+        }
     }
 
     pub(super) fn app(&self, id: &AppId) -> Result<&App, StoreError> {
