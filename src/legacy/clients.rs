@@ -12,8 +12,10 @@ use crate::model::{
 };
 use crate::shared::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
-use axum::extract::State;
 use axum::response::Response;
+
+/// What the `for_client_id` parameter of a change to a client means.
+const FOR_CLIENT_ID: &str = "The client to change; default: the caller";
 
 /// The body of a successful `/clients/add`, fields in the documentation's order.
 #[derive(Serialize, ToSchema)]
@@ -68,50 +70,44 @@ pub struct Listing {
     results: Vec<Listed>,
 }
 
-/// `/clients/list`: every client of the application, in creation order; with `has_features`, only
-/// those that have at least one of the named features.
-#[utoipa::path(
-    method(get, post),
-    path = "/clients/list",
-    tag = "legacy",
-    summary = "List clients",
+operation! {
+    /// `/clients/list`: every client of the application, in creation order; with
+    /// `has_features`, only those that have at least one of the named features. Answered with
+    /// bytes rendered once per version of the application, hence its own return type.
+    "/clients/list", "list": "List clients",
     params(
         ("has_features" = Option<String>, Query, description = "A JSON array of feature names: keep clients with at least one")
     ),
-    responses((status = 200, body = Answer<Listing>))
-)]
-pub async fn list(
-    State(state): State<AppState>,
-    call: LegacyCall,
-) -> Result<Response, LegacyError> {
-    call.caller.require_owner()?;
-    let wanted = parse_features(&call, "has_features")?;
-    let render = |clients: Vec<Client>| {
-        let results = clients
-            .into_iter()
-            .map(|client| Listed {
-                client_id: client.id,
-                client_secret: client.secret,
-                description: client.name,
-                whitelist: client.whitelist,
-                features: client.features,
-            })
-            .collect();
-        rendered(Listing { results })
-    };
-    // An empty array filters nothing, like an absent one; the whole listing, the big one, is
-    // rendered once per version of the application.
-    let body = if wanted.is_empty() {
-        state
-            .listings
-            .get(&state.store, &call.caller.app, "legacy", render)?
-    } else {
-        let clients = state.store.list_clients(&call.caller.app, |client| {
-            client.features.contains_any(&wanted)
-        })?;
-        render(clients).into()
-    };
-    Ok(prerendered(body))
+    async fn list(state, call => LegacyCall) -> Listing as Result<Response, LegacyError> {
+        call.caller.require_owner()?;
+        let wanted = parse_features(&call, "has_features")?;
+        let render = |clients: Vec<Client>| {
+            let results = clients
+                .into_iter()
+                .map(|client| Listed {
+                    client_id: client.id,
+                    client_secret: client.secret,
+                    description: client.name,
+                    whitelist: client.whitelist,
+                    features: client.features,
+                })
+                .collect();
+            rendered(Listing { results })
+        };
+        // An empty array filters nothing, like an absent one; the whole listing, the big one, is
+        // rendered once per version of the application.
+        let body = if wanted.is_empty() {
+            state
+                .listings
+                .get(&state.store, &call.caller.app, "legacy", render)?
+        } else {
+            let clients = state.store.list_clients(&call.caller.app, |client| {
+                client.features.contains_any(&wanted)
+            })?;
+            render(clients).into()
+        };
+        Ok(prerendered(body))
+    }
 }
 
 /// The body of operations that answer only `{"stat": "ok"}`.
@@ -150,7 +146,7 @@ operation! {
     /// `/clients/set_description`: renames `for_client_id` (default: the caller).
     "/clients/set_description", "set_description": "Rename a client",
     params(
-        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID),
         ("description" = String, Query, description = "The new name")
     ),
     async fn set_description(state, call => LegacyCall) -> Done {
@@ -172,7 +168,7 @@ operation! {
     /// `/clients/set_features`: replaces the features of `for_client_id` (default: the caller).
     "/clients/set_features", "set_features": "Replace a client's features",
     params(
-        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID),
         ("features" = String, Query, description = "A JSON array of feature names, replacing the old ones")
     ),
     async fn set_features(state, call => LegacyCall) -> Done {
@@ -193,7 +189,7 @@ operation! {
     /// `/clients/set_whitelist`: replaces the allowlist of `for_client_id` (default: the caller).
     "/clients/set_whitelist", "set_whitelist": "Replace a client's IP allowlist",
     params(
-        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller"),
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID),
         ("whitelist" = String, Query, description = "A JSON array of IPv4 CIDR blocks, replacing the old ones")
     ),
     async fn set_whitelist(state, call => LegacyCall) -> Done {
@@ -219,7 +215,7 @@ operation! {
     /// to `["0.0.0.0/0"]`.
     "/clients/clear_whitelist", "clear_whitelist": "Reset a client's IP allowlist to 0.0.0.0/0",
     params(
-        ("for_client_id" = Option<String>, Query, description = "The client to change; default: the caller")
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
     async fn clear_whitelist(state, call => LegacyCall) -> Done {
         call.caller.require_owner()?;

@@ -6,13 +6,15 @@
 
 /// One legacy operation: its OpenAPI entry and its handler. What every legacy operation shares
 /// is written here once: GET and POST alike, the `legacy` tag, and the one answer, HTTP 200 with
-/// the envelope around `$answer`, success or error.
+/// the envelope around `$answer`, success or error (`-> Answer as Type` for a handler that
+/// renders its envelope itself).
 macro_rules! operation {
     (
         $(#[$meta:meta])*
         $path:literal, $operation_id:literal: $summary:literal,
         $(params($($params:tt)*),)?
-        async fn $name:ident($state:ident, $call:pat => $extractor:ty) -> $answer:ty $body:block
+        async fn $name:ident($state:ident, $call:pat => $extractor:ty)
+            -> $answer:ty $(as $returned:ty)? $body:block
     ) => {
         $(#[$meta])*
         #[utoipa::path(
@@ -27,8 +29,11 @@ macro_rules! operation {
         pub async fn $name(
             ::axum::extract::State($state): ::axum::extract::State<$crate::shared::AppState>,
             $call: $extractor,
-        ) -> $crate::legacy::LegacyResult<$answer> $body
+        ) -> operation!(@returns $answer $(, $returned)?) $body
     };
+    // The envelope around the answer, unless the handler renders it itself.
+    (@returns $answer:ty) => { $crate::legacy::LegacyResult<$answer> };
+    (@returns $answer:ty, $returned:ty) => { $returned };
 }
 
 mod clients;

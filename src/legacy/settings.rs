@@ -16,6 +16,9 @@ use crate::settings::{self, Level, SettingsChange};
 use crate::shared::AppState;
 use crate::store::StoreError;
 
+/// What the `for_client_id` parameter of a settings operation means.
+const FOR_CLIENT_ID: &str = "The client; default: the caller. Another client's needs owner";
+
 /// `{"result": ...}`: the answer of every documented settings operation.
 #[derive(Serialize, ToSchema)]
 pub struct Outcome {
@@ -160,7 +163,7 @@ operation! {
     "/settings/get", "settings_get": "Get a client's setting",
     params(
         ("key" = String, Query, description = "The setting"),
-        ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
     async fn get(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         let key = call.params.required("key")?;
@@ -174,7 +177,7 @@ operation! {
     "/settings/get_multi", "settings_get_multi": "Get several of a client's settings",
     params(
         ("keys" = String, Query, description = "A JSON array of setting names"),
-        ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
     async fn get_multi(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         let keys = call.params.required_json_array("keys")?;
@@ -202,7 +205,7 @@ operation! {
 operation! {
     /// `/settings/items`: every setting the client sees, its own values over the defaults.
     "/settings/items", "settings_items": "Get all of a client's settings, defaults included",
-    params(("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")),
+    params(("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)),
     async fn items(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         let (own, defaults) = read(&state, &call)?;
         outcome(settings::effective(&own, &defaults))
@@ -212,7 +215,7 @@ operation! {
 operation! {
     /// `/settings/keys`: the names of every setting the client sees, defaults included.
     "/settings/keys", "settings_keys": "List the names of a client's settings, defaults included",
-    params(("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")),
+    params(("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)),
     async fn keys(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         let (own, defaults) = read(&state, &call)?;
         let names: Vec<Value> = settings::effective(&own, &defaults)
@@ -230,7 +233,7 @@ operation! {
     params(
         ("key" = String, Query, description = "The setting"),
         ("value" = String, Query, description = "Its value, a string (may be empty)"),
-        ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
     async fn set(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         set_one(&state, &call, &target(&call))
@@ -244,7 +247,7 @@ operation! {
     "/settings/set_multi", "settings_set_multi": "Set several of a client's settings",
     params(
         ("items" = String, Query, description = "A JSON object of setting names to string values"),
-        ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
     async fn set_multi(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         set_many(&state, &call, &target(&call))
@@ -257,7 +260,7 @@ operation! {
     "/settings/delete", "settings_delete": "Delete a client's setting",
     params(
         ("key" = String, Query, description = "The setting"),
-        ("for_client_id" = Option<String>, Query, description = "The client; default: the caller. Another client's needs owner")
+        ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
     async fn delete(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
         delete_one(&state, &call, &target(&call))
