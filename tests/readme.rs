@@ -122,43 +122,27 @@ fn table_cells(line: &str) -> Vec<&str> {
     cells
 }
 
-/// The `file`: `name`, `name` references of a test cell, in order.
+/// The `file`: `name`, `name` references of a test cell, in order. Splitting on backticks
+/// leaves code spans at the odd places and the text between them at the even ones; a name
+/// belongs to the file before it while only `:` (the first) or `,` (the next) separates them.
 fn test_references(cell: &str) -> Vec<(&str, Vec<&str>)> {
-    let spans: Vec<(usize, &str)> = {
-        let mut spans = Vec::new();
-        let mut rest = cell;
-        let mut offset = 0;
-        while let Some(open) = rest.find('`') {
-            let Some(close) = rest[open + 1..].find('`') else {
-                break;
-            };
-            let span = &rest[open + 1..open + 1 + close];
-            spans.push((offset + open, span));
-            offset += open + close + 2;
-            rest = &rest[open + close + 2..];
-        }
-        spans
-    };
+    let pieces: Vec<&str> = cell.split('`').collect();
     let mut references: Vec<(&str, Vec<&str>)> = Vec::new();
-    let mut end_of_last = 0;
-    for (start, span) in spans {
-        let between = &cell[end_of_last..start];
-        let is_path = span.contains('/') && span.contains('.') && !span.contains(' ');
-        if is_path && !span.starts_with('/') {
+    let mut names_may_follow = false;
+    for at in (1..pieces.len()).step_by(2) {
+        let (before, span) = (pieces[at - 1].trim(), pieces[at]);
+        let is_file = span.contains('/') && span.contains('.') && !span.contains(' ');
+        if is_file && !span.starts_with('/') {
             references.push((span, Vec::new()));
-        } else if let Some((_, names)) = references.last_mut() {
-            // A name belongs to the path before it when only `: ` or `, ` separates them.
-            let joined = matches!(between.trim(), ":" | ",") || between.is_empty();
-            if joined && (between.trim() == ":" || !names.is_empty()) {
+            names_may_follow = true;
+        } else if let Some((_, names)) = references.last_mut().filter(|_| names_may_follow) {
+            let separator = if names.is_empty() { ":" } else { "," };
+            names_may_follow = before == separator;
+            if names_may_follow {
                 names.push(span);
-            } else {
-                // Anything else ends the list of names.
-                references.push(("", Vec::new()));
             }
         }
-        end_of_last = start + span.len() + 2;
     }
-    references.retain(|(file, _)| !file.is_empty());
     references
 }
 
