@@ -5,7 +5,7 @@ use janrain_emulator::Config;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, basic, read, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, basic_of, read, spawn_app, spawn_app_with};
 
 /// A second owner that only admits 10.0.0.0/8; returns its Basic header.
 async fn fenced_owner(app: &TestApp) -> String {
@@ -15,10 +15,7 @@ async fn fenced_owner(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED);
-    basic(
-        made.body["_id"].as_str().expect("id"),
-        made.body["_secret"].as_str().expect("secret"),
-    )
+    basic_of(&made.body)
 }
 
 /// (legacy error code or 0 for ok, Configuration API status) for a call from `forwarded_for`.

@@ -78,6 +78,14 @@ pub fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
 }
 
+/// The Basic header of a client as the Configuration API answers it (`_id`, `_secret`).
+pub fn basic_of(client: &Value) -> String {
+    basic(
+        client["_id"].as_str().expect("_id"),
+        client["_secret"].as_str().expect("_secret"),
+    )
+}
+
 pub fn owner_basic() -> String {
     basic(DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET)
 }

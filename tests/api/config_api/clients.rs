@@ -5,7 +5,7 @@ use janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{basic, owner_basic, read, redact, spawn_app};
+use crate::helpers::{basic, basic_of, owner_basic, read, redact, spawn_app};
 
 #[tokio::test]
 async fn create_the_documented_example() {
@@ -155,10 +155,7 @@ async fn authentication_and_application_errors() {
         .config_api_create(json!({"name": "worker", "features": ["direct_access"]}))
         .await
         .body;
-    let worker_auth = basic(
-        worker["_id"].as_str().expect("id"),
-        worker["_secret"].as_str().expect("secret"),
-    );
+    let worker_auth = basic_of(&worker);
     let other_app = app.url("/config/htb8fuhxnf8e38jrzub3c7pfrr/clients");
     let cases = [
         (app.clients_url(), None, 401, "Authentication required."),

@@ -11,7 +11,7 @@ use janrain_emulator::fixture::Fixture;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, basic, read, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, basic, basic_of, read, spawn_app, spawn_app_with};
 
 /// `POST /__emulator/apps` with `body`: status and answer.
 async fn new_app(app: &TestApp, body: Option<Value>) -> (StatusCode, Value) {
@@ -513,10 +513,7 @@ async fn a_reset_that_would_take_back_a_given_away_client_id_is_refused_and_chan
         .config_api_create(json!({"name": "second owner", "features": ["owner"]}))
         .await
         .body;
-    let second_owner = basic(
-        second["_id"].as_str().expect("id"),
-        second["_secret"].as_str().expect("secret"),
-    );
+    let second_owner = basic_of(&second);
     let deleted = legacy(
         &app,
         &second_owner,
