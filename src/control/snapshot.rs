@@ -8,35 +8,29 @@ use crate::fixture;
 use crate::shared::AppState;
 use crate::store::SharedApp;
 
-#[utoipa::path(
-    get,
-    path = "/__emulator/snapshot",
-    tag = "control",
-    summary = "The whole state, in the fixture format",
-    responses((status = 200, description = "{\"apps\": [...]}", body = Object))
-)]
-/// The whole state in the fixture format, ready for `--import`; previous secrets still in their
-/// grace period included.
-pub async fn snapshot(State(state): State<AppState>) -> RenderedJson {
-    let shared = state.store.shared_snapshot();
-    let views: Vec<_> = shared.iter().map(SharedApp::view).collect();
-    let bytes = fixture::write_document(&views, state.store.now());
-    RenderedJson(bytes.into())
+control! {
+    [get "/__emulator/snapshot", "The whole state, in the fixture format",
+        responses((status = 200, description = "{\"apps\": [...]}", body = Object))]
+    /// The whole state in the fixture format, ready for `--import`; previous secrets still in their
+    /// grace period included.
+    pub async fn snapshot(State(state): State<AppState>) -> RenderedJson {
+        let shared = state.store.shared_snapshot();
+        let views: Vec<_> = shared.iter().map(SharedApp::view).collect();
+        let bytes = fixture::write_document(&views, state.store.now());
+        RenderedJson(bytes.into())
+    }
 }
 
-#[utoipa::path(
-    post,
-    path = "/__emulator/reset",
-    tag = "control",
-    summary = "Back to the state at start",
-    responses(
-        (status = 200, description = "Reset", body = Status),
-        (status = 500, description = "The state file could not be written", body = ErrorBody)
-    )
-)]
-/// Back to the state at start (imported or bootstrapped), atomically; with a state file, the
-/// file too. The journal and pending faults are kept: they have their own `DELETE`.
-pub async fn reset(State(state): State<AppState>) -> Result<Json<Status>, ControlError> {
-    state.store.reset()?;
-    Ok(ok())
+control! {
+    [post "/__emulator/reset", "Back to the state at start",
+        responses(
+            (status = 200, description = "Reset", body = Status),
+            (status = 500, description = "The state file could not be written", body = ErrorBody)
+        )]
+    /// Back to the state at start (imported or bootstrapped), atomically; with a state file, the
+    /// file too. The journal and pending faults are kept: they have their own `DELETE`.
+    pub async fn reset(State(state): State<AppState>) -> Result<Json<Status>, ControlError> {
+        state.store.reset()?;
+        Ok(ok())
+    }
 }
