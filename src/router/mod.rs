@@ -53,24 +53,60 @@ async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(document())
 }
 
+/// The layers around the routes. The emulator always mounts them all; the in-process benchmark
+/// (`benches/service.rs`) leaves some out to show what each costs a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    /// Request ids and the journal (`layers::observe`).
+    pub observe: bool,
+    /// Fault rules (`layers::inject_faults`).
+    pub faults: bool,
+    /// The control token (`layers::guard_control`).
+    pub guard: bool,
+    /// The request span (tower-http's trace layer).
+    pub trace: bool,
+}
+
+impl Layers {
+    /// Every layer: the emulator as it serves.
+    pub const ALL: Self = Self {
+        observe: true,
+        faults: true,
+        guard: true,
+        trace: true,
+    };
+}
+
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
-    Router::from(routes())
+    build_router_with(state, Layers::ALL)
+}
+
+/// The HTTP surface with only the `layers` given.
+pub fn build_router_with(state: AppState, layers: Layers) -> Router {
+    let mut router = Router::from(routes())
         .fallback(unknown_endpoint)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
+        .method_not_allowed_fallback(method_not_allowed);
+    if layers.guard {
+        router = router.layer(middleware::from_fn_with_state(
             state.clone(),
             layers::guard_control,
-        ))
-        .layer(middleware::from_fn_with_state(
+        ));
+    }
+    if layers.faults {
+        router = router.layer(middleware::from_fn_with_state(
             state.clone(),
             layers::inject_faults,
-        ))
-        .layer(middleware::from_fn_with_state(
+        ));
+    }
+    if layers.observe {
+        router = router.layer(middleware::from_fn_with_state(
             state.clone(),
             layers::observe,
-        ))
-        .layer(
+        ));
+    }
+    if layers.trace {
+        router = router.layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 // The path only: a query string may carry `client_secret`. At debug level, so
                 // that it costs nothing unless asked for (RUST_LOG=janrain_emulator=debug).
@@ -81,8 +117,9 @@ pub fn build_router(state: AppState) -> Router {
                     request_id = tracing::field::Empty,
                 )
             }),
-        )
-        .with_state(state)
+        );
+    }
+    router.with_state(state)
 }
 
 /// `error` in the shape of `family`.
