@@ -131,16 +131,16 @@ fn keep_param(params: &mut Map<String, Value>, name: String, value: Value) {
     } else {
         bounded(hide_secret_fields(value))
     };
-    params.insert(cut(&name), value);
+    params.insert(cut(name), value);
 }
 
 fn bounded(value: Value) -> Value {
     match value {
-        Value::String(text) => Value::String(cut(&text)),
+        Value::String(text) => Value::String(cut(text)),
         Value::Array(_) | Value::Object(_) => {
             let text = value.to_string();
             if text.chars().count() > MAX_VALUE_CHARS {
-                Value::String(cut(&text))
+                Value::String(cut(text))
             } else {
                 value
             }
@@ -149,11 +149,14 @@ fn bounded(value: Value) -> Value {
     }
 }
 
-fn cut(text: &str) -> String {
-    match text.char_indices().nth(MAX_VALUE_CHARS) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
+/// `text`, or its first [`MAX_VALUE_CHARS`] characters and `…`; a short text is kept as it is,
+/// without a copy.
+fn cut(mut text: String) -> String {
+    if let Some((at, _)) = text.char_indices().nth(MAX_VALUE_CHARS) {
+        text.truncate(at);
+        text.push('…');
     }
+    text
 }
 
 /// One recorded request.
@@ -293,7 +296,13 @@ impl Journal {
             let rings = &mut *rings;
             let seq = rings.next;
             rings.next += 1;
-            let ring = rings.by_app.entry(entry.app_id.clone()).or_default();
+            // The application's ring is found by reference: a key is copied only for a new one.
+            if !rings.by_app.contains_key(&entry.app_id) {
+                rings.by_app.insert(entry.app_id.clone(), Ring::default());
+            }
+            let Some(ring) = rings.by_app.get_mut(&entry.app_id) else {
+                return;
+            };
             while ring.entries.len() >= self.capacity {
                 if let Some(old) = ring.entries.pop_front() {
                     ring.bytes -= old.size;
@@ -303,6 +312,8 @@ impl Journal {
             ring.entries.push_back(Kept { seq, size, entry });
             ring.bytes += size;
             rings.bytes += size;
+            // The budget takes from rings of two entries or more, so that no ring is ever left
+            // empty: the map holds no application without entries.
             while rings.bytes > self.budget {
                 let Some(largest) = rings
                     .by_app
@@ -317,7 +328,6 @@ impl Journal {
                     rings.bytes -= old.size;
                 }
             }
-            rings.by_app.retain(|_, ring| !ring.entries.is_empty());
         }
         self.arrived.notify_waiters();
     }
@@ -406,6 +416,8 @@ fn estimated_size(entry: &Entry) -> usize {
 /// The facts of a request that the layer observing it knows before and after the handler.
 #[derive(Debug, Clone)]
 pub struct Observed {
+    /// The request id, moved into the entry.
+    pub request_id: String,
     /// `legacy` or `config`.
     pub family: &'static str,
     /// The HTTP method.
@@ -468,7 +480,7 @@ impl RequestContext {
         );
         hide_unmatched_client_id(&mut note);
         Entry {
-            request_id: self.id.clone(),
+            request_id: observed.request_id,
             time: observed.time,
             family: observed.family,
             method: observed.method,
