@@ -28,11 +28,25 @@ fn counted(work: impl FnOnce()) -> (u64, u64) {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter or other flags are not taken.
-    let _profiler = dhat::Profiler::builder().testing().build();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    // DHAT_CALL=<n> (an index into Call::ALL) writes dhat-heap.json for that call alone instead,
+    // with the stack of every allocation site, for dhat's viewer.
+    if let Some(call) = std::env::var("DHAT_CALL")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| Call::ALL.get(n).copied())
+    {
+        let mut service = rt.block_on(Service::new(Layers::ALL));
+        let _profiler = dhat::Profiler::new_heap();
+        for _ in 0..CALLS {
+            rt.block_on(service.call(call));
+        }
+        return;
+    }
+    let _profiler = dhat::Profiler::builder().testing().build();
     let none = Layers {
         observe: false,
         faults: false,
@@ -41,8 +55,47 @@ fn main() {
     };
     println!("| call | layers | allocations per request | bytes allocated per request |");
     println!("|---|---|---:|---:|");
+    let all = Layers::ALL;
+    let each = [
+        ("all", all),
+        ("none", none),
+        (
+            "all but the journal",
+            Layers {
+                observe: false,
+                ..all
+            },
+        ),
+        (
+            "all but fault rules",
+            Layers {
+                faults: false,
+                ..all
+            },
+        ),
+        (
+            "all but the control guard",
+            Layers {
+                guard: false,
+                ..all
+            },
+        ),
+        (
+            "all but the request span",
+            Layers {
+                trace: false,
+                ..all
+            },
+        ),
+    ];
     for call in Call::ALL {
-        for (name, layers) in [("all", Layers::ALL), ("none", none)] {
+        // Each layer's share is the same for every call but what the journal records.
+        let variants = if matches!(call, Call::Health) {
+            &each[..]
+        } else {
+            &each[..2]
+        };
+        for &(name, layers) in variants {
             let mut service = rt.block_on(Service::new(layers));
             for _ in 0..CALLS {
                 rt.block_on(service.call(call));

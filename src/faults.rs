@@ -235,10 +235,15 @@ impl Faults {
         rules.1.len() != before
     }
 
+    /// Whether any rule is pending, without the lock.
+    pub fn any(&self) -> bool {
+        self.pending.load(Ordering::Acquire) != 0
+    }
+
     /// Whether a pending rule for one application matches `method` and `path`: only then does
     /// the request's application need to be found before [`Faults::take`].
     pub fn needs_app(&self, method: &str, path: &str) -> bool {
-        self.pending.load(Ordering::Acquire) != 0
+        self.any()
             && self
                 .lock()
                 .1

@@ -105,7 +105,7 @@ pub fn init(format: LogFormat) -> (LogGuard, Arc<LogStats>) {
         stats: stats.clone(),
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "janrain_emulator=info,tower_http=info".into());
+        .unwrap_or_else(|_| "janrain_emulator=info".into());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -10,7 +10,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::Instrument as _;
 
+use super::Layers;
 use crate::control::ControlError;
 use crate::family::Family;
 use crate::faults::FaultRule;
@@ -18,10 +20,40 @@ use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext}
 use crate::shared::AppState;
 use crate::{config_api, legacy, registration_codes};
 
+/// What the emulator's middleware runs with: the state, and which of its stages are on.
+#[derive(Clone)]
+pub struct Chain {
+    pub state: AppState,
+    pub layers: Layers,
+}
+
+/// The emulator's layers as one middleware, outermost first: the request span, [`observe`]
+/// (request id and journal), [`inject_faults`], [`guard_control`]. One middleware rather than
+/// one each: every `from_fn` layer costs about a dozen allocations per request (a boxed future
+/// and a boxed service), as many as the rest of a cached listing.
+pub async fn around(State(chain): State<Chain>, request: Request, next: Next) -> Response {
+    if !chain.layers.trace {
+        return observe(&chain, request, next).await;
+    }
+    // The path only: a query string may carry `client_secret`. At debug level, so that it costs
+    // nothing unless asked for (RUST_LOG=janrain_emulator=debug).
+    let span = tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = tracing::field::Empty,
+    );
+    observe(&chain, request, next).instrument(span).await
+}
+
 /// Gives the request its id, records it in the journal once answered (with the failure its
 /// renderer put in the response's extensions, logged with the request id), and sets the
 /// `X-Request-Id` header.
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn observe(chain: &Chain, request: Request, next: Next) -> Response {
+    if !chain.layers.observe {
+        return inject_faults(chain, request, next).await;
+    }
+    let state = &chain.state;
     let id = state.store.ids().request_id();
     tracing::Span::current().record("request_id", id.as_str());
     let family = Family::of(request.uri().path());
@@ -30,7 +62,10 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let arrived = state.store.now();
     let started = Instant::now();
     let context = Arc::new(RequestContext::new(id.clone()));
-    let mut response = context.clone().scope(next.run(request)).await;
+    let mut response = context
+        .clone()
+        .scope(inject_faults(chain, request, next))
+        .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
@@ -59,6 +94,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         None => arrived,
     };
     let observed = Observed {
+        request_id: id,
         family,
         method,
         path,
@@ -73,23 +109,32 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
 }
 
 /// Applies the first matching fault rule to requests of the emulated APIs.
-pub async fn inject_faults(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn inject_faults(chain: &Chain, request: Request, next: Next) -> Response {
+    let state = &chain.state;
     let family = Family::of(request.uri().path());
     // A fault's legacy answer is HTTP 200, which to CONNECT would open a tunnel: CONNECT is never
-    // served, so it is never faulted either.
-    if family == Family::Control || request.method() == Method::CONNECT {
-        return next.run(request).await;
+    // served, so it is never faulted either. With no rule pending, which is nearly always, a
+    // request costs one atomic load here.
+    if !chain.layers.faults
+        || family == Family::Control
+        || request.method() == Method::CONNECT
+        || !state.faults.any()
+    {
+        return guard_control(chain, request, next).await;
     }
+    // Boxed: its body reads and delay would otherwise make every request's future larger.
+    Box::pin(with_fault_rules(chain, family, request, next)).await
+}
+
+/// [`inject_faults`] once some rule is pending.
+async fn with_fault_rules(chain: &Chain, family: Family, request: Request, next: Next) -> Response {
+    let state = &chain.state;
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     // The application is found only when a rule for one application could apply: it may mean
     // reading a legacy form body for its `client_id`.
     let (request, app) = if state.faults.needs_app(&method, &path) {
-        match routed_app(&state, family, request).await {
+        match routed_app(state, family, request).await {
             Ok(routed) => routed,
             Err(answer) => return answer,
         }
@@ -97,13 +142,13 @@ pub async fn inject_faults(
         (request, None)
     };
     let Some(rule) = state.faults.take(&method, &path, app.as_deref()) else {
-        return next.run(request).await;
+        return guard_control(chain, request, next).await;
     };
     // The journal entry names the application even though no handler runs, so that the test's
     // own journal shows its faulted calls.
     let (request, app) = match app {
         Some(app) => (request, Some(app)),
-        None => match routed_app(&state, family, request).await {
+        None => match routed_app(state, family, request).await {
             Ok(routed) => routed,
             Err(answer) => return answer,
         },
@@ -118,7 +163,7 @@ pub async fn inject_faults(
     }
     match fault_answer(&rule, family) {
         Some(response) => response,
-        None => next.run(request).await,
+        None => guard_control(chain, request, next).await,
     }
 }
 
@@ -184,12 +229,11 @@ const OPEN_CONTROL_PATHS: [&str; 5] = [
 
 /// With `--control-token`, refuses a control-plane request (under `/__emulator`) without `Authorization: Bearer
 /// <token>` (compared in constant time), but for [`OPEN_CONTROL_PATHS`].
-pub async fn guard_control(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(token) = &state.config.control_token else {
+async fn guard_control(chain: &Chain, request: Request, next: Next) -> Response {
+    if !chain.layers.guard {
+        return next.run(request).await;
+    }
+    let Some(token) = &chain.state.config.control_token else {
         return next.run(request).await;
     };
     let path = request.uri().path();

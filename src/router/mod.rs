@@ -8,11 +8,9 @@ use std::sync::LazyLock;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::Request;
 use axum::http::{Method, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -53,8 +51,9 @@ async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(document())
 }
 
-/// The layers around the routes. The emulator always mounts them all; the in-process benchmark
-/// (`benches/service.rs`) leaves some out to show what each costs a request.
+/// The stages of the middleware around the routes (`layers::around`). The emulator always runs
+/// them all; the in-process benchmarks (`benches/`) leave some out to show what each costs a
+/// request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layers {
     /// Request ids and the journal (`layers::observe`).
@@ -63,7 +62,7 @@ pub struct Layers {
     pub faults: bool,
     /// The control token (`layers::guard_control`).
     pub guard: bool,
-    /// The request span (tower-http's trace layer).
+    /// The request span, at debug level.
     pub trace: bool,
 }
 
@@ -84,42 +83,15 @@ pub fn build_router(state: AppState) -> Router {
 
 /// The HTTP surface with only the `layers` given.
 pub fn build_router_with(state: AppState, layers: Layers) -> Router {
-    let mut router = Router::from(routes())
+    let chain = layers::Chain {
+        state: state.clone(),
+        layers,
+    };
+    Router::from(routes())
         .fallback(unknown_endpoint)
-        .method_not_allowed_fallback(method_not_allowed);
-    if layers.guard {
-        router = router.layer(middleware::from_fn_with_state(
-            state.clone(),
-            layers::guard_control,
-        ));
-    }
-    if layers.faults {
-        router = router.layer(middleware::from_fn_with_state(
-            state.clone(),
-            layers::inject_faults,
-        ));
-    }
-    if layers.observe {
-        router = router.layer(middleware::from_fn_with_state(
-            state.clone(),
-            layers::observe,
-        ));
-    }
-    if layers.trace {
-        router = router.layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // The path only: a query string may carry `client_secret`. At debug level, so
-                // that it costs nothing unless asked for (RUST_LOG=janrain_emulator=debug).
-                tracing::debug_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id = tracing::field::Empty,
-                )
-            }),
-        );
-    }
-    router.with_state(state)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(chain, layers::around))
+        .with_state(state)
 }
 
 /// `error` in the shape of `family`.
