@@ -12,7 +12,12 @@ use serde_json::json;
 use crate::helpers::{TestApp, read, read_raw, spawn_app, spawn_app_with};
 
 const PAGE: &str = include_str!("../../../src/control/console/index.html");
-const SCRIPT: &str = include_str!("../../../src/control/console/console.js");
+/// The script as served: its three files, concatenated.
+const SCRIPT: &str = concat!(
+    include_str!("../../../src/control/console/script/1-page.js"),
+    include_str!("../../../src/control/console/script/2-dialogs.js"),
+    include_str!("../../../src/control/console/script/3-panels.js"),
+);
 
 /// Fetches a console file: its status, headers and text.
 async fn fetch(app: &TestApp, path: &str) -> (StatusCode, HeaderMap, String) {
