@@ -20,12 +20,21 @@ pub const HIDDEN: &str = "(hidden)";
 /// `apikey` (`rpx_key`, `api_key`), case ignored. The setting name parameter `key` itself is not
 /// one. A false positive hides a harmless value; a false negative would leak one.
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["secret", "password", "token", "signature"]
-        .iter()
-        .any(|word| name.contains(word))
-        || name.ends_with("_key")
-        || name.ends_with("apikey")
+    // Every request's parameter names pass here: compared in place, case ignored, without a
+    // lowercased copy.
+    let name = name.as_bytes();
+    let word_at = |at: usize, word: &str| {
+        name.get(at..at + word.len())
+            .is_some_and(|part| part.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    let ends_with = |word: &str| name.len() >= word.len() && word_at(name.len() - word.len(), word);
+    (0..name.len()).any(|at| match name[at].to_ascii_lowercase() {
+        b's' => word_at(at, "secret") || word_at(at, "signature"),
+        b'p' => word_at(at, "password"),
+        b't' => word_at(at, "token"),
+        _ => false,
+    }) || ends_with("_key")
+        || ends_with("apikey")
 }
 
 /// `value` with every field of a secret name, at any depth, replaced by [`HIDDEN`].
@@ -127,6 +136,20 @@ mod tests {
         }
         for name in ["key", "keys", "client_id", "description", "monkey", "items"] {
             assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The comparison in place says what a lowercased copy would.
+        #[test]
+        fn secret_names_as_a_lowercased_copy_tells(name in "(?i)[a-z_é]{0,6}(secret|password|token|signature|_key|apikey)?[a-z_é]{0,6}") {
+            let lower = name.to_ascii_lowercase();
+            let expected = ["secret", "password", "token", "signature"]
+                .iter()
+                .any(|word| lower.contains(word))
+                || lower.ends_with("_key")
+                || lower.ends_with("apikey");
+            proptest::prop_assert_eq!(is_secret_name(&name), expected);
         }
     }
 

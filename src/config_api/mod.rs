@@ -107,6 +107,9 @@ const CLIENT_SEGMENT: usize = 4;
 /// id unreadable too (axum's path extractors refuse all parameters when one fails).
 fn path_segment(parts: &Parts, index: usize) -> Option<String> {
     let raw = parts.uri.path().split('/').nth(index)?;
+    if !raw.contains('%') {
+        return Some(raw.to_owned());
+    }
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .ok()
