@@ -107,6 +107,21 @@ async fn read_json(
 #[derive(Debug)]
 pub struct RenderedJson(pub Bytes);
 
+impl RenderedJson {
+    /// `value` written as JSON, into a buffer that holds one client's answer without growing.
+    /// The emulator's answers are plain structs and maps with string keys, which always write.
+    pub fn of(value: &impl serde::Serialize) -> Self {
+        let mut out = Vec::with_capacity(512);
+        match serde_json::to_writer(&mut out, value) {
+            Ok(()) => Self(Bytes::from(out)),
+            Err(error) => {
+                tracing::error!(%error, "an answer could not be written as JSON");
+                Self(Bytes::from_static(b"{}"))
+            }
+        }
+    }
+}
+
 impl IntoResponse for RenderedJson {
     fn into_response(self) -> Response {
         ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()

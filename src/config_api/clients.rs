@@ -70,9 +70,9 @@ pub struct ConfigApiClient {
 impl ConfigApiClient {
     /// The representation of `client` of `app`.
     pub fn new(app: &AppId, client: Client) -> Self {
-        let self_path = format!("/config/{app}/clients/{}", client.id);
+        let self_path = ["/config/", app.as_str(), "/clients/", client.id.as_str()].concat();
         Self {
-            _settings: format!("{self_path}/settings"),
+            _settings: [self_path.as_str(), "/settings"].concat(),
             _self: self_path,
             _id: client.id,
             _secret: client.secret,
@@ -157,13 +157,13 @@ pub async fn create(
     State(state): State<AppState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ConfigApiJson(body): ConfigApiJson,
-) -> ConfigApiResult<(StatusCode, Json<ConfigApiClient>)> {
+) -> ConfigApiResult<(StatusCode, RenderedJson)> {
     caller.require_owner()?;
     let new = client_from_json(&body)?;
     let client = state.store.create_client(&caller, new, NameRule::Unique)?;
     Ok((
         StatusCode::CREATED,
-        Json(ConfigApiClient::new(&caller.app, client)),
+        RenderedJson::of(&ConfigApiClient::new(&caller.app, client)),
     ))
 }
 
