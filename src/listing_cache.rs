@@ -8,7 +8,7 @@
 //! listings are kept the same way, under their filter: a test suite lists with the same
 //! filters again and again between changes.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Mutex;
 
 use axum::body::Bytes;

@@ -10,7 +10,9 @@
 //! values are cut, and at most [`MAX_PARAMS`] parameters are kept, so an entry stays small
 //! whatever the request carried.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 

@@ -6,7 +6,10 @@
 //! handler or an `.await`. A change is written to the state file before memory, so a failed
 //! write leaves both as they were.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// The store is looked up on every request: a fast hash, still seeded per process.
+use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
