@@ -100,6 +100,7 @@ class Emulator:
         self._process = process
         self._info: Optional[Dict[str, Any]] = None
         self._bundle: Optional[str] = None
+        self._bundle_is_ours = False
 
     # Starting and stopping -----------------------------------------------------------------
 
@@ -128,7 +129,12 @@ class Emulator:
             process.kill()
             process.wait()
             raise RuntimeError(f"janrain-emulator did not start: {line!r}")
-        return cls(line[len(prefix):].strip(), token=token, process=process)
+        emulator = cls(line[len(prefix):].strip(), token=token, process=process)
+        # Without --ca-dir its root lives and dies with the process, and so does its bundle.
+        emulator._bundle_is_ours = _flag_value(argv, "--ca-dir") is None and not os.environ.get(
+            "JANRAIN_EMULATOR_CA_DIR"
+        )
+        return emulator
 
     @classmethod
     def connect(cls, url: str, token: Optional[str] = None) -> "Emulator":
@@ -151,6 +157,13 @@ class Emulator:
                 process.wait()
         if process.stdout:
             process.stdout.close()
+        if self._bundle is not None and self._bundle_is_ours:
+            # Named after a root no other emulator will have: nothing else can want it.
+            try:
+                os.remove(self._bundle)
+            except OSError:
+                pass
+            self._bundle = None
         return process.returncode
 
     def __enter__(self) -> "Emulator":

@@ -55,6 +55,19 @@ def test_proxy_env_names_every_variable_and_keeps_the_emulator_direct(emulator):
     assert text.count("-----BEGIN CERTIFICATE-----") > 1
 
 
+def test_the_bundle_of_a_root_that_ends_with_its_emulator_is_removed_with_it(tmp_path):
+    binary = os.environ["JANRAIN_EMULATOR_BIN"]
+    with Emulator.start(binary=binary) as passing:
+        bundle = passing.ca_bundle()
+        assert os.path.isfile(bundle)
+    assert not os.path.exists(bundle)
+    # A root kept in --ca-dir outlives the process; so does its bundle, which others may share.
+    with Emulator.start("--ca-dir", str(tmp_path / "ca"), binary=binary) as kept:
+        bundle = kept.ca_bundle()
+    assert os.path.isfile(bundle)
+    os.remove(bundle)
+
+
 @pytest.mark.parametrize("signed", [True, False])
 def test_janrain_python_api_given_the_realm_host(realm, signed):
     api = Api(CAPTURE, dict(realm.owner), sign_requests=signed)
