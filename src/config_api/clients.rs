@@ -1,6 +1,5 @@
 //! Handlers of `/config/{appId}/clients...`.
 
-use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use serde::Serialize;
@@ -80,6 +79,12 @@ impl ConfigApiClient {
             ip_whitelist: client.whitelist,
             name: client.name,
         }
+    }
+
+    /// The answer that shows `client` of `app`: what create, view, replace and secret reset
+    /// send.
+    fn answer(app: &AppId, client: Client) -> RenderedJson {
+        RenderedJson::of(&Self::new(app, client))
     }
 }
 
@@ -163,7 +168,7 @@ pub async fn create(
     let client = state.store.create_client(&caller, new, NameRule::Unique)?;
     Ok((
         StatusCode::CREATED,
-        RenderedJson::of(&ConfigApiClient::new(&caller.app, client)),
+        ConfigApiClient::answer(&caller.app, client),
     ))
 }
 
@@ -181,10 +186,10 @@ pub async fn get(
     State(state): State<AppState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
-) -> ConfigApiResult<Json<ConfigApiClient>> {
+) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
     let client = state.store.client(&caller.app, &id)?;
-    Ok(Json(ConfigApiClient::new(&caller.app, client)))
+    Ok(ConfigApiClient::answer(&caller.app, client))
 }
 
 /// `PUT /config/{appId}/clients/{clientId}`: full replacement. An omitted `ipWhitelist` goes back
@@ -204,7 +209,7 @@ pub async fn put(
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
     ConfigApiJson(body): ConfigApiJson,
-) -> ConfigApiResult<Json<ConfigApiClient>> {
+) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
     let replacement = client_from_json(&body)?;
     let change = ClientChange {
@@ -215,7 +220,7 @@ pub async fn put(
     let client = state
         .store
         .update_client(&caller, &id, change, NameRule::Unique)?;
-    Ok(Json(ConfigApiClient::new(&caller.app, client)))
+    Ok(ConfigApiClient::answer(&caller.app, client))
 }
 
 /// `DELETE /config/{appId}/clients/{clientId}`: 204 with no body. Owner clients cannot be
@@ -262,7 +267,7 @@ pub async fn reset_secret(
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
     ConfigApiJson(body): ConfigApiJson,
-) -> ConfigApiResult<Json<ConfigApiClient>> {
+) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
     let field = "hoursToLive";
     let hours = match body.get(field) {
@@ -274,7 +279,7 @@ pub async fn reset_secret(
     };
     let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
     let client = state.store.reset_secret(&caller, &id, hours.duration())?;
-    Ok(Json(ConfigApiClient::new(&caller.app, client)))
+    Ok(ConfigApiClient::answer(&caller.app, client))
 }
 
 /// Reads `name` (required), `ipWhitelist` (default `["0.0.0.0/0"]`) and `features` (default
