@@ -122,14 +122,12 @@ fn decode(raw: &[u8]) -> Result<String, RequestProblem> {
     // Most parameters need neither step: copy those once, and decode only what has escapes.
     let bytes = if !raw.contains(&b'%') && !raw.contains(&b'+') {
         raw.to_vec()
-    } else if raw.contains(&b'+') {
+    } else {
         let spaced: Vec<u8> = raw
             .iter()
             .map(|b| if *b == b'+' { b' ' } else { *b })
             .collect();
         std::borrow::Cow::from(percent_encoding::percent_decode(&spaced)).into_owned()
-    } else {
-        std::borrow::Cow::from(percent_encoding::percent_decode(raw)).into_owned()
     };
     String::from_utf8(bytes).map_err(|_| RequestProblem::NotUtf8)
 }
