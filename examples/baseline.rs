@@ -1,6 +1,7 @@
-//! The benchmark's baseline: a minimal HTTP server that answers every request with the same JSON
-//! body, straight from hyper. `scripts/bench` compares the emulator's throughput to it, each
-//! load scenario against a baseline that sends a body of that scenario's bytes.
+//! The benchmark's baseline: a minimal HTTP server that reads each request's body whole and
+//! answers with the same JSON body, straight from hyper. `scripts/bench` compares the emulator's
+//! throughput to it, each load scenario against a baseline that is sent that scenario's requests
+//! and answers with the bytes of one of that scenario's answers.
 //!
 //! `cargo run --release --example baseline -- 127.0.0.1:0 [BODY_FILE]` prints
 //! `listening on http://ADDR`; without a file the body is a 26-byte envelope.
@@ -8,7 +9,7 @@
 use std::convert::Infallible;
 
 use axum::body::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -48,9 +49,13 @@ async fn main() -> std::io::Result<()> {
         let (stream, _) = listener.accept().await?;
         let body = body.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |_: Request<hyper::body::Incoming>| {
+            let service = service_fn(move |request: Request<hyper::body::Incoming>| {
                 let response = answer(&body);
-                async move { Ok::<_, Infallible>(response) }
+                async move {
+                    // Read to its end, as the emulator reads what it is sent.
+                    let _ = request.into_body().collect().await;
+                    Ok::<_, Infallible>(response)
+                }
             });
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)

@@ -97,10 +97,21 @@ def lua_fixed(method, headers, body=None):
     return LUA_FIXED.format(method=method, headers=lines, body=json.dumps(body) if body else "nil")
 
 
-def run_wrk(url, script, args):
-    """Runs wrk; returns requests per second, p50 and p99 in milliseconds, and failures."""
+def cpu_seconds(pid):
+    """User and system CPU seconds the process `pid` has used so far, all its threads."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def run_wrk(url, script, args, server=None):
+    """Runs wrk; returns requests per second, p50 and p99 in milliseconds, and failures; with
+    `server` (a `Server`), also the CPU time it spent per request, in microseconds, user and
+    system apart: a figure that the machine's other load moves far less than throughput."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
+    before = cpu_seconds(server.process.pid) if server else None
     try:
         out = subprocess.run(
             ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
@@ -109,6 +120,7 @@ def run_wrk(url, script, args):
         ).stdout
     finally:
         os.unlink(lua.name)
+    after = cpu_seconds(server.process.pid) if server else None
 
     def latency(percent):
         match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -119,7 +131,7 @@ def run_wrk(url, script, args):
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return {
+    row = {
         "rps": rps,
         "requests": requests,
         "p50_ms": latency(50),
@@ -127,6 +139,10 @@ def run_wrk(url, script, args):
         "non_2xx": int(failed.group(1)) if failed else 0,
         "socket_errors": errors.group(0) if errors else None,
     }
+    if server:
+        row["cpu_user_us"] = (after[0] - before[0]) * 1e6 / requests
+        row["cpu_system_us"] = (after[1] - before[1]) * 1e6 / requests
+    return row
 
 
 def signed_list_headers():
@@ -386,26 +402,29 @@ def run(args, emulator, clients_path, results, work):
     rows = []
     baseline = Server([args.baseline, "127.0.0.1:0"])
     try:
-        base = run_wrk(baseline.url + "/", lua_fixed("GET", {}), args)
+        base = run_wrk(baseline.url + "/", lua_fixed("GET", {}), args, baseline)
     finally:
         baseline.stop()
     rows.append(("baseline: static JSON (hyper)", base))
 
-    def same_bytes(body):
-        """wrk against the baseline answering with exactly `body`."""
-        path = os.path.join(work, "same-bytes.json")
-        with open(path, "wb") as out:
+    def same_bytes(body, path, script):
+        """wrk against the baseline answering with exactly `body`, sent the scenario's own
+        requests (`script` and `path`: the same method, headers, bodies and per-request Lua), so
+        that the load generator's work and the reading of the request are the same on both
+        sides and only the server's own work differs."""
+        body_path = os.path.join(work, "same-bytes.json")
+        with open(body_path, "wb") as out:
             out.write(body)
-        same = Server([args.baseline, "127.0.0.1:0", path])
+        same = Server([args.baseline, "127.0.0.1:0", body_path])
         try:
-            return run_wrk(same.url + "/", lua_fixed("GET", {}), args)
+            return run_wrk(same.url + path, script, args, same)
         finally:
             same.stop()
 
     def scenario(name, path, script, sample, extra=(), seed=True):
         """Runs one load scenario on a fresh emulator holding the owner and 9 other clients (or,
         with `seed` false, what `extra` imports), then the baseline with the bytes of one of the
-        scenario's answers (`sample` makes that answer)."""
+        scenario's answers (`sample` makes that answer) and the same requests."""
         if only and name[1] not in only:
             return
         server = Server(emulator + list(extra))
@@ -414,11 +433,11 @@ def run(args, emulator, clients_path, results, work):
                 request("POST", server.url + clients_path, json.dumps({"name": f"listed {n}"}),
                         {"Authorization": BASIC, "Content-Type": "application/json"})
             body = sample(server.url)
-            row = run_wrk(server.url + path, script, args)
+            row = run_wrk(server.url + path, script, args, server)
         finally:
             server.stop()
         row["body_bytes"] = len(body)
-        row["same_bytes_baseline"] = same_bytes(body)
+        row["same_bytes_baseline"] = same_bytes(body, path, script)
         rows.append((name, row))
 
     def fixed(method, path, headers, body=None):
@@ -462,21 +481,26 @@ def run(args, emulator, clients_path, results, work):
              fixed("POST", "/clients/list", {"Authorization": BASIC}), ["--import", whole], seed=False)
 
     print(f"\nload: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback; each "
-          f"scenario also against the baseline answering with its own answer's bytes\n")
+          f"scenario also against the baseline answering with its own answer's bytes to the same "
+          f"requests; cpu: the server's user+system CPU per request, in microseconds\n")
     print(f"{'scenario':48} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'body B':>7} "
-          f"{'same-bytes':>10} {'ratio':>6} {'vs 26 B':>7} {'non-2xx':>7}")
+          f"{'same-bytes':>10} {'ratio':>6} {'vs 26 B':>7} {'cpu us':>7} {'same cpu':>8} {'non-2xx':>7}")
+
+    def cpu(row):
+        return row["cpu_user_us"] + row["cpu_system_us"]
+
     for name, row in rows:
         ratio = row["rps"] / base["rps"]
         row["ratio_to_baseline"] = ratio
         if "same_bytes_baseline" not in row:  # the 26-byte baseline itself
             print(f"{name:48} {row['rps']:>9.0f} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {26:>7} "
-                  f"{'':>10} {'':>6} {ratio:>7.0%} {row['non_2xx']:>7}")
+                  f"{'':>10} {'':>6} {ratio:>7.0%} {cpu(row):>7.1f} {'':>8} {row['non_2xx']:>7}")
             continue
-        same = row["same_bytes_baseline"]["rps"]
-        row["ratio_to_same_bytes"] = row["rps"] / same
+        same = row["same_bytes_baseline"]
+        row["ratio_to_same_bytes"] = row["rps"] / same["rps"]
         print(f"{name:48} {row['rps']:>9.0f} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} "
-              f"{row['body_bytes']:>7} {same:>10.0f} {row['ratio_to_same_bytes']:>6.0%} {ratio:>7.0%} "
-              f"{row['non_2xx']:>7}")
+              f"{row['body_bytes']:>7} {same['rps']:>10.0f} {row['ratio_to_same_bytes']:>6.0%} {ratio:>7.0%} "
+              f"{cpu(row):>7.1f} {cpu(same):>8.1f} {row['non_2xx']:>7}")
     results["load"] = dict(rows)
     if only:
         if args.json:
