@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 // The store is looked up on every request: a fast hash, still seeded per process.
 use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -33,7 +34,43 @@ pub struct Store {
     ids: Arc<IdGenerator>,
     clock: Arc<dyn Clock>,
     /// The applications whose clocks have been moved apart from the emulator's, and how.
-    app_clocks: Arc<Mutex<HashMap<AppId, Shift>>>,
+    app_clocks: Arc<AppClocks>,
+}
+
+/// The applications' own clocks: a lock over the map, and whether it holds any, which every
+/// request asks and which is nearly always no: that answer is one atomic load, not a lock that
+/// every thread takes.
+#[derive(Default)]
+struct AppClocks {
+    shifts: Mutex<HashMap<AppId, Shift>>,
+    any: AtomicBool,
+}
+
+/// The map of [`AppClocks`], locked; on release it records whether the map holds any clock.
+struct AppClocksGuard<'a> {
+    shifts: MutexGuard<'a, HashMap<AppId, Shift>>,
+    any: &'a AtomicBool,
+}
+
+impl std::ops::Deref for AppClocksGuard<'_> {
+    type Target = HashMap<AppId, Shift>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.shifts
+    }
+}
+
+impl std::ops::DerefMut for AppClocksGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.shifts
+    }
+}
+
+impl Drop for AppClocksGuard<'_> {
+    fn drop(&mut self) {
+        // Still under the lock: the flag and the map change together for every other locker.
+        self.any.store(!self.shifts.is_empty(), Ordering::Release);
+    }
 }
 
 impl fmt::Debug for Store {
@@ -395,10 +432,15 @@ impl Store {
         self.clock.now()
     }
 
-    fn app_clocks(&self) -> MutexGuard<'_, HashMap<AppId, Shift>> {
-        self.app_clocks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn app_clocks(&self) -> AppClocksGuard<'_> {
+        AppClocksGuard {
+            shifts: self
+                .app_clocks
+                .shifts
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            any: &self.app_clocks.any,
+        }
     }
 
     /// The current time of application `app`: the emulator's, moved by the application's own
@@ -410,11 +452,14 @@ impl Store {
     /// Whether any application's clock stands apart from the emulator's (nearly never: then a
     /// request needs no lookup of its application's clock).
     pub fn app_clocks_moved(&self) -> bool {
-        !self.app_clocks().is_empty()
+        self.app_clocks.any.load(Ordering::Acquire)
     }
 
     /// The instant `at` of the emulator's clock, on application `app`'s clock.
     pub fn in_app_time(&self, app: &AppId, at: SystemTime) -> SystemTime {
+        if !self.app_clocks_moved() {
+            return at;
+        }
         match self.app_clocks().get(app) {
             Some(shift) => shift.shifted(at),
             None => at,
