@@ -157,6 +157,6 @@ pub mod internals {
     pub use crate::logging::{LogGuard, LogStats, init as init_logging};
     pub use crate::params::Params;
     pub use crate::persistence::StateFile;
-    pub use crate::router::{AppState, Layers, build_router_with};
+    pub use crate::router::{AppState, Emulated, Layers, build_router_with};
     pub use crate::server::{serve, serve_tls};
 }

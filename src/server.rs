@@ -14,12 +14,11 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tower::ServiceExt;
 
 use crate::clock::{Clock, ClockChange, ClockReading, ControlledClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::proxy::Listener;
-use crate::router::build_router;
+use crate::router::{Emulated, build_router};
 use crate::shared::AppState;
 use crate::store::{Store, StoreError};
 
@@ -112,7 +111,7 @@ async fn accept_loop(
 /// One client connection: what serving it needs.
 #[derive(Clone)]
 pub(crate) struct Connection {
-    router: axum::Router,
+    router: Emulated,
     state: AppState,
     peer: SocketAddr,
 }
@@ -206,11 +205,7 @@ impl Connection {
         }
         request.extensions_mut().insert(ConnectInfo(self.peer));
         crate::request_path::tidy_path(&mut request);
-        let request = request.map(Body::new);
-        match self.router.clone().oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        }
+        self.router.answer(request.map(Body::new)).await
     }
 }
 

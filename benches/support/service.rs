@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine as _;
@@ -15,8 +14,7 @@ use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::{
     DEFAULT_APP_ID, DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET,
 };
-use janrain_emulator::internals::{AppState, Layers, build_router_with};
-use tower::ServiceExt as _;
+use janrain_emulator::internals::{AppState, Emulated, Layers, build_router_with};
 
 /// How many clients the application holds, the owner included.
 pub const CLIENTS: usize = 1_000;
@@ -68,7 +66,7 @@ impl Call {
 
 /// The emulator's router over its own state, with a counter for unique names.
 pub struct Service {
-    router: Router,
+    router: Emulated,
     basic: String,
     made: u64,
 }
@@ -144,12 +142,7 @@ impl Service {
     }
 
     async fn send(&self, request: Request<Body>, expected: StatusCode) -> usize {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let response = self.router.answer(request).await;
         assert_eq!(response.status(), expected, "{}", response.status());
         let body = response.into_body().collect().await.expect("body");
         body.to_bytes().len()

@@ -6,10 +6,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
+use tower::ServiceExt as _;
 use tracing::Instrument as _;
 
 use super::Layers;
@@ -27,13 +28,24 @@ pub struct Chain {
     pub layers: Layers,
 }
 
-/// The emulator's layers as one middleware, outermost first: the request span, [`observe`]
-/// (request id and journal), [`inject_faults`], [`guard_control`]. One middleware rather than
-/// one each: every `from_fn` layer costs about a dozen allocations per request (a boxed future
-/// and a boxed service), as many as the rest of a cached listing.
-pub async fn around(State(chain): State<Chain>, request: Request, next: Next) -> Response {
+/// The routes the layers lead to.
+type Next<'a> = &'a Router;
+
+/// The routes' answer to `request`.
+async fn route(next: Next<'_>, request: Request) -> Response {
+    match next.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// The emulator's layers as one middleware around the routes, outermost first: the request span,
+/// [`observe`] (request id and journal), [`inject_faults`], [`guard_control`]. Plain functions
+/// called in turn, not axum layers: every `from_fn` layer costs about a dozen allocations per
+/// request (a boxed future and a boxed service), as many as the rest of a cached listing.
+pub async fn around(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     if !chain.layers.trace {
-        return observe(&chain, request, next).await;
+        return observe(chain, request, next).await;
     }
     // The path only: a query string may carry `client_secret`. At debug level, so that it costs
     // nothing unless asked for (RUST_LOG=janrain_emulator=debug).
@@ -43,13 +55,13 @@ pub async fn around(State(chain): State<Chain>, request: Request, next: Next) ->
         path = %request.uri().path(),
         request_id = tracing::field::Empty,
     );
-    observe(&chain, request, next).instrument(span).await
+    observe(chain, request, next).instrument(span).await
 }
 
 /// Gives the request its id, records it in the journal once answered (with the failure its
 /// renderer put in the response's extensions, logged with the request id), and sets the
 /// `X-Request-Id` header.
-async fn observe(chain: &Chain, request: Request, next: Next) -> Response {
+async fn observe(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     if !chain.layers.observe {
         return inject_faults(chain, request, next).await;
     }
@@ -109,7 +121,7 @@ async fn observe(chain: &Chain, request: Request, next: Next) -> Response {
 }
 
 /// Applies the first matching fault rule to requests of the emulated APIs.
-async fn inject_faults(chain: &Chain, request: Request, next: Next) -> Response {
+async fn inject_faults(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     let state = &chain.state;
     let family = Family::of(request.uri().path());
     // A fault's legacy answer is HTTP 200, which to CONNECT would open a tunnel: CONNECT is never
@@ -127,7 +139,12 @@ async fn inject_faults(chain: &Chain, request: Request, next: Next) -> Response 
 }
 
 /// [`inject_faults`] once some rule is pending.
-async fn with_fault_rules(chain: &Chain, family: Family, request: Request, next: Next) -> Response {
+async fn with_fault_rules(
+    chain: &Chain,
+    family: Family,
+    request: Request,
+    next: Next<'_>,
+) -> Response {
     let state = &chain.state;
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
@@ -229,17 +246,17 @@ const OPEN_CONTROL_PATHS: [&str; 5] = [
 
 /// With `--control-token`, refuses a control-plane request (under `/__emulator`) without `Authorization: Bearer
 /// <token>` (compared in constant time), but for [`OPEN_CONTROL_PATHS`].
-async fn guard_control(chain: &Chain, request: Request, next: Next) -> Response {
+async fn guard_control(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     if !chain.layers.guard {
-        return next.run(request).await;
+        return route(next, request).await;
     }
     let Some(token) = &chain.state.config.control_token else {
-        return next.run(request).await;
+        return route(next, request).await;
     };
     let path = request.uri().path();
     let controlled = Family::of(path) == Family::Control && !OPEN_CONTROL_PATHS.contains(&path);
     if !controlled {
-        return next.run(request).await;
+        return route(next, request).await;
     }
     let presented = request
         .headers()
@@ -252,7 +269,7 @@ async fn guard_control(chain: &Chain, request: Request, next: Next) -> Response 
                 .then(|| rest.trim_ascii())
         });
     if presented.is_some_and(|presented| token.matches(presented)) {
-        next.run(request).await
+        route(next, request).await
     } else {
         axum::response::IntoResponse::into_response(ControlError::Unauthorized)
     }

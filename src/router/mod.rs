@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{Method, Uri};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -76,22 +76,38 @@ impl Layers {
     };
 }
 
+/// The whole HTTP surface: the route table, and the middleware that every request passes
+/// through on its way to it. The middleware is a plain function around the router rather than
+/// an axum layer: a `from_fn` layer boxes the rest of the chain and its future on every request,
+/// and a layer is applied to each route apart.
+#[derive(Clone)]
+pub struct Emulated {
+    routes: Router,
+    chain: layers::Chain,
+}
+
+impl Emulated {
+    /// The answer to `request`.
+    pub async fn answer(&self, request: Request) -> Response {
+        layers::around(&self.chain, request, &self.routes).await
+    }
+}
+
 /// The whole HTTP surface.
-pub fn build_router(state: AppState) -> Router {
+pub fn build_router(state: AppState) -> Emulated {
     build_router_with(state, Layers::ALL)
 }
 
 /// The HTTP surface with only the `layers` given.
-pub fn build_router_with(state: AppState, layers: Layers) -> Router {
-    let chain = layers::Chain {
-        state: state.clone(),
-        layers,
-    };
-    Router::from(routes())
+pub fn build_router_with(state: AppState, layers: Layers) -> Emulated {
+    let routes = Router::from(routes())
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(chain, layers::around))
-        .with_state(state)
+        .with_state(state.clone());
+    Emulated {
+        routes,
+        chain: layers::Chain { state, layers },
+    }
 }
 
 /// `error` in the shape of `family`.
