@@ -15,7 +15,7 @@ pub(super) struct Data {
     /// Every client id to its application: ids are unique across the emulator, as in the real
     /// service, and a legacy call without a known `Host` finds its application by them. Only
     /// this module changes it, in the same step as the application's clients.
-    client_apps: Arc<HashMap<ClientId, AppId>>,
+    client_apps: Arc<StrMap<ClientId, AppId>>,
 }
 
 impl Data {
@@ -49,7 +49,7 @@ impl Data {
             self.domains.remove(domain);
         }
         for client in app.in_order() {
-            Arc::make_mut(&mut self.client_apps).remove(&client.id);
+            Arc::make_mut(&mut self.client_apps).remove(client.id.as_str());
         }
     }
 
@@ -78,7 +78,7 @@ impl Data {
     ) -> Option<&'a ClientId> {
         ids.into_iter().find(|id| {
             self.client_apps
-                .get(*id)
+                .get(id.as_str())
                 .is_some_and(|owner| Some(owner) != except)
         })
     }
@@ -120,7 +120,7 @@ impl Data {
 
     /// Whether any application has a client with this id.
     pub(super) fn client_id_taken(&self, id: &ClientId) -> bool {
-        self.client_apps.contains_key(id)
+        self.client_apps.contains_key(id.as_str())
     }
 
     /// Adds `client` to application `app`, with its id to the index.
@@ -141,7 +141,7 @@ impl Data {
             .app_mut(app)?
             .remove(id.as_str())
             .ok_or(StoreError::ClientNotFound)?;
-        Arc::make_mut(&mut self.client_apps).remove(id);
+        Arc::make_mut(&mut self.client_apps).remove(id.as_str());
         Ok(removed)
     }
 }

@@ -118,19 +118,20 @@ impl Inner {
     }
 }
 
-/// One application's clients, in creation order. The maps are B-trees: lookups cost
-/// O(log n) string comparisons, and unlike a hash table nothing is ever rehashed all at once, so
-/// no single create stalls while the store grows. Clients sit behind `Arc` so that the initial
+/// One application's clients, in creation order: a B-tree by position, whose keys are numbers
+/// kept in its nodes and which never reorganises everything at once; the ids and names are found
+/// through hash maps that keep each key's hash ([`StrMap`]), so that a lookup reads one string
+/// and the growth of a big tenant rereads none. Clients sit behind `Arc` so that the initial
 /// state kept for `reset` shares them until they change.
 #[derive(Default, Clone)]
 struct App {
     capture_domains: Vec<CaptureDomain>,
     clients: BTreeMap<u64, Arc<Client>>,
-    index: BTreeMap<ClientId, u64>,
+    index: StrMap<ClientId, u64>,
     next_seq: u64,
     /// How many clients carry each name. The legacy API may create duplicates, so this counts
     /// rather than maps to one client.
-    names: BTreeMap<ClientName, usize>,
+    names: StrMap<ClientName, usize>,
     /// The application's default settings.
     settings: Settings,
     /// Which version of the application's clients this is (see [`Store::list_clients_versioned`]).
@@ -190,21 +191,21 @@ impl App {
         self.generation = fresh_generation();
         let seq = self.next_seq;
         self.next_seq += 1;
-        *self.names.entry(client.name.clone()).or_default() += 1;
+        *self.names.get_or_default(client.name.clone()) += 1;
         self.index.insert(client.id.clone(), seq);
         self.clients.insert(seq, Arc::new(client));
         seq
     }
 
     fn name_taken(&self, name: &ClientName) -> bool {
-        self.names.get(name).is_some_and(|n| *n > 0)
+        self.names.get(name.as_str()).is_some_and(|n| *n > 0)
     }
 
     fn forget_name(&mut self, name: &ClientName) {
-        if let Some(count) = self.names.get_mut(name) {
+        if let Some(count) = self.names.get_mut(name.as_str()) {
             *count -= 1;
             if *count == 0 {
-                self.names.remove(name);
+                self.names.remove(name.as_str());
             }
         }
     }
@@ -229,7 +230,7 @@ impl App {
         self.generation = fresh_generation();
         if before.name != client.name {
             self.forget_name(&before.name);
-            *self.names.entry(client.name.clone()).or_default() += 1;
+            *self.names.get_or_default(client.name.clone()) += 1;
         }
         self.clients.insert(seq, Arc::new(client));
     }
@@ -519,5 +520,7 @@ mod index;
 use index::Data;
 mod clients;
 mod levels;
+mod str_map;
+use str_map::StrMap;
 #[cfg(test)]
 mod tests;
