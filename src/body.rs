@@ -107,19 +107,26 @@ async fn read_json(
 #[derive(Debug)]
 pub struct RenderedJson(pub Bytes);
 
-impl RenderedJson {
-    /// `value` written as JSON, into a buffer that holds one client's answer without growing.
-    /// The emulator's answers are plain structs and maps with string keys, which always write.
-    pub fn of(value: &impl serde::Serialize) -> Self {
-        let mut out = Vec::with_capacity(512);
-        match serde_json::to_writer(&mut out, value) {
-            Ok(()) => Self(Bytes::from(out)),
-            Err(error) => {
-                tracing::error!(%error, "an answer could not be written as JSON");
-                Self(Bytes::from_static(b"{}"))
-            }
-        }
+/// Writes `text` as a JSON string, quoted, escaped as serde_json escapes it.
+pub fn write_json_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    write_json_text(out, text);
+    out.push(b'"');
+}
+
+/// Writes `text` as the inside of a JSON string, escaped as serde_json escapes it: `"`, `\\` and
+/// the control characters below U+0020; everything else (non-ASCII included) as it is. Text
+/// without any of those, which is nearly all (ids, secrets, feature names, addresses), is copied
+/// as it is.
+pub fn write_json_text(out: &mut Vec<u8>, text: &str) {
+    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(text.as_bytes());
+        return;
     }
+    let mut quoted = Vec::with_capacity(text.len() + 8);
+    // Writing a string into a vector cannot fail.
+    let _ = serde_json::to_writer(&mut quoted, text);
+    out.extend_from_slice(&quoted[1..quoted.len() - 1]);
 }
 
 impl IntoResponse for RenderedJson {

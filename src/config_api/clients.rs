@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ConfigFailures;
 use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult};
-use crate::body::RenderedJson;
+use crate::body::{RenderedJson, write_json_str, write_json_text};
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
@@ -84,8 +84,69 @@ impl ConfigApiClient {
     /// The answer that shows `client` of `app`: what create, view, replace and secret reset
     /// send.
     fn answer(app: &AppId, client: Client) -> RenderedJson {
-        RenderedJson::of(&Self::new(app, client))
+        let mut out = Vec::with_capacity(ANSWER_BYTES + client.name.as_str().len());
+        write_client(&mut out, app, &client);
+        RenderedJson(out.into())
     }
+}
+
+/// About what a client's answer takes besides its name: ids, secret, paths, a few features.
+const ANSWER_BYTES: usize = 384;
+
+/// Writes `client` of `app` as the Configuration API shows it: the bytes that serde writes for
+/// [`ConfigApiClient`] (`tests::written_as_serde_writes_it` holds the two to each other), without
+/// building one first or going through serde's machinery. Every answer that shows a client, and
+/// every listing, is written here.
+pub fn write_client(out: &mut Vec<u8>, app: &AppId, client: &Client) {
+    let path = |out: &mut Vec<u8>, end: &str| {
+        out.push(b'"');
+        out.extend_from_slice(b"/config/");
+        write_json_text(out, app.as_str());
+        out.extend_from_slice(b"/clients/");
+        write_json_text(out, client.id.as_str());
+        out.extend_from_slice(end.as_bytes());
+        out.push(b'"');
+    };
+    out.extend_from_slice(b"{\"_id\":");
+    write_json_str(out, client.id.as_str());
+    out.extend_from_slice(b",\"_secret\":");
+    write_json_str(out, client.secret.expose());
+    out.extend_from_slice(b",\"_self\":");
+    path(out, "");
+    out.extend_from_slice(b",\"_settings\":");
+    path(out, "/settings");
+    out.extend_from_slice(b",\"features\":[");
+    for (n, feature) in client.features.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_json_str(out, feature.as_str());
+    }
+    out.extend_from_slice(b"],\"ipWhitelist\":[");
+    for (n, block) in client.whitelist.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_json_str(out, block.as_str());
+    }
+    out.extend_from_slice(b"],\"name\":");
+    write_json_str(out, client.name.as_str());
+    out.push(b'}');
+}
+
+/// Writes `clients` of `app` as a JSON array of [`write_client`]s.
+fn write_clients(app: &AppId, clients: &[Client]) -> Vec<u8> {
+    let names: usize = clients.iter().map(|c| c.name.as_str().len()).sum();
+    let mut out = Vec::with_capacity(2 + clients.len() * (ANSWER_BYTES + 1) + names);
+    out.push(b'[');
+    for (n, client) in clients.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_client(&mut out, app, client);
+    }
+    out.push(b']');
+    out
 }
 
 /// `GET /config/{appId}/clients`: every client in creation order; each `has_feature` parameter
@@ -117,14 +178,7 @@ pub async fn list(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let app = &caller.app;
-    let render = |clients: Vec<Client>| {
-        let listed: Vec<ConfigApiClient> = clients
-            .into_iter()
-            .map(|client| ConfigApiClient::new(app, client))
-            .collect();
-        // Client objects are plain structs of strings and lists: writing them cannot fail.
-        serde_json::to_vec(&listed).unwrap_or_default()
-    };
+    let render = |clients: Vec<Client>| write_clients(app, &clients);
     let body = if wanted.is_empty() {
         // The whole listing, the big one, is rendered once per version of the application.
         state
@@ -333,4 +387,62 @@ fn not_a(value: &Value, otherwise: InvalidReason) -> InvalidReason {
 
 fn invalid(argument: &'static str, reason: InvalidReason) -> ApiError {
     ApiError::InvalidArgument { argument, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::Cidr;
+
+    fn client(
+        id: &str,
+        secret: &str,
+        name: &str,
+        features: Vec<Feature>,
+        blocks: &[&str],
+    ) -> Client {
+        let whitelist = Whitelist::new(
+            blocks
+                .iter()
+                .map(|block| Cidr::parse(block).expect("a block"))
+                .collect(),
+        );
+        Client {
+            whitelist,
+            ..Client::new(
+                ClientId::parse(id).expect("an id"),
+                ClientSecret::new(secret).expect("a secret"),
+                ClientName::stored(name).expect("a name"),
+                Features::stored(features),
+            )
+        }
+    }
+
+    proptest! {
+        /// Any client, names and secrets with quotes, backslashes, control characters and
+        /// non-ASCII text included: the hand-written answer is the bytes serde writes for
+        /// `ConfigApiClient`, alone and in a listing.
+        #[test]
+        fn written_as_serde_writes_it(
+            id in "[A-Za-z0-9_-]{1,40}",
+            secret in "\\PC{1,40}|[\"\\\\\u{0}-\u{1f}a]{1,8}",
+            name in "\\PC{1,40}|[\"\\\\\u{0}-\u{1f}\u{7f}é€a]{1,12}",
+            features in proptest::sample::subsequence(Feature::ALL.to_vec(), 0..=6),
+            blocks in proptest::sample::subsequence(vec!["0.0.0.0/0", "10.0.0.0/8", "192.168.1.7/32"], 0..=3),
+        ) {
+            let app = AppId::parse("emulatorapp000000000000001").expect("an app");
+            let client = client(&id, &secret, &name, features, &blocks);
+            let mut written = Vec::new();
+            write_client(&mut written, &app, &client);
+            let serde = serde_json::to_vec(&ConfigApiClient::new(&app, client.clone())).expect("json");
+            prop_assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&serde));
+            let two = [client.clone(), client.clone()];
+            let listed: Vec<ConfigApiClient> =
+                two.iter().map(|c| ConfigApiClient::new(&app, c.clone())).collect();
+            prop_assert_eq!(write_clients(&app, &two), serde_json::to_vec(&listed).expect("json"));
+            prop_assert_eq!(write_clients(&app, &[]), b"[]".to_vec());
+        }
+    }
 }
