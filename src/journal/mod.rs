@@ -12,6 +12,9 @@
 
 use std::collections::VecDeque;
 
+mod fields;
+pub use fields::Fields;
+
 use foldhash::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -48,7 +51,7 @@ struct Note {
     app_id: Option<String>,
     client_id: Option<String>,
     fault: bool,
-    params: Map<String, Value>,
+    params: Fields,
 }
 
 fn with_note(update: impl FnOnce(&mut Note)) {
@@ -92,20 +95,16 @@ pub fn note_fault() {
 pub fn note_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
     with_note(|note| {
         let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
-        let mut repeated: Map<String, Value> = Map::new();
+        let mut repeated = Fields::default();
         for (name, value) in shown_params(&pairs) {
             let room = repeated.len() < MAX_PARAMS;
             match repeated.get_mut(name) {
-                Some(Value::Array(values)) => {
-                    values.push(Value::String(value.clone().into_owned()))
-                }
+                Some(Value::Array(values)) => values.push(Value::String(value.into_owned())),
                 Some(single) => {
                     let first = single.take();
-                    *single = Value::Array(vec![first, Value::String(value.clone().into_owned())]);
+                    *single = Value::Array(vec![first, Value::String(value.into_owned())]);
                 }
-                None if room => {
-                    repeated.insert(name.to_owned(), Value::String(value.clone().into_owned()));
-                }
+                None if room => repeated.insert(name.to_owned(), Value::String(value.into_owned())),
                 None => {}
             }
         }
@@ -124,7 +123,7 @@ pub fn note_json(body: &Map<String, Value>) {
     });
 }
 
-fn keep_param(params: &mut Map<String, Value>, name: String, value: Value) {
+fn keep_param(params: &mut Fields, name: String, value: Value) {
     if params.len() >= MAX_PARAMS && !params.contains_key(&name) {
         return;
     }
@@ -229,7 +228,7 @@ pub struct Entry {
     /// given twice has the list of its values); Configuration API query parameters and body
     /// fields. Secrets are `"(hidden)"`; long values are cut.
     #[schema(value_type = Object)]
-    pub params: Map<String, Value>,
+    pub params: Fields,
 }
 
 impl Entry {

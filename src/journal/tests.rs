@@ -18,7 +18,7 @@ fn entry(n: usize) -> Entry {
         detail: None,
         fault: false,
         duration_ms: 0.0,
-        params: Map::new(),
+        params: Fields::default(),
     }
 }
 
@@ -26,7 +26,7 @@ fn noted(record: impl FnOnce()) -> Map<String, Value> {
     let context = Arc::new(RequestContext::default());
     CONTEXT.sync_scope(context.clone(), record);
     let note = context.note.lock().expect("not poisoned").clone();
-    note.params
+    note.params.to_map()
 }
 
 #[test]
