@@ -1,20 +1,19 @@
 //! Handlers of `/config/{appId}/clients...`.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ConfigFailures;
-use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult};
+use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult, ConfigQuery};
 use crate::body::{RenderedJson, write_json_str, write_json_text};
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
-use crate::params::Params;
 use crate::shared::AppState;
 use crate::store::{ClientChange, NameRule, NewClient};
 
@@ -163,10 +162,10 @@ fn write_clients(app: &AppId, clients: &[Client]) -> Vec<u8> {
 pub async fn list(
     State(state): State<AppState>,
     ConfigApiCaller(caller): ConfigApiCaller,
-    RawQuery(query): RawQuery,
+    ConfigQuery(query): ConfigQuery,
 ) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
-    let params = Params::parse(query.unwrap_or_default().as_bytes())?;
+    let params = query?;
     let wanted = params
         .all("has_feature")
         .map(|name| {

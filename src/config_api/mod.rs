@@ -17,7 +17,7 @@ pub use render::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, inject
 
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
-use crate::error::{ApiError, AuthSchemeProblem};
+use crate::error::{ApiError, AuthSchemeProblem, RequestProblem};
 use crate::journal;
 use crate::model::AppId;
 use crate::params::Params;
@@ -45,8 +45,13 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, ConfigApiError> {
-        if let Some(Ok(query)) = parts.uri.query().map(|q| Params::parse(q.as_bytes())) {
-            journal::note_params(query.iter());
+        if let Some(query) = parts.uri.query() {
+            let parsed = Params::parse(query.as_bytes());
+            if let Ok(query) = &parsed {
+                journal::note_params(query.iter());
+            }
+            // Kept for the handler's `ConfigQuery`, so that the query is parsed once.
+            parts.extensions.insert(ParsedQuery(parsed));
         }
         // Credentials are looked at before the application: a request without any is refused
         // the same way whatever path it names.
@@ -78,6 +83,30 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
         })?;
         tracing::debug!(client_id = %caller.client_id, app = %app, "config call authenticated");
         Ok(Self(caller))
+    }
+}
+
+/// The query string's parameters, or why they could not be read: the handler answers with that
+/// after its own checks, as it would have parsed the query itself.
+#[derive(Debug)]
+pub struct ConfigQuery(pub Result<Params, RequestProblem>);
+
+/// A query as [`ConfigApiCaller`] parsed it.
+#[derive(Clone)]
+struct ParsedQuery(Result<Params, RequestProblem>);
+
+impl FromRequestParts<AppState> for ConfigQuery {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let parsed = match parts.extensions.remove::<ParsedQuery>() {
+            Some(ParsedQuery(parsed)) => parsed,
+            None => Params::parse(parts.uri.query().unwrap_or_default().as_bytes()),
+        };
+        Ok(Self(parsed))
     }
 }
 

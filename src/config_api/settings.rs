@@ -8,15 +8,16 @@
 //! ignored, so an object read from the API can be sent back as it is.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
 
 use super::clients::ClientPathParams;
-use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult, ConfigFailures};
+use super::{
+    ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult, ConfigFailures, ConfigQuery,
+};
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{AppId, ClientId, Settings};
-use crate::params::Params;
 use crate::settings::{self, Level, SettingError, SettingsChange};
 use crate::shared::AppState;
 
@@ -99,10 +100,10 @@ pub async fn put_client(
 pub async fn get_app(
     State(state): State<AppState>,
     ConfigApiCaller(caller): ConfigApiCaller,
-    RawQuery(query): RawQuery,
+    ConfigQuery(query): ConfigQuery,
 ) -> ConfigApiResult<Json<Map<String, Value>>> {
     caller.require_settings_access(&Level::Defaults)?;
-    let params = Params::parse(query.unwrap_or_default().as_bytes())?;
+    let params = query?;
     let include_clients = match params.get("include_clients") {
         None => false,
         Some(text) => parse_bool(text).ok_or(ApiError::InvalidArgument {
