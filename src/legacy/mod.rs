@@ -177,7 +177,7 @@ fn request_params(
             Some(_) if other_body == OtherBody::Ignore => false,
             Some(found) => {
                 return Err(RequestProblem::UnsupportedMediaType {
-                    found,
+                    found: found.into_owned(),
                     expected: FORM,
                 }
                 .into());
