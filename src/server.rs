@@ -149,8 +149,7 @@ impl Connection {
     {
         let read_timeout = self.state.config.read_timeout;
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-            let connection = self.clone();
-            async move { Ok::<_, std::convert::Infallible>(connection.answer(request, kind).await) }
+            self.answer(request, kind)
         });
         let mut builder = Builder::new(TokioExecutor::new());
         builder
@@ -169,43 +168,59 @@ impl Connection {
     }
 
     /// The answer to one request: the proxy's, for a tunnel or a target it refuses; else the
-    /// router's.
-    async fn answer(
+    /// router's. The proxy's decision is made before the future is: what hyper keeps of a
+    /// request in flight is that future, moved twice a request, so it holds only what the
+    /// router's answer needs.
+    fn answer(
         &self,
         mut request: Request<Incoming>,
         kind: Listener,
-    ) -> axum::response::Response {
-        match crate::proxy::intercept(&request, kind) {
-            crate::proxy::Intercept::Pass => {}
-            crate::proxy::Intercept::Answer(response) => return response,
+    ) -> impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send + use<>
+    {
+        let answered = match crate::proxy::intercept(&request, kind) {
+            crate::proxy::Intercept::Pass => None,
+            crate::proxy::Intercept::Answer(response) => Some(response),
             crate::proxy::Intercept::Tunnel(target) => {
-                let upgrade = hyper::upgrade::on(&mut request);
-                let connection = self.clone();
-                tokio::spawn(async move {
-                    match upgrade.await {
-                        Ok(upgraded) => {
-                            let Some(tls) = connection.handshake(TokioIo::new(upgraded)).await
-                            else {
-                                return;
-                            };
-                            // Tunnels are not waited for on shutdown: a watcher of its own
-                            // that nobody drains.
-                            let idle = GracefulShutdown::new();
-                            connection
-                                .serve(TokioIo::new(tls), Listener::Tls, idle.watcher())
-                                .await;
-                        }
-                        Err(error) => {
-                            tracing::debug!(%target, %error, "the proxy tunnel was not opened");
-                        }
-                    }
-                });
-                return crate::proxy::tunnel_opened();
+                self.open_tunnel(&mut request, target);
+                Some(crate::proxy::tunnel_opened())
             }
+        };
+        if answered.is_none() {
+            request.extensions_mut().insert(ConnectInfo(self.peer));
+            crate::request_path::tidy_path(&mut request);
         }
-        request.extensions_mut().insert(ConnectInfo(self.peer));
-        crate::request_path::tidy_path(&mut request);
-        self.router.answer(request.map(Body::new)).await
+        let router = self.router.clone();
+        async move {
+            Ok(match answered {
+                Some(response) => response,
+                None => router.answer(request.map(Body::new)).await,
+            })
+        }
+    }
+
+    /// Ends the tunnel that `request` (a `CONNECT` to `target`) opens with TLS, and serves it
+    /// like the TLS listener, once hyper has sent the answer that opens it.
+    fn open_tunnel(&self, request: &mut Request<Incoming>, target: String) {
+        let upgrade = hyper::upgrade::on(request);
+        let connection = self.clone();
+        tokio::spawn(async move {
+            match upgrade.await {
+                Ok(upgraded) => {
+                    let Some(tls) = connection.handshake(TokioIo::new(upgraded)).await else {
+                        return;
+                    };
+                    // Tunnels are not waited for on shutdown: a watcher of its own that nobody
+                    // drains.
+                    let idle = GracefulShutdown::new();
+                    connection
+                        .serve(TokioIo::new(tls), Listener::Tls, idle.watcher())
+                        .await;
+                }
+                Err(error) => {
+                    tracing::debug!(%target, %error, "the proxy tunnel was not opened");
+                }
+            }
+        });
     }
 }
 

@@ -484,9 +484,13 @@ impl RequestContext {
     }
 
     /// Runs `future` (the handling of the request) with this context as the one the `note_*`
-    /// functions and [`request_id`] reach.
-    pub async fn scope<F: std::future::Future>(self: Arc<Self>, future: F) -> F::Output {
-        CONTEXT.scope(self, future).await
+    /// functions and [`request_id`] reach. Not an `async fn`, whose future would hold `future`
+    /// twice: as its argument, and inside the task-local scope it awaits.
+    pub fn scope<F: std::future::Future>(
+        self: Arc<Self>,
+        future: F,
+    ) -> tokio::task::futures::TaskLocalFuture<Arc<Self>, F> {
+        CONTEXT.scope(self, future)
     }
 
     /// The application the request was found to be for, once its handler noted it.

@@ -88,8 +88,8 @@ pub struct Emulated {
 
 impl Emulated {
     /// The answer to `request`.
-    pub async fn answer(&self, request: Request) -> Response {
-        layers::around(&self.chain, request, &self.routes).await
+    pub fn answer(&self, request: Request) -> impl Future<Output = Response> + Send + '_ {
+        layers::around(&self.chain, request, &self.routes)
     }
 }
 
