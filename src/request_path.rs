@@ -12,14 +12,10 @@ pub struct ReceivedPath(pub String);
 /// happens on the tidy path; the one received is kept for signature checks.
 pub fn tidy_path<B>(request: &mut Request<B>) {
     let path = request.uri().path();
-    let mut tidy = String::with_capacity(path.len());
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        tidy.push('/');
-        tidy.push_str(segment);
+    if is_tidy(path) {
+        return;
     }
-    if tidy.is_empty() {
-        tidy.push('/');
-    }
+    let tidy = tidied(path);
     if tidy == path {
         return;
     }
@@ -35,5 +31,54 @@ pub fn tidy_path<B>(request: &mut Request<B>) {
             *request.uri_mut() = uri;
             request.extensions_mut().insert(received);
         }
+    }
+}
+
+/// Whether `path` is its own [`tidied`] form, as nearly every path is: one leading slash, no
+/// empty segment, no trailing slash. Answered without building the tidy form.
+fn is_tidy(path: &str) -> bool {
+    path == "/" || (path.starts_with('/') && !path.ends_with('/') && !path.contains("//"))
+}
+
+/// `path` with repeated slashes folded and a trailing one dropped, starting with one slash.
+fn tidied(path: &str) -> String {
+    let mut tidy = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        tidy.push('/');
+        tidy.push_str(segment);
+    }
+    if tidy.is_empty() {
+        tidy.push('/');
+    }
+    tidy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// A path is tidy exactly when tidying it changes nothing.
+        #[test]
+        fn a_tidy_path_is_its_own_tidy_form(path in "[/a-z.*]{0,12}") {
+            proptest::prop_assert_eq!(is_tidy(&path), tidied(&path) == path);
+        }
+    }
+
+    #[test]
+    fn repeated_and_trailing_slashes_are_folded() {
+        let mut request = Request::get("//clients//list/?a=1")
+            .body(())
+            .expect("request");
+        tidy_path(&mut request);
+        assert_eq!(request.uri(), "/clients/list?a=1");
+        assert_eq!(
+            request.extensions().get::<ReceivedPath>(),
+            Some(&ReceivedPath("//clients//list/".into()))
+        );
+        let mut request = Request::get("/clients/list").body(()).expect("request");
+        tidy_path(&mut request);
+        assert_eq!(request.uri(), "/clients/list");
+        assert_eq!(request.extensions().get::<ReceivedPath>(), None);
     }
 }
