@@ -31,9 +31,21 @@ pub async fn read_limited(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(RequestProblem::BodyTooLarge { limit });
     }
-    let collected = tokio::time::timeout(config.read_timeout, Limited::new(body, limit).collect())
-        .await
-        .map_err(|_| RequestProblem::BodyTimeout)?;
+    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    // A small body has nearly always arrived with the head: then no timer is set for it.
+    let now = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match collect.as_mut().poll(cx) {
+            std::task::Poll::Ready(collected) => Some(collected),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await;
+    let collected = match now {
+        Some(collected) => collected,
+        None => tokio::time::timeout(config.read_timeout, collect)
+            .await
+            .map_err(|_| RequestProblem::BodyTimeout)?,
+    };
     match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if is_length_limit(&*error) => Err(RequestProblem::BodyTooLarge { limit }),
@@ -56,6 +68,9 @@ fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
 /// usual value, already lower case, is borrowed as it is.
 pub fn media_type(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     let value = headers.get(header::CONTENT_TYPE)?.as_bytes();
+    if value == b"application/json" {
+        return Some(Cow::Borrowed("application/json"));
+    }
     let essence = value
         .split(|b| *b == b';')
         .next()
