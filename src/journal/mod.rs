@@ -10,6 +10,7 @@
 //! values are cut, and at most [`MAX_PARAMS`] parameters are kept, so an entry stays small
 //! whatever the request carried.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 mod fields;
@@ -159,7 +160,9 @@ fn json_chars_at_most(value: &Value) -> usize {
         Value::Null | Value::Bool(_) => 5,
         Value::Number(_) => 24,
         Value::String(s) => text(s),
-        Value::Array(items) => 2 + items.len() + items.iter().map(json_chars_at_most).sum::<usize>(),
+        Value::Array(items) => {
+            2 + items.len() + items.iter().map(json_chars_at_most).sum::<usize>()
+        }
         Value::Object(fields) => {
             2 + fields.len()
                 + fields
@@ -225,7 +228,7 @@ pub struct Entry {
     #[schema(value_type = String)]
     pub family: &'static str,
     /// The HTTP method.
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// The path, without the query string.
     pub path: String,
     /// The application it was for, when known.
@@ -468,12 +471,10 @@ fn estimated_size(entry: &Entry) -> usize {
 /// The facts of a request that the layer observing it knows before and after the handler.
 #[derive(Debug, Clone)]
 pub struct Observed {
-    /// The request id, moved into the entry.
-    pub request_id: String,
     /// `legacy` or `config`.
     pub family: &'static str,
-    /// The HTTP method.
-    pub method: String,
+    /// The HTTP method: the standard ones are not copied.
+    pub method: Cow<'static, str>,
     /// The path, without the query string.
     pub path: String,
     /// When it arrived.
@@ -516,6 +517,11 @@ impl RequestContext {
         CONTEXT.scope(self, future)
     }
 
+    /// The request's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// The application the request was found to be for, once its handler noted it.
     pub fn app_id(&self) -> Option<String> {
         self.note
@@ -525,9 +531,10 @@ impl RequestContext {
             .clone()
     }
 
-    /// The journal entry of the request, once answered.
-    pub fn entry(&self, observed: Observed, failure: Option<&Failure>) -> Entry {
-        // Taken, not copied: the entry is made once, when the request has been answered.
+    /// The journal entry of the request, once answered. Its notes and its id are taken, not
+    /// copied: the id is copied only if something still holds the context, which nothing does
+    /// once [`RequestContext::scope`] has ended.
+    pub fn entry(self: Arc<Self>, observed: Observed, failure: Option<&Failure>) -> Entry {
         let mut note = std::mem::take(
             &mut *self
                 .note
@@ -535,8 +542,12 @@ impl RequestContext {
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         );
         hide_unmatched_client_id(&mut note);
+        let request_id = match Arc::try_unwrap(self) {
+            Ok(context) => context.id,
+            Err(shared) => shared.id.clone(),
+        };
         Entry {
-            request_id: observed.request_id,
+            request_id,
             time: observed.time,
             family: observed.family,
             method: observed.method,

@@ -3,6 +3,7 @@
 //! fault rules know requests and outcomes, and these layers tell them which family a request is
 //! in and render a fault's answer in that family's shape.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,30 +81,27 @@ async fn observe(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     let state = &chain.state;
     let id = state.store.ids().request_id();
     tracing::Span::current().record("request_id", id.as_str());
-    let family = Family::of(request.uri().path());
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let arrived = state.store.now();
-    let started = Instant::now();
-    let context = Arc::new(RequestContext::new(id.clone()));
+    // What the journal keeps of the request, read before the handler takes it: only for the
+    // emulated APIs, whose calls the journal records.
+    let journaled = Family::of(request.uri().path())
+        .journal_name()
+        .map(|family| Arrival {
+            family,
+            method: method_name(request.method()),
+            path: request.uri().path().to_owned(),
+            time: state.store.now(),
+            started: Instant::now(),
+        });
+    let header = HeaderValue::from_str(&id);
+    let context = Arc::new(RequestContext::new(id));
     let mut response = context.clone().scope(inner(chain, request, next)).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Ok(value) = header {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let Some(family) = family.journal_name() else {
+    let Some(arrival) = journaled else {
         return response;
     };
     let failure = response.extensions_mut().remove::<Failure>();
-    if let Some(failure) = &failure {
-        tracing::info!(
-            request_id = %id,
-            status = response.status().as_u16(),
-            code = failure.legacy_code,
-            error = %failure.error,
-            detail = %failure.detail,
-            "{family} call failed"
-        );
-    }
     // The entry's time is on its application's clock, which may stand apart from the emulator's.
     let moved = state.store.app_clocks_moved();
     let app = moved
@@ -111,22 +109,64 @@ async fn observe(chain: &Chain, request: Request, next: Next<'_>) -> Response {
         .flatten()
         .and_then(|app| crate::model::AppId::parse(&app).ok());
     let time = match app {
-        Some(app) => state.store.in_app_time(&app, arrived),
-        None => arrived,
+        Some(app) => state.store.in_app_time(&app, arrival.time),
+        None => arrival.time,
     };
+    let duration_ms = arrival.started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(failure) = &failure {
+        tracing::info!(
+            request_id = %context.id(),
+            status = response.status().as_u16(),
+            code = failure.legacy_code,
+            error = %failure.error,
+            detail = %failure.detail,
+            "{} call failed",
+            arrival.family
+        );
+    }
     let observed = Observed {
-        request_id: id,
-        family,
-        method,
-        path,
+        family: arrival.family,
+        method: arrival.method,
+        path: arrival.path,
         time,
         status: response.status().as_u16(),
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        duration_ms,
     };
     state
         .journal
         .record(context.entry(observed, failure.as_ref()));
     response
+}
+
+/// What the journal keeps of a request of the emulated APIs, read as it arrives.
+struct Arrival {
+    family: &'static str,
+    method: Cow<'static, str>,
+    path: String,
+    time: std::time::SystemTime,
+    started: Instant,
+}
+
+/// The method's name; the standard ones without a copy.
+fn method_name(method: &Method) -> Cow<'static, str> {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PATCH,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    const NAMES: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
+    ];
+    match STANDARD.iter().position(|standard| standard == method) {
+        Some(at) => Cow::Borrowed(NAMES[at]),
+        None => Cow::Owned(method.as_str().to_owned()),
+    }
 }
 
 /// The fault rules, then the control token, then the routes. Whether a rule could apply and
@@ -309,5 +349,21 @@ fn guard_control(chain: &Chain, request: &Request) -> Option<Response> {
         Some(axum::response::IntoResponse::into_response(
             ControlError::Unauthorized,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_is_named_as_it_was_sent() {
+        for name in [
+            "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE", "PURGE",
+        ] {
+            let method = Method::from_bytes(name.as_bytes()).expect("a method");
+            assert_eq!(method_name(&method), name);
+        }
+        assert!(matches!(method_name(&Method::POST), Cow::Borrowed(_)));
     }
 }
