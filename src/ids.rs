@@ -105,8 +105,17 @@ const CHARACTER_OF: [u8; 256] = {
 /// bias the draw skipped.
 fn draw_bytes(rng: &mut impl Rng, len: usize) -> String {
     const BLOCK: usize = 64;
-    // Room for a whole block past the end, so that each byte is written before it is judged.
-    let mut token = vec![0u8; len + BLOCK];
+    // Room for a whole block past the end, so that each byte is written before it is judged:
+    // on the stack for the emulator's own tokens (16 to 32 characters), so that the token itself
+    // is allocated once, at its size (a secret is kept as drawn).
+    let mut stack = [0u8; 2 * BLOCK];
+    let mut heap = Vec::new();
+    let room: &mut [u8] = if len <= BLOCK {
+        &mut stack
+    } else {
+        heap.resize(len + BLOCK, 0);
+        &mut heap
+    };
     let mut filled = 0;
     let mut block = [0u8; BLOCK];
     while filled < len {
@@ -115,13 +124,12 @@ fn draw_bytes(rng: &mut impl Rng, len: usize) -> String {
         rng.fill_bytes(&mut block[..want]);
         for byte in &block[..want] {
             let character = CHARACTER_OF[usize::from(*byte)];
-            token[filled] = character;
+            room[filled] = character;
             filled += usize::from(character != 0);
         }
     }
-    token.truncate(len);
     // The alphabet is ASCII.
-    String::from_utf8(token).unwrap_or_default()
+    String::from_utf8(room[..len].to_vec()).unwrap_or_default()
 }
 
 #[cfg(test)]

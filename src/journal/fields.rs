@@ -16,6 +16,11 @@ impl Fields {
         self.0.len()
     }
 
+    /// Room for `more` names without growing.
+    pub fn reserve(&mut self, more: usize) {
+        self.0.reserve(more);
+    }
+
     /// Whether `name` has a value.
     pub fn contains_key(&self, name: &str) -> bool {
         self.0.iter().any(|(kept, _)| kept == name)

@@ -118,6 +118,7 @@ pub fn note_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
 /// Notes the fields of a JSON body.
 pub fn note_json(body: &Map<String, Value>) {
     with_note(|note| {
+        note.params.reserve(body.len().min(MAX_PARAMS));
         for (name, value) in body {
             keep_param(&mut note.params, name.clone(), value.clone());
         }
