@@ -42,7 +42,8 @@ pub async fn read_limited(
     .await;
     let collected = match now {
         Some(collected) => collected,
-        None => tokio::time::timeout(config.read_timeout, collect)
+        // Boxed: a timer is large, and nearly no request needs one.
+        None => Box::pin(tokio::time::timeout(config.read_timeout, collect))
             .await
             .map_err(|_| RequestProblem::BodyTimeout)?,
     };

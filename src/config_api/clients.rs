@@ -82,9 +82,9 @@ impl ConfigApiClient {
 
     /// The answer that shows `client` of `app`: what create, view, replace and secret reset
     /// send.
-    fn answer(app: &AppId, client: Client) -> RenderedJson {
+    fn answer(app: &AppId, client: &Client) -> RenderedJson {
         let mut out = Vec::with_capacity(ANSWER_BYTES + client.name.as_str().len());
-        write_client(&mut out, app, &client);
+        write_client(&mut out, app, client);
         RenderedJson(out.into())
     }
 }
@@ -227,7 +227,7 @@ pub async fn create(
     let client = state.store.create_client(&caller, new, NameRule::Unique)?;
     Ok((
         StatusCode::CREATED,
-        ConfigApiClient::answer(&caller.app, client),
+        ConfigApiClient::answer(&caller.app, &client),
     ))
 }
 
@@ -248,7 +248,7 @@ pub async fn get(
 ) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
     let client = state.store.client(&caller.app, &id)?;
-    Ok(ConfigApiClient::answer(&caller.app, client))
+    Ok(ConfigApiClient::answer(&caller.app, &client))
 }
 
 /// `PUT /config/{appId}/clients/{clientId}`: full replacement. An omitted `ipWhitelist` goes back
@@ -279,7 +279,7 @@ pub async fn put(
     let client = state
         .store
         .update_client(&caller, &id, change, NameRule::Unique)?;
-    Ok(ConfigApiClient::answer(&caller.app, client))
+    Ok(ConfigApiClient::answer(&caller.app, &client))
 }
 
 /// `DELETE /config/{appId}/clients/{clientId}`: 204 with no body. Owner clients cannot be
@@ -338,7 +338,7 @@ pub async fn reset_secret(
     };
     let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
     let client = state.store.reset_secret(&caller, &id, hours.duration())?;
-    Ok(ConfigApiClient::answer(&caller.app, client))
+    Ok(ConfigApiClient::answer(&caller.app, &client))
 }
 
 /// Reads `name` (required), `ipWhitelist` (default `["0.0.0.0/0"]`) and `features` (default

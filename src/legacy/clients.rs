@@ -45,6 +45,7 @@ operation! {
         let client = state
             .store
             .create_client(&call.caller, new, NameRule::AllowDuplicate)?;
+        let client = std::sync::Arc::unwrap_or_clone(client);
         Ok(LegacyOk(Added {
             features: client.features,
             description: client.name,

@@ -14,7 +14,7 @@ impl Store {
         settings::check_all(&client.settings).map_err(setting_refused)?;
         let seq = entry.next_seq;
         inner.persist(|file| file.put_new_client(app, seq, &client))?;
-        inner.data.add_client(app, client)
+        inner.data.add_client(app, client).map(drop)
     }
 
     /// Creates a client with a fresh id and secret in the caller's application, if the caller
@@ -25,7 +25,7 @@ impl Store {
         by: &Caller,
         new: NewClient,
         rule: NameRule,
-    ) -> Result<Client, StoreError> {
+    ) -> Result<Arc<Client>, StoreError> {
         let app = &by.app;
         let mut inner = self.lock_for(by)?;
         let entry = inner.data.app(app)?;
@@ -47,8 +47,8 @@ impl Store {
         };
         let seq = entry.next_seq;
         inner.persist(|file| file.put_client(app, seq, &client))?;
-        inner.data.add_client(app, client.clone())?;
-        Ok(client)
+        // Shared with the store, not copied: the answer is written from it.
+        inner.data.add_client(app, client)
     }
 
     /// Every client of `app` in creation order, with the version of that list: the same version

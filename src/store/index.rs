@@ -124,11 +124,14 @@ impl Data {
     }
 
     /// Adds `client` to application `app`, with its id to the index.
-    pub(super) fn add_client(&mut self, app: &AppId, client: Client) -> Result<(), StoreError> {
-        let id = client.id.clone();
-        self.app_mut(app)?.insert(client);
-        Arc::make_mut(&mut self.client_apps).insert(id, app.clone());
-        Ok(())
+    pub(super) fn add_client(
+        &mut self,
+        app: &AppId,
+        client: Client,
+    ) -> Result<Arc<Client>, StoreError> {
+        let client = self.app_mut(app)?.insert(client);
+        Arc::make_mut(&mut self.client_apps).insert(client.id.clone(), app.clone());
+        Ok(client)
     }
 
     /// Removes client `id` from application `app`, and its id from the index.

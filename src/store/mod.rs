@@ -186,15 +186,16 @@ impl App {
         }
     }
 
-    /// Adds a client at the end of the order and returns its position.
-    fn insert(&mut self, client: Client) -> u64 {
+    /// Adds a client at the end of the order; returns it as stored.
+    fn insert(&mut self, client: Client) -> Arc<Client> {
         self.generation = fresh_generation();
         let seq = self.next_seq;
         self.next_seq += 1;
         *self.names.get_or_default(client.name.clone()) += 1;
         self.index.insert(client.id.clone(), seq);
-        self.clients.insert(seq, Arc::new(client));
-        seq
+        let client = Arc::new(client);
+        self.clients.insert(seq, client.clone());
+        client
     }
 
     fn name_taken(&self, name: &ClientName) -> bool {

@@ -58,6 +58,7 @@ fn creation_order_survives_deletes_and_renames() {
                 .create_client(&owner, new_client(name), NameRule::Unique)
                 .expect("create")
                 .id
+                .clone()
         })
         .collect();
     store
