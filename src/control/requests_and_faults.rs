@@ -78,9 +78,8 @@ control! {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms.unwrap_or(0));
         let mut entries = loop {
             // Registered before the read, so that an entry recorded in between still wakes it.
-            let arrival = state.journal.arrival();
-            tokio::pin!(arrival);
-            arrival.as_mut().enable();
+            let mut arrival = state.journal.arrival();
+            arrival.enable();
             let entries = read()?;
             if entries.len() >= min || tokio::time::Instant::now() >= deadline {
                 break entries;

@@ -17,6 +17,7 @@ mod fields;
 pub use fields::Fields;
 
 use foldhash::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -279,6 +280,38 @@ pub struct Journal {
     budget: usize,
     /// Woken at every new entry, for the long-poll of `GET /__emulator/requests`.
     arrived: tokio::sync::Notify,
+    /// How many long-polls wait for an entry ([`Arrival`]s alive).
+    waiting: AtomicUsize,
+}
+
+/// A wait for the next entry: [`Journal::arrival`]. While it lives, each new entry notifies.
+pub struct Arrival<'a> {
+    notified: std::pin::Pin<Box<tokio::sync::futures::Notified<'a>>>,
+    waiting: &'a AtomicUsize,
+}
+
+impl Arrival<'_> {
+    /// Starts listening now, before the journal is read.
+    pub fn enable(&mut self) {
+        self.notified.as_mut().enable();
+    }
+}
+
+impl std::future::Future for Arrival<'_> {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.notified.as_mut().poll(cx)
+    }
+}
+
+impl Drop for Arrival<'_> {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -331,6 +364,7 @@ impl Journal {
             capacity,
             budget,
             arrived: tokio::sync::Notify::new(),
+            waiting: AtomicUsize::new(0),
         }
     }
 
@@ -347,6 +381,10 @@ impl Journal {
             return;
         }
         let size = estimated_size(&entry);
+        // What the entry pushes out is dropped once the lock is released: its memory is cold, and
+        // the other threads' requests wait for the lock meanwhile.
+        let mut pushed_out = None;
+        let mut over_budget = Vec::new();
         {
             let mut rings = self.lock();
             let rings = &mut *rings;
@@ -363,6 +401,7 @@ impl Journal {
                 if let Some(old) = ring.entries.pop_front() {
                     ring.bytes -= old.size;
                     rings.bytes -= old.size;
+                    over_budget.extend(pushed_out.replace(old));
                 }
             }
             ring.entries.push_back(Kept { seq, size, entry });
@@ -382,10 +421,17 @@ impl Journal {
                 if let Some(old) = largest.entries.pop_front() {
                     largest.bytes -= old.size;
                     rings.bytes -= old.size;
+                    over_budget.push(old);
                 }
             }
         }
-        self.arrived.notify_waiters();
+        drop((pushed_out, over_budget));
+        // Nearly always nobody waits: then the notification's own lock is not taken. A waiter
+        // counts itself before it reads the journal (see `Arrival`), and this count is read after
+        // the entry is in: either the waiter's read sees the entry or this sees the waiter.
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.arrived.notify_waiters();
+        }
     }
 
     /// The entries that `query` and `keep` accept, newest first.
@@ -427,8 +473,13 @@ impl Journal {
     /// A future that completes when the next entry is recorded. A long-poll enables it before it
     /// reads the journal, so that an entry recorded in between still wakes it, and bounds the
     /// wait itself.
-    pub fn arrival(&self) -> tokio::sync::futures::Notified<'_> {
-        self.arrived.notified()
+    pub fn arrival(&self) -> Arrival<'_> {
+        // Counted before anything is read, so that `record` knows to notify (see there).
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        Arrival {
+            notified: Box::pin(self.arrived.notified()),
+            waiting: &self.waiting,
+        }
     }
 
     /// Forgets every entry.

@@ -214,3 +214,25 @@ proptest::proptest! {
         proptest::prop_assert!(json_chars_at_most(&value) >= json_chars(&value));
     }
 }
+
+#[tokio::test]
+async fn a_waiting_reader_is_woken_by_the_next_entry_and_counted_while_it_waits() {
+    let journal = Journal::new(10);
+    {
+        let mut arrival = journal.arrival();
+        arrival.enable();
+        assert_eq!(journal.waiting.load(Ordering::SeqCst), 1);
+        // An entry recorded after the wait was enabled, before it is awaited, still wakes it.
+        journal.record(entry(1));
+        tokio::time::timeout(std::time::Duration::from_secs(5), arrival)
+            .await
+            .expect("woken by the entry");
+    }
+    assert_eq!(journal.waiting.load(Ordering::SeqCst), 0);
+    // With nobody waiting, an entry is still kept.
+    journal.record(entry(2));
+    let kept = journal
+        .newest_first(&Query::default(), |_| true)
+        .expect("entries");
+    assert_eq!(kept.len(), 2);
+}
