@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use rand::rngs::StdRng;
+use rand::rngs::{SmallRng, StdRng};
 use rand::{Rng, SeedableRng};
 
 const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -64,10 +64,20 @@ impl IdGenerator {
         self.token(CLIENT_TOKEN_LEN)
     }
 
-    /// A new request id.
+    /// A new request id. Unseeded, it comes from a fast generator of the thread's own (seeded
+    /// from its secure one): a request id names a request, it guards nothing.
     pub fn request_id(&self) -> String {
-        self.token(REQUEST_ID_LEN)
+        match &self.0 {
+            Source::Entropy => REQUEST_IDS.with_borrow_mut(|rng| draw_bytes(rng, REQUEST_ID_LEN)),
+            Source::Seeded(_) => self.token(REQUEST_ID_LEN),
+        }
     }
+}
+
+thread_local! {
+    /// The generator of this thread's request ids, when no seed is given.
+    static REQUEST_IDS: std::cell::RefCell<SmallRng> =
+        std::cell::RefCell::new(SmallRng::from_rng(&mut rand::rng()));
 }
 
 /// A token from the thread's own generator.
@@ -146,7 +156,10 @@ mod tests {
         assert_eq!(token.len(), 32);
         assert!(token.bytes().all(|b| ALPHABET.contains(&b)));
         assert_ne!(token, ids.client_token());
-        assert_eq!(ids.request_id().len(), 16);
+        let request_id = ids.request_id();
+        assert_eq!(request_id.len(), 16);
+        assert!(request_id.bytes().all(|b| ALPHABET.contains(&b)));
+        assert_ne!(request_id, ids.request_id());
     }
 
     #[test]

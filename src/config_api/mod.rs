@@ -6,6 +6,8 @@ mod clients;
 mod render;
 mod settings;
 
+use std::borrow::Cow;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use serde_json::{Map, Value};
@@ -122,7 +124,7 @@ impl FromRequestParts<AppState> for ClientPath {
         let id = path_segment(parts, CLIENT_SEGMENT).ok_or(ApiError::ClientNotFound {
             argument: "client_id",
         })?;
-        Ok(Self(id))
+        Ok(Self(id.into_owned()))
     }
 }
 
@@ -134,15 +136,9 @@ const CLIENT_SEGMENT: usize = 4;
 /// Segment `index` of the request path, percent-decoded; `None` if absent or not UTF-8. Each
 /// segment is read on its own, so that an undecodable client id does not make the application
 /// id unreadable too (axum's path extractors refuse all parameters when one fails).
-fn path_segment(parts: &Parts, index: usize) -> Option<String> {
+fn path_segment(parts: &Parts, index: usize) -> Option<Cow<'_, str>> {
     let raw = parts.uri.path().split('/').nth(index)?;
-    if !raw.contains('%') {
-        return Some(raw.to_owned());
-    }
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .ok()
-        .map(|text| text.into_owned())
+    percent_encoding::percent_decode_str(raw).decode_utf8().ok()
 }
 
 /// An unknown application, in the words the documentation gives the operation: `Client ID not
