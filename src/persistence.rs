@@ -652,10 +652,10 @@ impl Row {
             serde_json::from_str(&self.whitelist).map_err(|e| format!("whitelist: {e}"))?;
         let whitelist = Whitelist::from_json(&whitelist).map_err(|e| format!("whitelist: {e}"))?;
         let previous_secret = match (self.previous_secret, self.previous_expires_ns) {
-            (Some(secret), Some(ns)) => Some(PreviousSecret {
+            (Some(secret), Some(ns)) => Some(Box::new(PreviousSecret {
                 secret: ClientSecret::new(secret).ok_or("empty previous secret")?,
                 expires_at: from_nanos(ns),
-            }),
+            })),
             _ => None,
         };
         Ok(Client {

@@ -96,3 +96,14 @@ fn secret_debug_is_redacted() {
     assert!(secret.matches("hunter2"));
     assert!(!secret.matches("hunter3"));
 }
+
+#[test]
+fn a_client_record_stays_in_its_size_class() {
+    // With its `Arc` counts, a client's record is one allocation of the store per client: 192
+    // bytes is jemalloc's class for it; one byte more and a tenant of 100,000 takes 3 MiB more.
+    assert!(
+        std::mem::size_of::<Client>() + 2 * std::mem::size_of::<usize>() <= 192,
+        "{}",
+        std::mem::size_of::<Client>()
+    );
+}

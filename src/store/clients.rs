@@ -154,9 +154,11 @@ impl Store {
         let before = before.clone();
         let mut after = before.clone();
         after.secret = ClientSecret::generated(self.ids.client_token());
-        after.previous_secret = (!grace.is_zero()).then(|| PreviousSecret {
-            secret: before.secret.clone(),
-            expires_at: now + grace,
+        after.previous_secret = (!grace.is_zero()).then(|| {
+            Box::new(PreviousSecret {
+                secret: before.secret.clone(),
+                expires_at: now + grace,
+            })
         });
         inner.replace_client(app, seq, &before, after)
     }
