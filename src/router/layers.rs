@@ -4,13 +4,18 @@
 //! in and render a fault's answer in that family's shape.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use axum::routing::future::RouteFuture;
+use tokio::task::futures::TaskLocalFuture;
 use tracing::Instrument as _;
 
 use super::Layers;
@@ -31,11 +36,15 @@ pub struct Chain {
 /// The routes the layers lead to.
 type Next<'a> = &'a Router;
 
-/// The routes' answer to `request`. The router is always ready, so it is called at once, without
-/// the `Oneshot` that would hold the request a second time.
-async fn route(next: Next<'_>, request: Request) -> Response {
-    let mut router = next.clone();
-    match tower::Service::call(&mut router, request).await {
+/// The routes' future for `request`. The router is always ready, so it is called at once,
+/// without the `Oneshot` that would hold the request a second time.
+fn route(next: Next<'_>, request: Request) -> RouteFuture<Infallible> {
+    tower::Service::call(&mut next.clone(), request)
+}
+
+/// The routes' answer to `request`.
+async fn routed(next: Next<'_>, request: Request) -> Response {
+    match route(next, request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
@@ -46,11 +55,11 @@ async fn route(next: Next<'_>, request: Request) -> Response {
 /// functions, not axum layers: every `from_fn` layer costs about a dozen allocations per request
 /// (a boxed future and a boxed service), as many as the rest of a cached listing.
 ///
-/// Each `async fn` keeps its own copy of the request in its future, and each such future is
-/// copied whole when it is made and when it is handed on, so the stages are as few futures as
-/// they can be: the rest are plain functions that decide before anything is awaited. The whole
-/// chain is about a kilobyte (it was 3.9 KB as a future per stage, and hyper moves it twice a
-/// request).
+/// The stages decide what they can before anything is awaited, and their futures are written by
+/// hand ([`Observing`], [`Inner`]) rather than as `async fn`s: an `async fn` keeps its arguments
+/// apart from what it awaits, so each stage held the request again, and hyper moves the whole
+/// future twice a request. The chain's future is about half a kilobyte (it was 3.9 KB as a
+/// future per stage).
 pub fn around<'a>(
     chain: &'a Chain,
     request: Request,
@@ -68,22 +77,27 @@ pub fn around<'a>(
     } else {
         tracing::Span::none()
     };
-    observe(chain, request, next).instrument(span)
+    let observing = span.in_scope(|| observe(chain, request, next));
+    observing.instrument(span)
 }
 
-/// Gives the request its id, records it in the journal once answered (with the failure its
-/// renderer put in the response's extensions, logged with the request id), and sets the
-/// `X-Request-Id` header.
-async fn observe(chain: &Chain, request: Request, next: Next<'_>) -> Response {
+/// Gives the request its id and starts [`inner`] in the request's context; [`Observing`] records
+/// it in the journal once answered (with the failure its renderer put in the response's
+/// extensions, logged with the request id), and sets the `X-Request-Id` header.
+fn observe<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Observing<'a> {
     if !chain.layers.observe {
-        return inner(chain, request, next).await;
+        return Observing {
+            stage: RequestContext::unobserved(inner(chain, request, next)),
+            chain,
+            observed: None,
+        };
     }
     let state = &chain.state;
     let id = state.store.ids().request_id();
     tracing::Span::current().record("request_id", id.as_str());
     // What the journal keeps of the request, read before the handler takes it: only for the
     // emulated APIs, whose calls the journal records.
-    let journaled = Family::of(request.uri().path())
+    let arrival = Family::of(request.uri().path())
         .journal_name()
         .map(|family| Arrival {
             family,
@@ -92,15 +106,65 @@ async fn observe(chain: &Chain, request: Request, next: Next<'_>) -> Response {
             time: state.store.now(),
             started: Instant::now(),
         });
-    let header = HeaderValue::from_str(&id);
+    let header = HeaderValue::from_str(&id).ok();
     let context = Arc::new(RequestContext::new(id));
-    let mut response = context.clone().scope(inner(chain, request, next)).await;
-    if let Ok(value) = header {
+    Observing {
+        stage: context.clone().scope(inner(chain, request, next)),
+        chain,
+        observed: Some(Observation {
+            context,
+            header,
+            arrival,
+        }),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`observe`]'s future: the request's handling in its context, then what the journal and
+    /// the answer's header take from it.
+    struct Observing<'a> {
+        #[pin]
+        stage: TaskLocalFuture<Option<Arc<RequestContext>>, Inner<'a>>,
+        chain: &'a Chain,
+        observed: Option<Observation>,
+    }
+}
+
+/// What [`observe`] learnt of a request before it was handled.
+struct Observation {
+    context: Arc<RequestContext>,
+    header: Option<HeaderValue>,
+    arrival: Option<Arrival>,
+}
+
+impl Future for Observing<'_> {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Response> {
+        let this = self.project();
+        let mut response = std::task::ready!(this.stage.poll(cx));
+        if let Some(observed) = this.observed.take() {
+            finish(this.chain, observed, &mut response);
+        }
+        Poll::Ready(response)
+    }
+}
+
+/// Sets the answer's `X-Request-Id` and, for the emulated APIs, records the request in the
+/// journal.
+fn finish(chain: &Chain, observed: Observation, response: &mut Response) {
+    let Observation {
+        context,
+        header,
+        arrival,
+    } = observed;
+    if let Some(value) = header {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let Some(arrival) = journaled else {
-        return response;
+    let Some(arrival) = arrival else {
+        return;
     };
+    let state = &chain.state;
     let failure = response.extensions_mut().remove::<Failure>();
     // The entry's time is on its application's clock, which may stand apart from the emulator's.
     let moved = state.store.app_clocks_moved();
@@ -135,7 +199,6 @@ async fn observe(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     state
         .journal
         .record(context.entry(observed, failure.as_ref()));
-    response
 }
 
 /// What the journal keeps of a request of the emulated APIs, read as it arrives.
@@ -169,29 +232,43 @@ fn method_name(method: &Method) -> Cow<'static, str> {
     }
 }
 
-/// The fault rules, then the control token, then the routes. Whether a rule could apply and
-/// whether the control token refuses the request are decided before anything is awaited.
-fn inner<'a>(
-    chain: &'a Chain,
-    request: Request,
-    next: Next<'a>,
-) -> impl Future<Output = Response> + Send + 'a {
+/// The fault rules, then the control token, then the routes, decided before anything is
+/// awaited: the routes' future, an answer already made, or (when a rule could apply) the boxed
+/// rules' path.
+fn inner<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Inner<'a> {
     let family = Family::of(request.uri().path());
-    let faulted = could_fault(chain, family, &request);
-    let refused = if faulted {
-        None
-    } else {
-        guard_control(chain, &request)
-    };
-    async move {
-        if faulted {
-            // Boxed: its body reads and delay would otherwise make every request's future
-            // larger.
-            return Box::pin(with_fault_rules(chain, family, request, next)).await;
-        }
-        match refused {
-            Some(refusal) => refusal,
-            None => route(next, request).await,
+    if could_fault(chain, family, &request) {
+        // Boxed: its body reads and delay would otherwise make every request's future larger.
+        return Inner::Faults(Box::pin(with_fault_rules(chain, family, request, next)));
+    }
+    match guard_control(chain, &request) {
+        Some(refusal) => Inner::Answered(Some(refusal)),
+        None => Inner::Routed(route(next, request)),
+    }
+}
+
+/// [`inner`]'s future. Each kind is `Unpin` (the router's future holds its handler's boxed), so
+/// it is polled without pinning by hand.
+enum Inner<'a> {
+    Routed(RouteFuture<Infallible>),
+    Answered(Option<Response>),
+    Faults(Pin<Box<dyn Future<Output = Response> + Send + 'a>>),
+}
+
+impl Future for Inner<'_> {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Response> {
+        match self.get_mut() {
+            Inner::Routed(route) => match std::task::ready!(Pin::new(route).poll(cx)) {
+                Ok(response) => Poll::Ready(response),
+                Err(never) => match never {},
+            },
+            Inner::Answered(answer) => match answer.take() {
+                Some(response) => Poll::Ready(response),
+                None => Poll::Pending,
+            },
+            Inner::Faults(faults) => faults.as_mut().poll(cx),
         }
     }
 }
@@ -211,7 +288,7 @@ fn could_fault(chain: &Chain, family: Family, request: &Request) -> bool {
 async fn guarded_route(chain: &Chain, request: Request, next: Next<'_>) -> Response {
     match guard_control(chain, &request) {
         Some(refusal) => refusal,
-        None => route(next, request).await,
+        None => routed(next, request).await,
     }
 }
 
