@@ -17,8 +17,8 @@ impl Store {
     ) -> Result<Caller, ApiError> {
         let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient);
         let inner = self.lock();
-        let app_clients = inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
-        let (_, client) = app_clients.find(id).map_err(|_| unknown())?;
+        inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
+        let (_, client) = inner.data.find(app, id).map_err(|_| unknown())?;
         let current = proof(&client.secret);
         let previous = client
             .previous_secret

@@ -82,7 +82,7 @@ impl Store {
     /// One client of `app`.
     pub fn client(&self, app: &AppId, id: &str) -> Result<Client, StoreError> {
         let inner = self.lock();
-        let (_, client) = inner.data.app(app)?.find(id)?;
+        let (_, client) = inner.data.find(app, id)?;
         Ok(client.clone())
     }
 
@@ -100,7 +100,7 @@ impl Store {
         let app = &by.app;
         let mut inner = self.lock_for(by)?;
         let entry = inner.data.app(app)?;
-        let (seq, before) = entry.find(id)?;
+        let (seq, before) = inner.data.find(app, id)?;
         let before = before.clone();
         let mut after = before.clone();
         let ClientChange {
@@ -129,8 +129,7 @@ impl Store {
     ) -> Result<Client, StoreError> {
         let app = &by.app;
         let mut inner = self.lock_for(by)?;
-        let entry = inner.data.app(app)?;
-        let (_, client) = entry.find(id)?;
+        let (_, client) = inner.data.find(app, id)?;
         check(client).map_err(StoreError::Refused)?;
         let id = client.id.clone();
         inner.persist(|file| file.delete_client(app, &id))?;
@@ -149,8 +148,7 @@ impl Store {
         let app = &by.app;
         let now = self.now_in(app);
         let mut inner = self.lock_for(by)?;
-        let entry = inner.data.app(app)?;
-        let (seq, before) = entry.find(id)?;
+        let (seq, before) = inner.data.find(app, id)?;
         let before = before.clone();
         let mut after = before.clone();
         after.secret = ClientSecret::generated(self.ids.client_token());

@@ -12,10 +12,18 @@ pub(super) struct Data {
     pub(super) order: Vec<AppId>,
     /// Capture domain (lower case, no port) to the application it serves.
     pub(super) domains: HashMap<CaptureDomain, AppId>,
-    /// Every client id to its application: ids are unique across the emulator, as in the real
-    /// service, and a legacy call without a known `Host` finds its application by them. Only
-    /// this module changes it, in the same step as the application's clients.
-    client_apps: Arc<StrMap<ClientId, AppId>>,
+    /// Every client id to its application and its position there: ids are unique across the
+    /// emulator, as in the real service, so one index finds a client for every application (and
+    /// a legacy call without a known `Host` finds its application by it). Only this module
+    /// changes it, in the same step as the application's clients.
+    client_apps: Arc<StrMap<ClientId, Place>>,
+}
+
+/// Where a client is: its application, and its position in that application's order.
+#[derive(Clone)]
+struct Place {
+    app: AppId,
+    seq: u64,
 }
 
 impl Data {
@@ -39,8 +47,13 @@ impl Data {
         for domain in &app.capture_domains {
             self.domains.insert(domain.clone(), id.clone());
         }
-        for client in app.in_order() {
-            Arc::make_mut(&mut self.client_apps).insert(client.id.clone(), id.clone());
+        let index = Arc::make_mut(&mut self.client_apps);
+        for (seq, client) in &app.clients {
+            let place = Place {
+                app: id.clone(),
+                seq: *seq,
+            };
+            index.insert(client.id.clone(), place);
         }
     }
 
@@ -79,7 +92,7 @@ impl Data {
         ids.into_iter().find(|id| {
             self.client_apps
                 .get(id.as_str())
-                .is_some_and(|owner| Some(owner) != except)
+                .is_some_and(|place| Some(&place.app) != except)
         })
     }
 
@@ -115,7 +128,31 @@ impl Data {
 
     /// The application a client id belongs to.
     pub(super) fn app_of_client(&self, id: &str) -> Option<&AppId> {
-        self.client_apps.get(id)
+        self.client_apps.get(id).map(|place| &place.app)
+    }
+
+    /// Client `id` of application `app`, and its position in the order.
+    pub(super) fn find(&self, app: &AppId, id: &str) -> Result<(u64, &Client), StoreError> {
+        let entry = self.app(app)?;
+        let seq = self
+            .client_apps
+            .get(id)
+            .filter(|place| place.app == *app)
+            .ok_or(StoreError::ClientNotFound)?
+            .seq;
+        let client = entry.clients.get(&seq).ok_or(StoreError::ClientNotFound)?;
+        Ok((seq, client))
+    }
+
+    /// Checks, inside the critical section that applies a change, that `by` may still make it:
+    /// its application exists, and the client it is (if it still is) still allows the change.
+    pub(super) fn check_caller(&self, by: &Caller) -> Result<(), StoreError> {
+        self.app(&by.app)?;
+        let current = self
+            .find(&by.app, by.client_id.as_str())
+            .ok()
+            .map(|(_, c)| c);
+        by.still_allowed(current).map_err(StoreError::Refused)
     }
 
     /// Whether any application has a client with this id.
@@ -129,8 +166,12 @@ impl Data {
         app: &AppId,
         client: Client,
     ) -> Result<Arc<Client>, StoreError> {
-        let client = self.app_mut(app)?.insert(client);
-        Arc::make_mut(&mut self.client_apps).insert(client.id.clone(), app.clone());
+        let (seq, client) = self.app_mut(app)?.insert(client);
+        let place = Place {
+            app: app.clone(),
+            seq,
+        };
+        Arc::make_mut(&mut self.client_apps).insert(client.id.clone(), place);
         Ok(client)
     }
 
@@ -140,9 +181,10 @@ impl Data {
         app: &AppId,
         id: &ClientId,
     ) -> Result<Client, StoreError> {
+        let (seq, _) = self.find(app, id.as_str())?;
         let removed = self
             .app_mut(app)?
-            .remove(id.as_str())
+            .remove(seq)
             .ok_or(StoreError::ClientNotFound)?;
         Arc::make_mut(&mut self.client_apps).remove(id.as_str());
         Ok(removed)

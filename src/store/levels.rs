@@ -17,7 +17,7 @@ impl Store {
     ) -> Result<(Settings, Settings), StoreError> {
         let inner = self.lock();
         let entry = inner.data.app(app)?;
-        let (_, client) = entry.find(id)?;
+        let (_, client) = inner.data.find(app, id)?;
         Ok((client.settings.clone(), entry.settings.clone()))
     }
 
@@ -50,7 +50,11 @@ impl Store {
         let app = &by.app;
         let mut inner = self.lock();
         let entry = inner.data.app(app)?;
-        let current = entry.find(by.client_id.as_str()).ok().map(|(_, c)| c);
+        let current = inner
+            .data
+            .find(app, by.client_id.as_str())
+            .ok()
+            .map(|(_, c)| c);
         by.still_allowed_as(current, !by.owns_level(level))
             .map_err(StoreError::Refused)?;
         match level {
@@ -66,7 +70,7 @@ impl Store {
                 })
             }
             Level::Client(id) => {
-                let (seq, before) = entry.find(id)?;
+                let (seq, before) = inner.data.find(app, id)?;
                 let before = before.clone();
                 let mut after = before.clone();
                 let existed = change.apply(&mut after.settings).map_err(setting_refused)?;

@@ -119,15 +119,16 @@ impl Inner {
 }
 
 /// One application's clients, in creation order: a B-tree by position, whose keys are numbers
-/// kept in its nodes and which never reorganises everything at once; the ids and names are found
-/// through hash maps that keep each key's hash ([`StrMap`]), so that a lookup reads one string
-/// and the growth of a big tenant rereads none. Clients sit behind `Arc` so that the initial
-/// state kept for `reset` shares them until they change.
+/// kept in its nodes and which never reorganises everything at once. A client is found by its
+/// id through the emulator-wide index of [`Data`] (ids are unique across the emulator), which
+/// gives its application and position; names through a hash map that keeps each key's hash
+/// ([`StrMap`]), so that a lookup reads one string and the growth of a big tenant rereads none.
+/// Clients sit behind `Arc` so that the initial state kept for `reset` shares them until they
+/// change.
 #[derive(Default, Clone)]
 struct App {
     capture_domains: Vec<CaptureDomain>,
     clients: BTreeMap<u64, Arc<Client>>,
-    index: StrMap<ClientId, u64>,
     next_seq: u64,
     /// How many clients carry each name. The legacy API may create duplicates, so this counts
     /// rather than maps to one client.
@@ -186,16 +187,16 @@ impl App {
         }
     }
 
-    /// Adds a client at the end of the order; returns it as stored.
-    fn insert(&mut self, client: Client) -> Arc<Client> {
+    /// Adds a client at the end of the order; returns its position and the client as stored.
+    /// Its id goes into [`Data`]'s index, which only `Data` changes.
+    fn insert(&mut self, client: Client) -> (u64, Arc<Client>) {
         self.generation = fresh_generation();
         let seq = self.next_seq;
         self.next_seq += 1;
         *self.names.get_or_default(client.name.clone()) += 1;
-        self.index.insert(client.id.clone(), seq);
         let client = Arc::new(client);
         self.clients.insert(seq, client.clone());
-        client
+        (seq, client)
     }
 
     fn name_taken(&self, name: &ClientName) -> bool {
@@ -211,19 +212,12 @@ impl App {
         }
     }
 
-    fn remove(&mut self, id: &str) -> Option<Client> {
+    /// Takes out the client at `seq`.
+    fn remove(&mut self, seq: u64) -> Option<Client> {
         self.generation = fresh_generation();
-        let seq = self.index.remove(id)?;
         let client = self.clients.remove(&seq)?;
         self.forget_name(&client.name);
         Some(Arc::unwrap_or_clone(client))
-    }
-
-    /// The client and its position in the order.
-    fn find(&self, id: &str) -> Result<(u64, &Client), StoreError> {
-        let seq = *self.index.get(id).ok_or(StoreError::ClientNotFound)?;
-        let client = self.clients.get(&seq).ok_or(StoreError::ClientNotFound)?;
-        Ok((seq, client))
     }
 
     /// Replaces the client at `seq` (same id) with `client`.
@@ -234,12 +228,6 @@ impl App {
             *self.names.get_or_default(client.name.clone()) += 1;
         }
         self.clients.insert(seq, Arc::new(client));
-    }
-
-    /// Checks, inside the critical section that applies a change, that `by` may still make it.
-    fn check_caller(&self, by: &Caller) -> Result<(), StoreError> {
-        let current = self.find(by.client_id.as_str()).ok().map(|(_, c)| c);
-        by.still_allowed(current).map_err(StoreError::Refused)
     }
 
     fn in_order(&self) -> impl Iterator<Item = &Client> {
@@ -502,7 +490,7 @@ impl Store {
     /// inside the lock that would apply the change.
     fn lock_for(&self, by: &Caller) -> Result<MutexGuard<'_, Inner>, StoreError> {
         let inner = self.lock();
-        inner.data.app(&by.app)?.check_caller(by)?;
+        inner.data.check_caller(by)?;
         Ok(inner)
     }
 
