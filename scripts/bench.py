@@ -379,8 +379,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--emulator", required=True)
     parser.add_argument("--baseline", required=True)
-    parser.add_argument("--duration", type=int, default=5, help="seconds of each load run")
-    parser.add_argument("--trials", type=int, default=3,
+    parser.add_argument("--duration", type=int, default=4, help="seconds of each load run")
+    parser.add_argument("--trials", type=int, default=5,
                         help="runs of each load scenario, each followed by its baseline's; the "
                              "median ratio is reported (an odd number has one)")
     parser.add_argument("--connections", type=int, default=32)
