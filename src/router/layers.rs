@@ -97,9 +97,9 @@ fn observe<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Observing<
     tracing::Span::current().record("request_id", id.as_str());
     // What the journal keeps of the request, read before the handler takes it: only for the
     // emulated APIs, whose calls the journal records.
-    let arrival = Family::of(request.uri().path())
+    let received = Family::of(request.uri().path())
         .journal_name()
-        .map(|family| Arrival {
+        .map(|family| Received {
             family,
             method: method_name(request.method()),
             path: request.uri().path().to_owned(),
@@ -114,7 +114,7 @@ fn observe<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Observing<
         observed: Some(Observation {
             context,
             header,
-            arrival,
+            received,
         }),
     }
 }
@@ -134,7 +134,7 @@ pin_project_lite::pin_project! {
 struct Observation {
     context: Arc<RequestContext>,
     header: Option<HeaderValue>,
-    arrival: Option<Arrival>,
+    received: Option<Received>,
 }
 
 impl Future for Observing<'_> {
@@ -156,12 +156,12 @@ fn finish(chain: &Chain, observed: Observation, response: &mut Response) {
     let Observation {
         context,
         header,
-        arrival,
+        received,
     } = observed;
     if let Some(value) = header {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let Some(arrival) = arrival else {
+    let Some(received) = received else {
         return;
     };
     let state = &chain.state;
@@ -173,10 +173,10 @@ fn finish(chain: &Chain, observed: Observation, response: &mut Response) {
         .flatten()
         .and_then(|app| crate::model::AppId::parse(&app).ok());
     let time = match app {
-        Some(app) => state.store.in_app_time(&app, arrival.time),
-        None => arrival.time,
+        Some(app) => state.store.in_app_time(&app, received.time),
+        None => received.time,
     };
-    let duration_ms = arrival.started.elapsed().as_secs_f64() * 1000.0;
+    let duration_ms = received.started.elapsed().as_secs_f64() * 1000.0;
     if let Some(failure) = &failure {
         tracing::info!(
             request_id = %context.id(),
@@ -185,13 +185,13 @@ fn finish(chain: &Chain, observed: Observation, response: &mut Response) {
             error = %failure.error,
             detail = %failure.detail,
             "{} call failed",
-            arrival.family
+            received.family
         );
     }
     let observed = Observed {
-        family: arrival.family,
-        method: arrival.method,
-        path: arrival.path,
+        family: received.family,
+        method: received.method,
+        path: received.path,
         time,
         status: response.status().as_u16(),
         duration_ms,
@@ -202,7 +202,7 @@ fn finish(chain: &Chain, observed: Observation, response: &mut Response) {
 }
 
 /// What the journal keeps of a request of the emulated APIs, read as it arrives.
-struct Arrival {
+struct Received {
     family: &'static str,
     method: Cow<'static, str>,
     path: String,
