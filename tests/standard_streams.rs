@@ -247,3 +247,35 @@ async fn with_a_named_address_and_standard_output_closed_it_serves_on() {
     assert_eq!(health["status"], "ok");
     stops_cleanly(running);
 }
+
+#[tokio::test]
+async fn at_debug_level_a_request_s_lines_carry_its_request_id() {
+    let mut running = start_capturing(
+        &["--listen", "127.0.0.1:0"],
+        &[("RUST_LOG", "janrain_emulator=debug")],
+    );
+    let stderr = running.child.stderr.take().expect("stderr piped");
+    let response = reqwest::Client::new()
+        .get(format!("{}/config/{DEFAULT_APP_ID}/clients", running.base))
+        .basic_auth(
+            DEFAULT_OWNER_CLIENT_ID,
+            Some(janrain_emulator::config::DEFAULT_OWNER_CLIENT_SECRET),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    // The line the Configuration API's credentials write, inside the request's span.
+    let line = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.contains("config call authenticated"))
+        .expect("the line of the authenticated call");
+    assert!(line.contains(&format!("request_id=\"{id}\"")), "{line}");
+    assert!(line.contains("path=/config/"), "{line}");
+    stops_cleanly(running);
+}

@@ -77,14 +77,19 @@ pub fn around<'a>(
     } else {
         tracing::Span::none()
     };
-    let observing = span.in_scope(|| observe(chain, request, next));
+    let observing = observe(chain, request, next, &span);
     observing.instrument(span)
 }
 
 /// Gives the request its id and starts [`inner`] in the request's context; [`Observing`] records
 /// it in the journal once answered (with the failure its renderer put in the response's
 /// extensions, logged with the request id), and sets the `X-Request-Id` header.
-fn observe<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Observing<'a> {
+fn observe<'a>(
+    chain: &'a Chain,
+    request: Request,
+    next: Next<'a>,
+    span: &tracing::Span,
+) -> Observing<'a> {
     if !chain.layers.observe {
         return Observing {
             stage: RequestContext::unobserved(inner(chain, request, next)),
@@ -94,7 +99,10 @@ fn observe<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Observing<
     }
     let state = &chain.state;
     let id = state.store.ids().request_id();
-    tracing::Span::current().record("request_id", id.as_str());
+    // Only a span that is recorded takes the id: finding the current one costs a lookup.
+    if !span.is_disabled() {
+        span.record("request_id", id.as_str());
+    }
     // What the journal keeps of the request, read before the handler takes it: only for the
     // emulated APIs, whose calls the journal records.
     let received = Family::of(request.uri().path())
