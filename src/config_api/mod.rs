@@ -138,6 +138,11 @@ const CLIENT_SEGMENT: usize = 4;
 /// id unreadable too (axum's path extractors refuse all parameters when one fails).
 fn path_segment(parts: &Parts, index: usize) -> Option<Cow<'_, str>> {
     let raw = parts.uri.path().split('/').nth(index)?;
+    // Nearly every segment has no escape: it is borrowed as it stands, already UTF-8, without
+    // the decoder's byte-by-byte pass and its second UTF-8 check.
+    if !raw.contains('%') {
+        return Some(Cow::Borrowed(raw));
+    }
     percent_encoding::percent_decode_str(raw).decode_utf8().ok()
 }
 
