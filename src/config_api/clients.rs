@@ -116,41 +116,45 @@ pub fn write_client(out: &mut Vec<u8>, app: &AppId, client: &Client) {
     path(out, b"\"");
     out.extend_from_slice(b",\"_settings\":");
     path(out, b"/settings\"");
-    out.extend_from_slice(b",\"features\":[");
-    for (n, feature) in client.features.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        out.push(b'"');
-        out.extend_from_slice(feature.as_str().as_bytes());
-        out.push(b'"');
-    }
-    out.extend_from_slice(b"],\"ipWhitelist\":[");
-    for (n, block) in client.whitelist.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        out.push(b'"');
-        out.extend_from_slice(block.as_str().as_bytes());
-        out.push(b'"');
-    }
-    out.extend_from_slice(b"],\"name\":");
+    out.extend_from_slice(b",\"features\":");
+    write_plain_strings(out, client.features.iter().map(|feature| feature.as_str()));
+    out.extend_from_slice(b",\"ipWhitelist\":");
+    write_plain_strings(out, client.whitelist.iter().map(|block| block.as_str()));
+    out.extend_from_slice(b",\"name\":");
     write_json_str(out, client.name.as_str());
     out.push(b'}');
+}
+
+/// Writes `texts`, which hold nothing JSON escapes, as a JSON array of strings.
+fn write_plain_strings<'a>(out: &mut Vec<u8>, texts: impl Iterator<Item = &'a str>) {
+    write_array(out, texts, |out, text| {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    });
+}
+
+/// Writes a JSON array of `items`, each written by `write`.
+fn write_array<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (n, item) in items.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write(out, item);
+    }
+    out.push(b']');
 }
 
 /// Writes `clients` of `app` as a JSON array of [`write_client`]s.
 fn write_clients(app: &AppId, clients: &[Client]) -> Vec<u8> {
     let names: usize = clients.iter().map(|c| c.name.as_str().len()).sum();
     let mut out = Vec::with_capacity(2 + clients.len() * (ANSWER_BYTES + 1) + names);
-    out.push(b'[');
-    for (n, client) in clients.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        write_client(&mut out, app, client);
-    }
-    out.push(b']');
+    write_array(&mut out, clients, |out, client| write_client(out, app, client));
     out
 }
 
