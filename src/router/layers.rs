@@ -42,14 +42,6 @@ fn route(next: Next<'_>, request: Request) -> RouteFuture<Infallible> {
     tower::Service::call(&mut next.clone(), request)
 }
 
-/// The routes' answer to `request`.
-async fn routed(next: Next<'_>, request: Request) -> Response {
-    match route(next, request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    }
-}
-
 /// The emulator's layers as one middleware around the routes, outermost first: the request span,
 /// [`observe`] (request id and journal), fault rules and the control token ([`inner`]). Plain
 /// functions, not axum layers: every `from_fn` layer costs about a dozen allocations per request
@@ -220,22 +212,11 @@ struct Received {
 
 /// The method's name; the standard ones without a copy.
 fn method_name(method: &Method) -> Cow<'static, str> {
-    const STANDARD: [Method; 9] = [
-        Method::GET,
-        Method::POST,
-        Method::PUT,
-        Method::DELETE,
-        Method::HEAD,
-        Method::OPTIONS,
-        Method::PATCH,
-        Method::CONNECT,
-        Method::TRACE,
-    ];
-    const NAMES: [&str; 9] = [
+    const STANDARD: [&str; 9] = [
         "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
     ];
-    match STANDARD.iter().position(|standard| standard == method) {
-        Some(at) => Cow::Borrowed(NAMES[at]),
+    match STANDARD.iter().find(|name| **name == method.as_str()) {
+        Some(name) => Cow::Borrowed(name),
         None => Cow::Owned(method.as_str().to_owned()),
     }
 }
@@ -249,6 +230,11 @@ fn inner<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Inner<'a> {
         // Boxed: its body reads and delay would otherwise make every request's future larger.
         return Inner::Faults(Box::pin(with_fault_rules(chain, family, request, next)));
     }
+    guarded(chain, request, next)
+}
+
+/// The control token's refusal of `request`, if any; else the routes' future.
+fn guarded<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Inner<'a> {
     match guard_control(chain, &request) {
         Some(refusal) => Inner::Answered(Some(refusal)),
         None => Inner::Routed(route(next, request)),
@@ -292,14 +278,6 @@ fn could_fault(chain: &Chain, family: Family, request: &Request) -> bool {
         && chain.state.faults.any()
 }
 
-/// The control token's refusal of `request`, if any; then the routes'.
-async fn guarded_route(chain: &Chain, request: Request, next: Next<'_>) -> Response {
-    match guard_control(chain, &request) {
-        Some(refusal) => refusal,
-        None => routed(next, request).await,
-    }
-}
-
 /// [`inner`], once some rule is pending: the first that matches answers, after its delay.
 async fn with_fault_rules(
     chain: &Chain,
@@ -321,7 +299,7 @@ async fn with_fault_rules(
         (request, None)
     };
     let Some(rule) = state.faults.take(&method, &path, app.as_deref()) else {
-        return guarded_route(chain, request, next).await;
+        return guarded(chain, request, next).await;
     };
     // The journal entry names the application even though no handler runs, so that the test's
     // own journal shows its faulted calls.
@@ -342,7 +320,7 @@ async fn with_fault_rules(
     }
     match fault_answer(&rule, family) {
         Some(response) => response,
-        None => guarded_route(chain, request, next).await,
+        None => guarded(chain, request, next).await,
     }
 }
 
