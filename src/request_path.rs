@@ -15,10 +15,8 @@ pub fn tidy_path<B>(request: &mut Request<B>) {
     if is_tidy(path) {
         return;
     }
+    // Not tidy, so tidying changes it (`a_tidy_path_is_its_own_tidy_form`).
     let tidy = tidied(path);
-    if tidy == path {
-        return;
-    }
     let received = ReceivedPath(path.to_owned());
     let rebuilt = match request.uri().query() {
         Some(query) => format!("{tidy}?{query}"),
