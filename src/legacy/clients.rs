@@ -45,12 +45,12 @@ operation! {
         let client = state
             .store
             .create_client(&call.caller, new, NameRule::AllowDuplicate)?;
-        let client = std::sync::Arc::unwrap_or_clone(client);
+        // The store keeps the client: the answer copies the four fields it shows.
         Ok(LegacyOk(Added {
-            features: client.features,
-            description: client.name,
-            client_id: client.id,
-            client_secret: client.secret,
+            features: client.features.clone(),
+            description: client.name.clone(),
+            client_id: client.id.clone(),
+            client_secret: client.secret.clone(),
         }))
     }
 }
