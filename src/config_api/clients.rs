@@ -154,7 +154,9 @@ fn write_array<T>(
 fn write_clients(app: &AppId, clients: &[Client]) -> Vec<u8> {
     let names: usize = clients.iter().map(|c| c.name.as_str().len()).sum();
     let mut out = Vec::with_capacity(2 + clients.len() * (ANSWER_BYTES + 1) + names);
-    write_array(&mut out, clients, |out, client| write_client(out, app, client));
+    write_array(&mut out, clients, |out, client| {
+        write_client(out, app, client)
+    });
     out
 }
 

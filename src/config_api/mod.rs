@@ -53,7 +53,7 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
                 journal::note_params(query.iter());
             }
             // Kept for the handler's `ConfigQuery`, so that the query is parsed once.
-            parts.extensions.insert(ParsedQuery(parsed));
+            parts.extensions.insert(ConfigQuery(parsed));
         }
         // Credentials are looked at before the application: a request without any is refused
         // the same way whatever path it names.
@@ -89,13 +89,10 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
 }
 
 /// The query string's parameters, or why they could not be read: the handler answers with that
-/// after its own checks, as it would have parsed the query itself.
-#[derive(Debug)]
+/// after its own checks, as it would have parsed the query itself. [`ConfigApiCaller`], which
+/// reads the query first, leaves its parsing in the request for this one.
+#[derive(Debug, Clone)]
 pub struct ConfigQuery(pub Result<Params, RequestProblem>);
-
-/// A query as [`ConfigApiCaller`] parsed it.
-#[derive(Clone)]
-struct ParsedQuery(Result<Params, RequestProblem>);
 
 impl FromRequestParts<AppState> for ConfigQuery {
     type Rejection = std::convert::Infallible;
@@ -104,11 +101,11 @@ impl FromRequestParts<AppState> for ConfigQuery {
         parts: &mut Parts,
         _: &AppState,
     ) -> Result<Self, std::convert::Infallible> {
-        let parsed = match parts.extensions.remove::<ParsedQuery>() {
-            Some(ParsedQuery(parsed)) => parsed,
-            None => Params::parse(parts.uri.query().unwrap_or_default().as_bytes()),
-        };
-        Ok(Self(parsed))
+        Ok(parts.extensions.remove::<Self>().unwrap_or_else(|| {
+            Self(Params::parse(
+                parts.uri.query().unwrap_or_default().as_bytes(),
+            ))
+        }))
     }
 }
 
