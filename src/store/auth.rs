@@ -17,8 +17,10 @@ impl Store {
     ) -> Result<Caller, ApiError> {
         let unknown = || ApiError::InvalidCredentials(CredentialFailure::UnknownClient);
         let inner = self.lock();
-        inner.data.app(app).map_err(|_| ApiError::AppNotFound)?;
-        let (_, client) = inner.data.find(app, id).map_err(|_| unknown())?;
+        let (_, client) = inner.data.find(app, id).map_err(|error| match error {
+            StoreError::AppNotFound => ApiError::AppNotFound,
+            _ => unknown(),
+        })?;
         let current = proof(&client.secret);
         let previous = client
             .previous_secret

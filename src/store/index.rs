@@ -131,7 +131,8 @@ impl Data {
         self.client_apps.get(id).map(|place| &place.app)
     }
 
-    /// Client `id` of application `app`, and its position in the order.
+    /// Client `id` of application `app`, and its position in the order; `AppNotFound` when there
+    /// is no such application, `ClientNotFound` when it has no such client.
     pub(super) fn find(&self, app: &AppId, id: &str) -> Result<(u64, &Client), StoreError> {
         let entry = self.app(app)?;
         let seq = self
@@ -147,11 +148,11 @@ impl Data {
     /// Checks, inside the critical section that applies a change, that `by` may still make it:
     /// its application exists, and the client it is (if it still is) still allows the change.
     pub(super) fn check_caller(&self, by: &Caller) -> Result<(), StoreError> {
-        self.app(&by.app)?;
-        let current = self
-            .find(&by.app, by.client_id.as_str())
-            .ok()
-            .map(|(_, c)| c);
+        let current = match self.find(&by.app, by.client_id.as_str()) {
+            Ok((_, client)) => Some(client),
+            Err(StoreError::ClientNotFound) => None,
+            Err(other) => return Err(other),
+        };
         by.still_allowed(current).map_err(StoreError::Refused)
     }
 
