@@ -180,25 +180,27 @@ def timed_creates(url, count, tag):
         "POST", f"/config/{APP}/clients", json.dumps({"name": f"{tag}-{n}"}), headers, 201))
 
 
-def grow(url, count, tag, workers=4):
-    """Creates `count` clients over keep-alive connections; returns how many were created."""
+def send_over(url, count, make, workers=4, timeout=30):
+    """Sends requests 0 to `count` - 1 over `workers` keep-alive connections, one at a time on
+    each (worker w sends w, w + workers, ...); `make(n)` gives the n-th as (method, path, body,
+    headers, expected status). Returns how many were answered as expected: a worker stops at the
+    first that is not."""
     import http.client
     import threading
     from urllib.parse import urlsplit
 
     host, port = urlsplit(url).hostname, urlsplit(url).port
-    made = [0] * workers
+    answered = [0] * workers
 
     def work(worker):
-        connection = http.client.HTTPConnection(host, port, timeout=30)
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
         for n in range(worker, count, workers):
-            body = json.dumps({"name": f"{tag}-{n}"})
-            connection.request("POST", f"/config/{APP}/clients", body=body,
-                               headers={"Authorization": BASIC, "Content-Type": "application/json"})
+            method, path, body, headers, expected = make(n)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
-            assert response.status == 201, response.status
-            made[worker] += 1
+            assert response.status == expected, (method, path, response.status)
+            answered[worker] += 1
         connection.close()
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
@@ -206,7 +208,14 @@ def grow(url, count, tag, workers=4):
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(made)
+    return sum(answered)
+
+
+def grow(url, count, tag, workers=4):
+    """Creates `count` clients over keep-alive connections; returns how many were created."""
+    headers = {"Authorization": BASIC, "Content-Type": "application/json"}
+    return send_over(url, count, lambda n: (
+        "POST", f"/config/{APP}/clients", json.dumps({"name": f"{tag}-{n}"}), headers, 201), workers)
 
 
 def timed_apps(url, count):

@@ -10,7 +10,6 @@ start-up, the fixture's import and shutdown drop out. Standard library only.
 """
 
 import argparse
-import http.client
 import json
 import os
 import re
@@ -18,7 +17,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the fixtures and credentials of the benchmark)
@@ -36,23 +34,10 @@ def counted(argv, make, count):
             line = process.stdout.readline().strip()
             if not line.startswith("listening on http://"):
                 raise RuntimeError(f"{argv[0]} did not start: {line!r}")
-            host, port = line.rsplit("/", 1)[1].rsplit(":", 1)
-
-            def work(first):
-                connection = http.client.HTTPConnection(host, int(port), timeout=120)
-                for n in range(first, count, CONNECTIONS):
-                    method, path, body, headers, expected = make(n)
-                    connection.request(method, path, body=body, headers=headers)
-                    response = connection.getresponse()
-                    response.read()
-                    assert response.status == expected, (path, response.status)
-                connection.close()
-
-            threads = [threading.Thread(target=work, args=(w,)) for w in range(CONNECTIONS)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            url = line.split(" ", 2)[2]
+            answered = bench.send_over(url, count, make, CONNECTIONS, timeout=120)
+            if answered != count:
+                raise RuntimeError(f"{answered} of {count} requests answered as expected")
         finally:
             process.send_signal(signal.SIGTERM)
             _, err = process.communicate(timeout=120)
