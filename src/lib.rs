@@ -150,7 +150,7 @@ pub mod internals {
     pub use crate::auth::{AuthorizationHeader, Presented, parse_authorization, signature};
     pub use crate::ca_command::run as ca_command;
     pub use crate::cli::{Cli, Command, LogFormat, exposure_warnings};
-    pub use crate::config_api::{ConfigApiClient, client_from_json};
+    pub use crate::config_api::{client_from_json, clients_listing};
     pub use crate::healthcheck::run as healthcheck;
     pub use crate::hostnames::{may_vouch_for, proxy_target};
     pub use crate::ids::IdGenerator;

@@ -6,12 +6,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ConfigFailures;
 use super::{ClientPath, ConfigApiCaller, ConfigApiJson, ConfigApiResult, ConfigQuery};
-use crate::body::{RenderedJson, write_json_str};
+use super::{ConfigFailures, render};
+use crate::body::RenderedJson;
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{
-    AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
+    Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
 use crate::shared::AppState;
@@ -52,7 +52,8 @@ pub struct SecretBody {
 }
 
 /// A client as the Configuration API shows it. Fields are in alphabetical order, as in the
-/// documentation's listing.
+/// documentation's listing. The schema of the OpenAPI document, and the serde form that the
+/// renderer's own writing of a client is held to (`render::tests`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfigApiClient {
     _id: ClientId,
@@ -65,9 +66,11 @@ pub struct ConfigApiClient {
     name: ClientName,
 }
 
+#[cfg(test)]
 impl ConfigApiClient {
-    /// The representation of `client` of `app`.
-    pub fn new(app: &AppId, client: Client) -> Self {
+    /// The representation of `client` of `app`, as serde writes it: what the renderer's bytes
+    /// are checked against.
+    pub fn new(app: &crate::model::AppId, client: Client) -> Self {
         let self_path = ["/config/", app.as_str(), "/clients/", client.id.as_str()].concat();
         Self {
             _settings: [self_path.as_str(), "/settings"].concat(),
@@ -79,85 +82,6 @@ impl ConfigApiClient {
             name: client.name,
         }
     }
-
-    /// The answer that shows `client` of `app`: what create, view, replace and secret reset
-    /// send.
-    fn answer(app: &AppId, client: &Client) -> RenderedJson {
-        let mut out = Vec::with_capacity(ANSWER_BYTES + client.name.as_str().len());
-        write_client(&mut out, app, client);
-        RenderedJson(out.into())
-    }
-}
-
-/// About what a client's answer takes besides its name: ids, secret, paths, a few features.
-const ANSWER_BYTES: usize = 384;
-
-/// Writes `client` of `app` as the Configuration API shows it: the bytes that serde writes for
-/// [`ConfigApiClient`] (`tests::written_as_serde_writes_it` holds the two to each other), without
-/// building one first or going through serde's machinery. Every answer that shows a client, and
-/// every listing, is written here.
-pub fn write_client(out: &mut Vec<u8>, app: &AppId, client: &Client) {
-    // Ids are `[A-Za-z0-9_-]`, feature names are the product's own and allowlist blocks are
-    // dotted digits with a prefix: none has anything to escape. Secrets and names may hold
-    // anything.
-    let id = client.id.as_str().as_bytes();
-    let path = |out: &mut Vec<u8>, end: &[u8]| {
-        out.extend_from_slice(b"\"/config/");
-        out.extend_from_slice(app.as_str().as_bytes());
-        out.extend_from_slice(b"/clients/");
-        out.extend_from_slice(id);
-        out.extend_from_slice(end);
-    };
-    out.extend_from_slice(b"{\"_id\":\"");
-    out.extend_from_slice(id);
-    out.extend_from_slice(b"\",\"_secret\":");
-    write_json_str(out, client.secret.expose());
-    out.extend_from_slice(b",\"_self\":");
-    path(out, b"\"");
-    out.extend_from_slice(b",\"_settings\":");
-    path(out, b"/settings\"");
-    out.extend_from_slice(b",\"features\":");
-    write_plain_strings(out, client.features.iter().map(|feature| feature.as_str()));
-    out.extend_from_slice(b",\"ipWhitelist\":");
-    write_plain_strings(out, client.whitelist.iter().map(|block| block.as_str()));
-    out.extend_from_slice(b",\"name\":");
-    write_json_str(out, client.name.as_str());
-    out.push(b'}');
-}
-
-/// Writes `texts`, which hold nothing JSON escapes, as a JSON array of strings.
-fn write_plain_strings<'a>(out: &mut Vec<u8>, texts: impl Iterator<Item = &'a str>) {
-    write_array(out, texts, |out, text| {
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-    });
-}
-
-/// Writes a JSON array of `items`, each written by `write`.
-fn write_array<T>(
-    out: &mut Vec<u8>,
-    items: impl IntoIterator<Item = T>,
-    mut write: impl FnMut(&mut Vec<u8>, T),
-) {
-    out.push(b'[');
-    for (n, item) in items.into_iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        write(out, item);
-    }
-    out.push(b']');
-}
-
-/// Writes `clients` of `app` as a JSON array of [`write_client`]s.
-fn write_clients(app: &AppId, clients: &[Client]) -> Vec<u8> {
-    let names: usize = clients.iter().map(|c| c.name.as_str().len()).sum();
-    let mut out = Vec::with_capacity(2 + clients.len() * (ANSWER_BYTES + 1) + names);
-    write_array(&mut out, clients, |out, client| {
-        write_client(out, app, client)
-    });
-    out
 }
 
 /// `GET /config/{appId}/clients`: every client in creation order; each `has_feature` parameter
@@ -189,7 +113,7 @@ pub async fn list(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let app = &caller.app;
-    let render = |clients: Vec<Client>| write_clients(app, &clients);
+    let render = |clients: Vec<Client>| render::clients_listing(app, &clients);
     let body = if wanted.is_empty() {
         // The whole listing, the big one, is rendered once per version of the application.
         state
@@ -233,7 +157,7 @@ pub async fn create(
     let client = state.store.create_client(&caller, new, NameRule::Unique)?;
     Ok((
         StatusCode::CREATED,
-        ConfigApiClient::answer(&caller.app, &client),
+        render::client_answer(&caller.app, &client),
     ))
 }
 
@@ -254,7 +178,7 @@ pub async fn get(
 ) -> ConfigApiResult<RenderedJson> {
     caller.require_owner()?;
     let client = state.store.client(&caller.app, &id)?;
-    Ok(ConfigApiClient::answer(&caller.app, &client))
+    Ok(render::client_answer(&caller.app, &client))
 }
 
 /// `PUT /config/{appId}/clients/{clientId}`: full replacement. An omitted `ipWhitelist` goes back
@@ -285,7 +209,7 @@ pub async fn put(
     let client = state
         .store
         .update_client(&caller, &id, change, NameRule::Unique)?;
-    Ok(ConfigApiClient::answer(&caller.app, &client))
+    Ok(render::client_answer(&caller.app, &client))
 }
 
 /// `DELETE /config/{appId}/clients/{clientId}`: 204 with no body. Owner clients cannot be
@@ -344,7 +268,7 @@ pub async fn reset_secret(
     };
     let hours = HoursToLive::new(hours).map_err(|range| invalid(field, range.into()))?;
     let client = state.store.reset_secret(&caller, &id, hours.duration())?;
-    Ok(ConfigApiClient::answer(&caller.app, &client))
+    Ok(render::client_answer(&caller.app, &client))
 }
 
 /// Reads `name` (required), `ipWhitelist` (default `["0.0.0.0/0"]`) and `features` (default
@@ -398,62 +322,4 @@ fn not_a(value: &Value, otherwise: InvalidReason) -> InvalidReason {
 
 fn invalid(argument: &'static str, reason: InvalidReason) -> ApiError {
     ApiError::InvalidArgument { argument, reason }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::model::Cidr;
-
-    fn client(
-        id: &str,
-        secret: &str,
-        name: &str,
-        features: Vec<Feature>,
-        blocks: &[&str],
-    ) -> Client {
-        let whitelist = Whitelist::new(
-            blocks
-                .iter()
-                .map(|block| Cidr::parse(block).expect("a block"))
-                .collect(),
-        );
-        Client {
-            whitelist,
-            ..Client::new(
-                ClientId::parse(id).expect("an id"),
-                ClientSecret::new(secret).expect("a secret"),
-                ClientName::stored(name).expect("a name"),
-                Features::stored(features),
-            )
-        }
-    }
-
-    proptest! {
-        /// Any client, names and secrets with quotes, backslashes, control characters and
-        /// non-ASCII text included: the hand-written answer is the bytes serde writes for
-        /// `ConfigApiClient`, alone and in a listing.
-        #[test]
-        fn written_as_serde_writes_it(
-            id in "[A-Za-z0-9_-]{1,40}",
-            secret in "\\PC{1,40}|[\"\\\\\u{0}-\u{1f}a]{1,40}",
-            name in "\\PC{1,40}|[\"\\\\\u{0}-\u{1f}\u{7f}é€a]{1,40}",
-            features in proptest::sample::subsequence(Feature::ALL.to_vec(), 0..=6),
-            blocks in proptest::sample::subsequence(vec!["0.0.0.0/0", "10.0.0.0/8", "192.168.1.7/32"], 0..=3),
-        ) {
-            let app = AppId::parse("emulatorapp000000000000001").expect("an app");
-            let client = client(&id, &secret, &name, features, &blocks);
-            let mut written = Vec::new();
-            write_client(&mut written, &app, &client);
-            let serde = serde_json::to_vec(&ConfigApiClient::new(&app, client.clone())).expect("json");
-            prop_assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&serde));
-            let two = [client.clone(), client.clone()];
-            let listed: Vec<ConfigApiClient> =
-                two.iter().map(|c| ConfigApiClient::new(&app, c.clone())).collect();
-            prop_assert_eq!(write_clients(&app, &two), serde_json::to_vec(&listed).expect("json"));
-            prop_assert_eq!(write_clients(&app, &[]), b"[]".to_vec());
-        }
-    }
 }

@@ -14,8 +14,10 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use clients::{ConfigApiClient, client_from_json};
-pub use render::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, injected};
+pub use clients::client_from_json;
+pub use render::{
+    ConfigApiError, ConfigApiResult, ConfigFailures, Errors, clients_listing, injected,
+};
 
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;

@@ -1,4 +1,5 @@
-//! The Configuration API's error shape: a real status and `{"errors": "<text>"}`.
+//! The Configuration API's wire shape: its errors, a real status and `{"errors": "<text>"}`;
+//! and its clients, written as bytes straight from the stored ones.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -6,9 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
+use crate::body::{RenderedJson, write_json_str};
 use crate::error::{ApiError, InvalidReason, RequestProblem};
 use crate::journal;
-use crate::model::FeatureError;
+use crate::model::{AppId, Client, FeatureError};
 use crate::settings::{MAX_KEY_CHARS, MAX_SETTINGS, MAX_VALUE_CHARS, SettingError};
 use crate::store::StoreError;
 
@@ -234,4 +236,141 @@ pub enum ConfigFailures {
     /// The body did not arrive in time.
     #[response(status = 408)]
     Timeout(Errors),
+}
+
+/// The answer that shows `client` of `app`: what create, view, replace and secret reset send.
+pub fn client_answer(app: &AppId, client: &Client) -> RenderedJson {
+    let mut out = Vec::with_capacity(ANSWER_BYTES + client.name.as_str().len());
+    write_client(&mut out, app, client);
+    RenderedJson(out.into())
+}
+
+/// About what a client's answer takes besides its name: ids, secret, paths, a few features.
+const ANSWER_BYTES: usize = 384;
+
+/// Writes `client` of `app` as the Configuration API shows it: the bytes that serde writes for
+/// [`ConfigApiClient`](super::clients::ConfigApiClient) (`tests::written_as_serde_writes_it` holds the two to each other), without
+/// building one first or going through serde's machinery. Every answer that shows a client, and
+/// every listing, is written here.
+fn write_client(out: &mut Vec<u8>, app: &AppId, client: &Client) {
+    // Ids are `[A-Za-z0-9_-]`, feature names are the product's own and allowlist blocks are
+    // dotted digits with a prefix: none has anything to escape. Secrets and names may hold
+    // anything.
+    let id = client.id.as_str().as_bytes();
+    let path = |out: &mut Vec<u8>, end: &[u8]| {
+        out.extend_from_slice(b"\"/config/");
+        out.extend_from_slice(app.as_str().as_bytes());
+        out.extend_from_slice(b"/clients/");
+        out.extend_from_slice(id);
+        out.extend_from_slice(end);
+    };
+    out.extend_from_slice(b"{\"_id\":\"");
+    out.extend_from_slice(id);
+    out.extend_from_slice(b"\",\"_secret\":");
+    write_json_str(out, client.secret.expose());
+    out.extend_from_slice(b",\"_self\":");
+    path(out, b"\"");
+    out.extend_from_slice(b",\"_settings\":");
+    path(out, b"/settings\"");
+    out.extend_from_slice(b",\"features\":");
+    write_plain_strings(out, client.features.iter().map(|feature| feature.as_str()));
+    out.extend_from_slice(b",\"ipWhitelist\":");
+    write_plain_strings(out, client.whitelist.iter().map(|block| block.as_str()));
+    out.extend_from_slice(b",\"name\":");
+    write_json_str(out, client.name.as_str());
+    out.push(b'}');
+}
+
+/// Writes `texts`, which hold nothing JSON escapes, as a JSON array of strings.
+fn write_plain_strings<'a>(out: &mut Vec<u8>, texts: impl Iterator<Item = &'a str>) {
+    write_array(out, texts, |out, text| {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    });
+}
+
+/// Writes a JSON array of `items`, each written by `write`.
+fn write_array<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (n, item) in items.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write(out, item);
+    }
+    out.push(b']');
+}
+
+/// `clients` of `app` as a JSON array of [`write_client`]s: a listing's body.
+pub fn clients_listing(app: &AppId, clients: &[Client]) -> Vec<u8> {
+    let names: usize = clients.iter().map(|c| c.name.as_str().len()).sum();
+    let mut out = Vec::with_capacity(2 + clients.len() * (ANSWER_BYTES + 1) + names);
+    write_array(&mut out, clients, |out, client| {
+        write_client(out, app, client)
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config_api::clients::ConfigApiClient;
+    use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist};
+
+    fn client(
+        id: &str,
+        secret: &str,
+        name: &str,
+        features: Vec<Feature>,
+        blocks: &[&str],
+    ) -> Client {
+        let whitelist = Whitelist::new(
+            blocks
+                .iter()
+                .map(|block| Cidr::parse(block).expect("a block"))
+                .collect(),
+        );
+        Client {
+            whitelist,
+            ..Client::new(
+                ClientId::parse(id).expect("an id"),
+                ClientSecret::new(secret).expect("a secret"),
+                ClientName::stored(name).expect("a name"),
+                Features::stored(features),
+            )
+        }
+    }
+
+    proptest! {
+        /// Any client, names and secrets with quotes, backslashes, control characters and
+        /// non-ASCII text included: the hand-written answer is the bytes serde writes for
+        /// `ConfigApiClient`, alone and in a listing.
+        #[test]
+        fn written_as_serde_writes_it(
+            id in "[A-Za-z0-9_-]{1,40}",
+            secret in "\\PC{1,40}|[\"\\\\\u{0}-\u{1f}a]{1,40}",
+            name in "\\PC{1,40}|[\"\\\\\u{0}-\u{1f}\u{7f}é€a]{1,40}",
+            features in proptest::sample::subsequence(Feature::ALL.to_vec(), 0..=6),
+            blocks in proptest::sample::subsequence(vec!["0.0.0.0/0", "10.0.0.0/8", "192.168.1.7/32"], 0..=3),
+        ) {
+            let app = AppId::parse("emulatorapp000000000000001").expect("an app");
+            let client = client(&id, &secret, &name, features, &blocks);
+            let mut written = Vec::new();
+            write_client(&mut written, &app, &client);
+            let serde = serde_json::to_vec(&ConfigApiClient::new(&app, client.clone())).expect("json");
+            prop_assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&serde));
+            let two = [client.clone(), client.clone()];
+            let listed: Vec<ConfigApiClient> =
+                two.iter().map(|c| ConfigApiClient::new(&app, c.clone())).collect();
+            prop_assert_eq!(clients_listing(&app, &two), serde_json::to_vec(&listed).expect("json"));
+            prop_assert_eq!(clients_listing(&app, &[]), b"[]".to_vec());
+        }
+    }
 }
