@@ -152,8 +152,9 @@ pub fn is_janrain_host(name: &str) -> bool {
         .any(|domain| name != *domain && is_within(name, domain))
 }
 
-/// Reads a `--ca-permit` domain: a host name of at least two labels (a whole top-level domain
-/// would let the root vouch for too much), normalised.
+/// Reads a `--ca-permit` domain: a host name that is not a public suffix (a whole top-level
+/// domain, `co.uk` or `github.io` would let the root vouch for every site under it), normalised.
+/// The suffixes are the Public Suffix List's, ICANN and private sections both.
 pub fn permit(domain: &str) -> Result<String, String> {
     let domain = domain.trim().trim_start_matches("*.");
     let name = normalize_name(domain)
@@ -161,6 +162,12 @@ pub fn permit(domain: &str) -> Result<String, String> {
     if !name.contains('.') {
         return Err(format!(
             "--ca-permit {domain:?} is a whole top-level domain; name one of its domains, such as example.{name}"
+        ));
+    }
+    if psl::domain_str(&name).is_none() {
+        return Err(format!(
+            "--ca-permit {domain:?} is a public suffix: the root would vouch for every site \
+             registered under it; name a domain of your own, such as example.{name}"
         ));
     }
     Ok(name)
@@ -256,6 +263,11 @@ mod tests {
         assert_eq!(permit("Example.TEST"), Ok("example.test".into()));
         assert_eq!(permit("*.example.test"), Ok("example.test".into()));
         assert!(permit("com").is_err());
+        for suffix in ["co.uk", "github.io", "*.com.au"] {
+            let refused = permit(suffix).expect_err(suffix);
+            assert!(refused.contains("public suffix"), "{refused}");
+        }
+        assert_eq!(permit("example.co.uk"), Ok("example.co.uk".into()));
         assert!(permit("ex ample.test").is_err());
         assert!(may_vouch_for("a.example.test", &["example.test".into()]));
         assert!(!may_vouch_for("example.com", &["example.test".into()]));

@@ -144,7 +144,7 @@ fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
                 .into_iter()
                 .map(move |domain| (id.clone(), domain.to_string()))
         })
-        .filter(|(_, domain)| !may_vouch_for(domain, permits))
+        .filter(|(_, domain)| !may_vouch_for(domain, &permits))
         .collect()
 }
 

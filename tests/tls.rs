@@ -321,11 +321,15 @@ async fn ca_prints_a_bundle_of_the_machine_roots_and_the_emulator_root() {
     assert!(bundle.ends_with(&root), "the root comes last");
     // And from a running emulator, whose root lives in memory.
     let running = start(&["--listen", "127.0.0.1:0"], &[]);
-    let output = run(&[
-        "ca",
-        "--url",
-        &format!("{}/__emulator/ca.pem", running.base),
-    ]);
+    let output = std::process::Command::new(support::BINARY)
+        .args([
+            "ca",
+            "--url",
+            &format!("{}/__emulator/ca.pem", running.base),
+        ])
+        .env("TMPDIR", dir.path())
+        .output()
+        .expect("runs");
     assert!(output.status.success(), "{output:?}");
     let path = String::from_utf8(output.stdout).expect("utf-8");
     let bundle = std::fs::read_to_string(path.trim()).expect("bundle");
@@ -388,20 +392,102 @@ async fn the_root_key_cannot_vouch_for_another_site_even_when_copied() {
             &format!("/CN={name}"),
             "-addext",
             &format!("subjectAltName=DNS:{name}"),
+            "-addext",
+            "extendedKeyUsage=serverAuth",
             "-CA",
             "ca/ca.pem",
             "-CAkey",
             "ca/ca-key.pem",
         ]);
         assert!(ok, "signing a leaf for {name}: {out}");
-        let (verified, out) = openssl(&["verify", "-CAfile", "ca/ca.pem", "leaf.pem"]);
+        let (verified, out) = openssl(&[
+            "verify",
+            "-CAfile",
+            "ca/ca.pem",
+            "-purpose",
+            "sslserver",
+            "leaf.pem",
+        ]);
         assert_eq!(verified, allowed, "{name}: {out}");
         if !allowed {
             assert!(out.contains("permitted subtree violation"), "{name}: {out}");
         }
     }
+    // Certificates for anything but a TLS server, made with the root's key: an S/MIME
+    // certificate for any address, a client certificate. The root's extended key usage
+    // (serverAuth) refuses them.
+    for (what, san, usage, purposes) in [
+        (
+            "S/MIME",
+            "subjectAltName=email:someone@example.com",
+            "extendedKeyUsage=emailProtection",
+            &["smimesign", "smimeencrypt"][..],
+        ),
+        (
+            "TLS client",
+            "subjectAltName=DNS:client.janraincapture.com",
+            "extendedKeyUsage=clientAuth",
+            &["sslclient"][..],
+        ),
+    ] {
+        let (ok, out) = openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "other.key",
+            "-out",
+            "other.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=someone",
+            "-addext",
+            san,
+            "-addext",
+            usage,
+            "-CA",
+            "ca/ca.pem",
+            "-CAkey",
+            "ca/ca-key.pem",
+        ]);
+        assert!(ok, "signing a {what} certificate: {out}");
+        for purpose in purposes {
+            let (verified, out) = openssl(&[
+                "verify",
+                "-CAfile",
+                "ca/ca.pem",
+                "-purpose",
+                purpose,
+                "other.pem",
+            ]);
+            assert!(!verified, "{what} for {purpose} verified: {out}");
+            assert!(
+                out.contains("unsuitable certificate purpose"),
+                "{what}: {out}"
+            );
+        }
+    }
+    let (verified, out) = openssl(&[
+        "verify",
+        "-CAfile",
+        "ca/ca.pem",
+        "-purpose",
+        "sslserver",
+        "leaf.pem",
+    ]);
+    assert!(!verified, "the last leaf is outside the names: {out}");
     let (_, text) = openssl(&["x509", "-in", "ca/ca.pem", "-noout", "-text"]);
     assert!(text.contains("X509v3 Name Constraints: critical"), "{text}");
+    assert!(text.contains("TLS Web Server Authentication"), "{text}");
+    assert!(
+        text.contains("Excluded:") && text.contains("email:") && text.contains("URI:"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -430,5 +516,404 @@ async fn the_default_application_answers_on_its_own_host_through_the_proxy() {
         pem,
         "one root for the process's life"
     );
+    stop(running);
+}
+
+/// The one `error:` line of a start or `ca` that failed, checked to be the only one.
+fn one_error_line(output: &std::process::Output) -> String {
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        output.stdout.is_empty(),
+        "nothing is announced or printed: {output:?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    lines[0].to_owned()
+}
+
+/// A start that serves both listeners from `ca`, which must refuse to start.
+fn refused_start(ca: &Path) -> String {
+    one_error_line(&support::run_briefly(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--https-listen",
+        "127.0.0.1:0",
+        "--ca-dir",
+        ca.to_str().expect("utf-8"),
+    ]))
+}
+
+/// A CA certificate for `subject_key`'s public key, signed by `signer`, with the limits given:
+/// what someone who can write to the directory (or answer on the port) would put there.
+fn forged_root(
+    subject_key: &rcgen::KeyPair,
+    signer: &rcgen::KeyPair,
+    constraints: Option<rcgen::NameConstraints>,
+    server_only: bool,
+) -> String {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyUsagePurpose};
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "janrain-emulator local CA (forged)");
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    if server_only {
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    }
+    params.name_constraints = constraints;
+    let issuer = Issuer::new(params.clone(), signer);
+    params
+        .signed_by(subject_key, &issuer)
+        .expect("signed")
+        .pem()
+}
+
+/// The names an earlier version's root permitted, without its exclusions.
+fn earlier_constraints() -> rcgen::NameConstraints {
+    use rcgen::{CidrSubnet, GeneralSubtree};
+    let mut permitted: Vec<GeneralSubtree> = ["janraincapture.com", "janrain.com", "localhost"]
+        .iter()
+        .map(|d| GeneralSubtree::DnsName((*d).to_owned()))
+        .collect();
+    permitted.push(GeneralSubtree::IpAddress(CidrSubnet::V4(
+        [127, 0, 0, 0],
+        [255, 0, 0, 0],
+    )));
+    permitted.push(GeneralSubtree::IpAddress(CidrSubnet::V6(
+        std::net::Ipv6Addr::LOCALHOST.octets(),
+        [0xff; 16],
+    )));
+    rcgen::NameConstraints {
+        permitted_subtrees: permitted,
+        excluded_subtrees: Vec::new(),
+    }
+}
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::symlink_metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[tokio::test]
+async fn a_tampered_root_is_refused_before_anything_is_served_or_written() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca");
+    let made = run(&["ca", "--ca-dir", ca.to_str().expect("utf-8")]);
+    assert!(made.status.success(), "{made:?}");
+    let key_pem = std::fs::read_to_string(ca.join("ca-key.pem")).expect("key");
+    let key = rcgen::KeyPair::from_pem(&key_pem).expect("the kept key");
+    let other = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("another key");
+    let cases = [
+        (
+            "no name constraints, signed with the real key",
+            forged_root(&key, &key, None, true),
+            "no critical name constraints",
+        ),
+        (
+            "the real public key, signed by another key",
+            forged_root(&key, &other, Some(earlier_constraints()), true),
+            "not self-signed by its own key",
+        ),
+        (
+            "another key's root",
+            forged_root(&other, &other, Some(earlier_constraints()), true),
+            "not the one in the key file",
+        ),
+        (
+            "a root as an earlier version made it",
+            forged_root(&key, &key, Some(earlier_constraints()), false),
+            "made by an earlier version of janrain-emulator",
+        ),
+    ];
+    let cert_path = ca.join("ca.pem");
+    for (what, pem, reason) in cases {
+        std::fs::write(&cert_path, &pem).expect("tampered");
+        set_mode(&cert_path, 0o644);
+        let _ = std::fs::remove_file(ca.join("bundle.pem"));
+        let line = refused_start(&ca);
+        assert!(line.contains(reason), "{what}: {line}");
+        assert!(
+            line.contains(&cert_path.display().to_string()),
+            "{what}: the line names the file: {line}"
+        );
+        assert!(
+            line.contains("to make a new root"),
+            "{what}: the line says how to mend it: {line}"
+        );
+        assert!(
+            !ca.join("bundle.pem").exists(),
+            "{what}: a bundle was written"
+        );
+        // `ca` refuses it the same way, and writes no bundle either.
+        let line = one_error_line(&run(&["ca", "--ca-dir", ca.to_str().expect("utf-8")]));
+        assert!(line.contains(reason), "{what}: {line}");
+        assert!(!ca.join("bundle.pem").exists(), "{what}: ca wrote a bundle");
+        assert_eq!(
+            std::fs::read_to_string(&cert_path).expect("kept"),
+            pem,
+            "{what}: the file is left as it was"
+        );
+    }
+    // The same certificate without its key: refused, not replaced by a new root.
+    let unconstrained = forged_root(&key, &key, None, true);
+    std::fs::write(&cert_path, &unconstrained).expect("tampered");
+    std::fs::remove_file(ca.join("ca-key.pem")).expect("rm key");
+    let line = refused_start(&ca);
+    assert!(line.contains("holds ca.pem but not ca-key.pem"), "{line}");
+    assert_eq!(
+        std::fs::read_to_string(&cert_path).expect("kept"),
+        unconstrained
+    );
+    assert!(!ca.join("bundle.pem").exists());
+}
+
+#[tokio::test]
+async fn a_directory_others_may_change_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca");
+    assert!(
+        run(&["ca", "--ca-dir", ca.to_str().expect("utf-8")])
+            .status
+            .success()
+    );
+    set_mode(&ca, 0o777);
+    let line = refused_start(&ca);
+    assert!(
+        line.contains("is writable by group or others (mode 0777)")
+            && line.contains(&format!("chmod 700 {}", ca.display())),
+        "{line}"
+    );
+    set_mode(&ca, 0o700);
+    set_mode(&ca.join("ca.pem"), 0o666);
+    let line = refused_start(&ca);
+    assert!(line.contains("chmod 644"), "{line}");
+    set_mode(&ca.join("ca.pem"), 0o644);
+    // A directory of another user, which only root can make here.
+    if nix::unistd::geteuid().is_root() {
+        let nobody = nix::unistd::Uid::from_raw(65534);
+        nix::unistd::chown(&ca, Some(nobody), None).expect("chown");
+        let line = refused_start(&ca);
+        assert!(
+            line.contains("belongs to uid 65534, not to the user running the emulator"),
+            "{line}"
+        );
+        nix::unistd::chown(&ca, Some(nix::unistd::geteuid()), None).expect("chown back");
+    } else {
+        eprintln!("not root: the other user's directory is checked by the unit tests only");
+    }
+    // Mended, it starts again with the same root.
+    let running = start_tls(&ca);
+    assert_eq!(
+        root_pem(&running).await,
+        std::fs::read_to_string(ca.join("ca.pem")).expect("root")
+    );
+    stop(running);
+}
+
+#[tokio::test]
+async fn no_file_of_the_directory_is_opened_through_a_link() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca");
+    std::fs::create_dir(&ca).expect("dir");
+    set_mode(&ca, 0o700);
+    let elsewhere = dir.path().join("elsewhere.lock");
+    std::os::unix::fs::symlink(&elsewhere, ca.join("ca.lock")).expect("link");
+    let line = refused_start(&ca);
+    assert!(line.contains("ca.lock is a symbolic link"), "{line}");
+    assert!(!elsewhere.exists(), "the link was followed");
+    assert!(!ca.join("ca.pem").exists() && !ca.join("ca-key.pem").exists());
+}
+
+#[tokio::test]
+async fn files_get_their_modes_whatever_the_umask() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (umask, command) in [("000", "ca"), ("077", "ca"), ("000", "serve")] {
+        let ca = dir.path().join(format!("ca-{umask}-{command}"));
+        let ca_arg = ca.to_str().expect("utf-8");
+        if command == "ca" {
+            let output =
+                support::under_shell(&format!("umask {umask}"), &["ca", "--ca-dir", ca_arg])
+                    .output()
+                    .expect("runs");
+            assert!(output.status.success(), "{output:?}");
+        } else {
+            let running = support::start_under_shell(
+                &format!("umask {umask}"),
+                &["--listen", "127.0.0.1:0", "--ca-dir", ca_arg],
+            );
+            stop(running);
+        }
+        let what = format!("umask {umask}, {command}");
+        assert_eq!(mode_of(&ca), 0o700, "{what}: the directory");
+        assert_eq!(mode_of(&ca.join("ca-key.pem")), 0o600, "{what}: the key");
+        assert_eq!(
+            mode_of(&ca.join("ca.pem")),
+            0o644,
+            "{what}: the certificate"
+        );
+        assert_eq!(mode_of(&ca.join("bundle.pem")), 0o644, "{what}: the bundle");
+        assert_eq!(mode_of(&ca.join("ca.lock")), 0o600, "{what}: the lock");
+    }
+}
+
+/// A server on a port of its own that answers every request with `body`: whatever process got
+/// the port first.
+async fn impostor(body: String) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = vec![0; 4096];
+            let _ = stream.read(&mut request).await;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/x-pem-file\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    (addr, task)
+}
+
+// Multi-threaded: the impostor answers while this thread waits for the command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_url_refuses_a_root_wider_than_janrains_and_writes_nothing() {
+    let temporary = tempfile::tempdir().expect("dir");
+    let tmp = temporary.path().to_str().expect("utf-8");
+    let ca = |args: &[&str]| {
+        let mut command = std::process::Command::new(support::BINARY);
+        command.arg("ca").args(args).env("TMPDIR", tmp);
+        support::run_to_refusal(command)
+    };
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let (addr, task) = impostor(forged_root(&key, &key, None, true)).await;
+    let url = format!("http://{addr}/__emulator/ca.pem");
+    let line = one_error_line(&ca(&["--url", &url]));
+    assert!(
+        line.contains("is refused") && line.contains("no critical name constraints"),
+        "{line}"
+    );
+    assert_eq!(
+        std::fs::read_dir(temporary.path()).expect("dir").count(),
+        0,
+        "nothing was written"
+    );
+    task.abort();
+    // A real emulator's root made with --ca-permit: refused unless ca is given the same.
+    let running = start(
+        &["--listen", "127.0.0.1:0", "--ca-permit", "example.test"],
+        &[],
+    );
+    let url = format!("{}/__emulator/ca.pem", running.base);
+    let line = one_error_line(&ca(&["--url", &url]));
+    assert!(line.contains("also permits example.test"), "{line}");
+    let first = ca(&["--url", &url, "--ca-permit", "example.test"]);
+    assert!(first.status.success(), "{first:?}");
+    let second = ca(&["--url", &url, "--ca-permit", "example.test"]);
+    let (first, second) = (
+        String::from_utf8(first.stdout).expect("utf-8"),
+        String::from_utf8(second.stdout).expect("utf-8"),
+    );
+    let (first, second) = (Path::new(first.trim()), Path::new(second.trim()));
+    // Each bundle in a new directory of its own, under the temporary directory.
+    assert_ne!(first.parent(), second.parent());
+    for path in [first, second] {
+        let parent = path.parent().expect("a directory");
+        assert_eq!(
+            parent.parent(),
+            Some(temporary.path()),
+            "{}",
+            path.display()
+        );
+        let name = parent.file_name().and_then(|n| n.to_str()).expect("name");
+        assert!(
+            name.starts_with("janrain-emulator-ca-") && name.len() > 30,
+            "{name}"
+        );
+        assert_eq!(mode_of(parent), 0o755);
+        assert_eq!(mode_of(path), 0o644);
+        let bundle = std::fs::read_to_string(path).expect("bundle");
+        assert!(bundle.ends_with(&root_pem(&running).await));
+    }
+    stop(running);
+}
+
+#[tokio::test]
+async fn ca_permit_refuses_a_public_suffix() {
+    for suffix in ["co.uk", "github.io", "com"] {
+        let line = one_error_line(&support::run_briefly(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--ca-permit",
+            suffix,
+        ]));
+        assert!(
+            line.contains(&format!("--ca-permit {suffix:?}")),
+            "{suffix}: {line}"
+        );
+        let line = one_error_line(&run(&["ca", "--ca-permit", suffix]));
+        assert!(line.contains("--ca-permit"), "{suffix}: {line}");
+    }
+    let line = one_error_line(&support::run_briefly(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ca-permit",
+        "co.uk",
+    ]));
+    assert!(line.contains("is a public suffix"), "{line}");
+}
+
+#[tokio::test]
+async fn info_reports_what_the_root_itself_permits() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca");
+    let ca_arg = ca.to_str().expect("utf-8");
+    let made = run(&["ca", "--ca-dir", ca_arg, "--ca-permit", "example.test"]);
+    assert!(made.status.success(), "{made:?}");
+    // Started later with another permit, the root still permits what it was made with.
+    let running = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--ca-dir",
+            ca_arg,
+            "--ca-permit",
+            "other.test",
+        ],
+        &[],
+    );
+    let info = reqwest::get(format!("{}/__emulator/info", running.base))
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(
+        info["tls"]["permitted_names"],
+        json!([
+            "janraincapture.com",
+            "janrain.com",
+            "localhost",
+            "example.test"
+        ])
+    );
+    assert_eq!(
+        info["tls"]["permitted_addresses"],
+        json!(["127.0.0.0/8", "::1/128"])
+    );
+    assert_eq!(info["tls"]["excluded"], json!(["email", "uri"]));
     stop(running);
 }

@@ -101,6 +101,9 @@ class Emulator:
         self._info: Optional[Dict[str, Any]] = None
         self._bundle: Optional[str] = None
         self._bundle_is_ours = False
+        self._binary: Optional[str] = None
+        self._ca_dir: Optional[str] = None
+        self._ca_permits: List[str] = []
 
     # Starting and stopping -----------------------------------------------------------------
 
@@ -130,10 +133,11 @@ class Emulator:
             process.wait()
             raise RuntimeError(f"janrain-emulator did not start: {line!r}")
         emulator = cls(line[len(prefix):].strip(), token=token, process=process)
+        emulator._binary = argv[0]
+        emulator._ca_dir = _flag_value(argv, "--ca-dir") or os.environ.get("JANRAIN_EMULATOR_CA_DIR")
+        emulator._ca_permits = _flag_values(argv, "--ca-permit")
         # Without --ca-dir its root lives and dies with the process, and so does its bundle.
-        emulator._bundle_is_ours = _flag_value(argv, "--ca-dir") is None and not os.environ.get(
-            "JANRAIN_EMULATOR_CA_DIR"
-        )
+        emulator._bundle_is_ours = emulator._ca_dir is None
         return emulator
 
     @classmethod
@@ -158,11 +162,9 @@ class Emulator:
         if process.stdout:
             process.stdout.close()
         if self._bundle is not None and self._bundle_is_ours:
-            # Named after a root no other emulator will have: nothing else can want it.
-            try:
-                os.remove(self._bundle)
-            except OSError:
-                pass
+            # In a directory of its own, for a root no other emulator will have: nothing else
+            # can want it.
+            shutil.rmtree(os.path.dirname(self._bundle), ignore_errors=True)
             self._bundle = None
         return process.returncode
 
@@ -234,11 +236,19 @@ class Emulator:
             return response.read().decode()
 
     def ca_bundle(self) -> str:
-        """The path of a PEM bundle of this machine's trusted roots plus the emulator's root, as
-        ``janrain-emulator ca`` writes one, so that pointing ``REQUESTS_CA_BUNDLE`` or
-        ``SSL_CERT_FILE`` at it keeps every other HTTPS call working."""
+        """The path of a PEM bundle of this machine's trusted roots plus the emulator's root, so
+        that pointing ``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE`` at it keeps every other HTTPS
+        call working. ``janrain-emulator ca`` writes it, after checking that the root answering
+        at this URL can vouch for no name but Janrain's (and the ``--ca-permit`` domains the
+        emulator was started with): in a new directory of its own, or, for a root kept with
+        ``--ca-dir``, the ``bundle.pem`` the emulator writes there at every start."""
         if self._bundle is None:
-            self._bundle = _write_bundle(self.ca_pem())
+            if self._ca_dir is not None:
+                self._bundle = os.path.join(self._ca_dir, "bundle.pem")
+            else:
+                self._bundle = _checked_bundle(
+                    self._binary or find_binary(), f"{self.url}/__emulator/ca.pem", self._ca_permits
+                )
         return self._bundle
 
     def proxy_env(self) -> Dict[str, str]:
@@ -339,52 +349,18 @@ class Emulator:
         return self.move_clock(system=True)
 
 
-#: Where machines keep their trusted roots; the first that exists goes into the bundle.
-_SYSTEM_ROOTS = (
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/pki/tls/cacert.pem",
-    "/etc/ssl/cert.pem",
-    "/usr/local/etc/openssl/cert.pem",
-)
-
-
-def _system_roots() -> str:
-    import ssl
-
-    paths = ssl.get_default_verify_paths()
-    candidates = [os.environ.get("SSL_CERT_FILE"), paths.cafile, paths.openssl_cafile, *_SYSTEM_ROOTS]
-    try:
-        import certifi  # type: ignore
-
-        candidates.append(certifi.where())
-    except ImportError:
-        pass
-    for path in candidates:
-        if path and os.path.isfile(path) and "janrain-emulator-bundle-" not in os.path.basename(path):
-            with open(path, encoding="utf-8", errors="replace") as roots:
-                text = roots.read()
-            if "-----BEGIN CERTIFICATE-----" in text:
-                return text if text.endswith("\n") else text + "\n"
-    return ""
-
-
-def _write_bundle(root_pem: str) -> str:
-    """Writes the machine's roots plus ``root_pem`` to a file named after the root, whole or not
-    at all, and returns its path."""
-    import hashlib
-    import tempfile
-
-    digest = hashlib.sha1(root_pem.encode()).hexdigest()[:12]
-    path = os.path.join(tempfile.gettempdir(), f"janrain-emulator-bundle-{digest}.pem")
-    text = _system_roots() + "# janrain-emulator's local root (Janrain names only)\n" + root_pem
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".janrain-emulator-")
-    with os.fdopen(handle, "w") as out:
-        out.write(text)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-    return path
+def _checked_bundle(binary: str, url: str, permits: Sequence[str]) -> str:
+    """``janrain-emulator ca --url URL``: the root at ``url`` checked, and the path of the bundle
+    it wrote. Raises ``RuntimeError`` with the binary's one-line reason when the root is refused."""
+    env = {k: v for k, v in os.environ.items() if k != "JANRAIN_EMULATOR_CA_DIR"}
+    argv = [binary, "ca", "--url", url]
+    for permit in permits:
+        argv += ["--ca-permit", permit]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        raise RuntimeError(lines[-1] if lines else f"janrain-emulator ca failed: {result.stderr.strip()}")
+    return result.stdout.strip()
 
 
 def _clock_path(app_id: Optional[str]) -> str:
@@ -400,6 +376,20 @@ def _flag_value(argv: Sequence[str], flag: str) -> Optional[str]:
         if word.startswith(flag + "="):
             return word[len(flag) + 1:]
     return os.environ.get("JANRAIN_EMULATOR_CONTROL_TOKEN") if flag == "--control-token" else None
+
+
+def _flag_values(argv: Sequence[str], flag: str) -> List[str]:
+    """Every value of a repeatable flag, as the binary reads it (comma-separated in its
+    environment variable when the flag is not given)."""
+    values: List[str] = []
+    for index, word in enumerate(argv):
+        if word == flag and index + 1 < len(argv):
+            values.append(argv[index + 1])
+        elif word.startswith(flag + "="):
+            values.append(word[len(flag) + 1:])
+    if not values and flag == "--ca-permit":
+        values = [v for v in os.environ.get("JANRAIN_EMULATOR_CA_PERMIT", "").split(",") if v]
+    return values
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:

@@ -129,9 +129,17 @@ pub struct TlsInfo {
     ca_pem: &'static str,
     /// Whether the root is kept in a directory (`--ca-dir`) rather than in memory.
     ca_kept: bool,
-    /// The names (each with its subdomains) the root may vouch for, besides the loopback
-    /// addresses.
+    /// The names (each with its subdomains) the root vouches for, read from the root itself.
     permitted_names: Vec<String>,
+    /// The address ranges the root vouches for.
+    #[schema(value_type = Vec<String>, example = json!(["127.0.0.0/8", "::1/128"]))]
+    permitted_addresses: [&'static str; 2],
+    /// The kinds of name the root's constraints exclude whole.
+    #[schema(value_type = Vec<String>, example = json!(["email", "uri"]))]
+    excluded: [&'static str; 2],
+    /// What the root's leaves may be used for: TLS servers only.
+    #[schema(value_type = Vec<String>, example = json!(["serverAuth"]))]
+    extended_key_usage: [&'static str; 1],
 }
 
 /// The log on standard error: best effort, never in the way of an answer.
@@ -171,6 +179,9 @@ control! {
                 ca_pem: CA_PEM_PATH,
                 ca_kept: state.ca.dir().is_some(),
                 permitted_names: state.ca.permitted_names(),
+                permitted_addresses: ["127.0.0.0/8", "::1/128"],
+                excluded: ["email", "uri"],
+                extended_key_usage: ["serverAuth"],
             },
         })
     }

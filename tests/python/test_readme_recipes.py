@@ -146,23 +146,24 @@ def test_compose_service_waits_for_health():
     assert 'CMD ["/janrain-emulator", "healthcheck"]' in dockerfile
 
 
-def binary_path_env():
-    """The environment with the built binary first on PATH, as an installed one would be."""
+def binary_path_env(tmp_path):
+    """The environment with the built binary first on PATH, as an installed one would be, and
+    the test's own temporary directory, where the bundles of `janrain-emulator ca --url` go."""
     binary = pathlib.Path(os.environ["JANRAIN_EMULATOR_BIN"]).resolve()
-    return {**os.environ, "PATH": f"{binary.parent}{os.pathsep}{os.environ['PATH']}"}
+    return {**os.environ, "PATH": f"{binary.parent}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(tmp_path)}
 
 
-def with_proxy_env(emulator_url, program):
+def with_proxy_env(emulator_url, program, tmp_path):
     """`program` run by bash after the https-env recipe, as written, against `emulator_url`."""
     script = on_port(recipe("https-env"), emulator_url) + "\n" + program
     return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                          timeout=60, env=binary_path_env())
+                          timeout=60, env=binary_path_env(tmp_path))
 
 
-def test_https_through_the_proxy_with_curl(emulator_url):
+def test_https_through_the_proxy_with_curl(emulator_url, tmp_path):
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", on_port(recipe("https-curl"), emulator_url)],
-        capture_output=True, text=True, timeout=60, check=True, env=binary_path_env(),
+        capture_output=True, text=True, timeout=60, check=True, env=binary_path_env(tmp_path),
     )
     listed, legacy = json_values(result.stdout)
     assert [c["name"] for c in listed] == ["Emulator owner client"]
@@ -171,21 +172,21 @@ def test_https_through_the_proxy_with_curl(emulator_url):
 
 def test_https_python_by_environment_alone(emulator_url, tmp_path):
     (tmp_path / "app.py").write_text(recipe("https-python"))
-    result = with_proxy_env(emulator_url, f"{sys.executable} {tmp_path / 'app.py'}")
+    result = with_proxy_env(emulator_url, f"{sys.executable} {tmp_path / 'app.py'}", tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
 
 def test_https_ruby_by_environment_alone(emulator_url, tmp_path):
     (tmp_path / "app.rb").write_text(recipe("https-ruby"))
-    result = with_proxy_env(emulator_url, f"ruby {tmp_path / 'app.rb'}")
+    result = with_proxy_env(emulator_url, f"ruby {tmp_path / 'app.rb'}", tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["stat"] == "ok"
 
 
 def test_https_php_curl_by_environment_alone(emulator_url, tmp_path):
     (tmp_path / "app.php").write_text(recipe("https-php"))
-    result = with_proxy_env(emulator_url, f'php -d curl.cainfo="$CURL_CA_BUNDLE" {tmp_path / "app.php"}')
+    result = with_proxy_env(emulator_url, f'php -d curl.cainfo="$CURL_CA_BUNDLE" {tmp_path / "app.php"}', tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["stat"] == "ok"
 
@@ -200,7 +201,7 @@ def test_compose_https_serves_the_aliases_with_the_bundle_in_the_volume(tmp_path
     assert "v1.api.us.janrain.com" in aliases
     assert app["depends_on"]["janrain"]["condition"] == "service_healthy"
     volume = tmp_path / "data"
-    env = binary_path_env()
+    env = binary_path_env(tmp_path)
     for name, value in janrain["environment"].items():
         env[name] = value.replace("/data", str(volume))
     # The image's own settings: TLS on a port of its own.

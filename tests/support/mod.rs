@@ -47,12 +47,37 @@ pub fn start_logging_to(args: &[&str], env: &[(&str, &str)], log: std::fs::File)
     spawn(args, env, Stdio::from(log))
 }
 
+/// The binary with `args`, run by `sh` after `prelude` (such as `ulimit -n 256` or
+/// `umask 000`), which applies to the binary alone.
+pub fn under_shell(prelude: &str, args: &[&str]) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("{prelude} && exec \"$0\" \"$@\""))
+        .arg(BINARY)
+        .args(args);
+    command
+}
+
+/// Like [`start`], for a command made by [`under_shell`]: `args` are the binary's, to tell
+/// whether it prints a second (`https://`) address line.
+pub fn start_under_shell(prelude: &str, args: &[&str]) -> Running {
+    let mut command = under_shell(prelude, args);
+    command.stderr(Stdio::null());
+    started(command, args)
+}
+
 fn spawn(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Running {
     let mut command = Command::new(BINARY);
-    command.args(args).stdout(Stdio::piped()).stderr(stderr);
+    command.args(args).stderr(stderr);
     for (key, value) in env {
         command.env(key, value);
     }
+    started(command, args)
+}
+
+fn started(mut command: Command, args: &[&str]) -> Running {
+    command.stdout(Stdio::piped());
     let mut child = command.spawn().expect("binary starts");
     let stdout = child.stdout.take().expect("stdout piped");
     let mut stdout = BufReader::new(stdout);
@@ -95,6 +120,32 @@ pub fn start_with_state_file(path: &std::path::Path) -> Running {
 /// Runs the binary to completion (for start-up failures).
 pub fn run(args: &[&str]) -> std::process::Output {
     Command::new(BINARY).args(args).output().expect("runs")
+}
+
+/// Runs `command` to completion, which must come within 10 s: a start that should have been
+/// refused, but serves, fails the test instead of holding it forever.
+pub fn run_to_refusal(mut command: Command) -> std::process::Output {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("runs");
+    for _ in 0..1_000 {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("output");
+    panic!(
+        "still running after 10 s instead of refusing to start: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// [`run`], for a run that must end by itself within 10 s ([`run_to_refusal`]).
+pub fn run_briefly(args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(BINARY);
+    command.args(args);
+    run_to_refusal(command)
 }
 
 /// Sends a request and reads its JSON body, failing the test on the way if either fails.

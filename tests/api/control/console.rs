@@ -146,6 +146,9 @@ async fn info_says_what_the_page_needs() {
                 "ca_pem": "/__emulator/ca.pem",
                 "ca_kept": false,
                 "permitted_names": ["janraincapture.com", "janrain.com", "localhost"],
+                "permitted_addresses": ["127.0.0.0/8", "::1/128"],
+                "excluded": ["email", "uri"],
+                "extended_key_usage": ["serverAuth"],
             },
         })
     );
