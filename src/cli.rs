@@ -96,6 +96,17 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub control_token: Option<String>,
+    /// A host name that may reach the control plane without --control-token, besides IP
+    /// addresses, localhost, names without a dot and Janrain's names: one a browser page of
+    /// another site could use (DNS rebinding) is refused. Repeatable; comma-separated in the
+    /// environment.
+    #[arg(
+        long,
+        env = "JANRAIN_EMULATOR_CONTROL_HOST",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub control_host: Vec<String>,
     /// The most applications the emulator holds at once (POST /__emulator/apps refuses more).
     #[arg(long, env = "JANRAIN_EMULATOR_MAX_APPS", default_value_t = config::DEFAULT_MAX_APPS)]
     pub max_apps: usize,
@@ -186,8 +197,15 @@ impl Cli {
                 Some(ControlToken::new(token).context("--control-token must not be empty")?)
             }
         };
+        let control_hosts = self
+            .control_host
+            .iter()
+            .map(|name| crate::hostnames::control_host(name))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
         Ok(Config {
             ca_dir: self.ca_dir,
+            control_hosts,
             ca_permit,
             app_id,
             clock,

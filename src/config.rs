@@ -58,6 +58,10 @@ pub struct Config {
     /// A token every control-plane route but health and the console's files asks for
     /// (`--control-token`).
     pub control_token: Option<ControlToken>,
+    /// Host names besides those no other site can hold (IP addresses, `localhost`, names
+    /// without a dot, Janrain's) that may reach the control plane without a token
+    /// (`--control-host`), normalised.
+    pub control_hosts: Vec<String>,
     /// The most applications the emulator holds at once.
     pub max_apps: usize,
     /// Where the local certificate authority's root is kept (`--ca-dir`); without it, a root is
@@ -134,6 +138,7 @@ impl Default for Config {
             read_timeout: Duration::from_secs(DEFAULT_READ_TIMEOUT_SECS),
             clock: None,
             control_token: None,
+            control_hosts: Vec::new(),
             max_apps: DEFAULT_MAX_APPS,
             ca_dir: None,
             ca_permit: Vec::new(),

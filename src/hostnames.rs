@@ -182,6 +182,77 @@ pub fn may_vouch_for(name: &str, extra: &[String]) -> bool {
         .any(|domain| is_within(name, domain))
 }
 
+/// The host of `authority` (`host`, `host:port`, `[v6]` or `[v6]:port`) without its port, and
+/// whether it is an IP address; `None` when it is not an authority at all.
+fn authority_host(authority: &str) -> Option<(&str, bool)> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (address, after) = rest.split_once(']')?;
+        let port_ok = after.is_empty()
+            || after
+                .strip_prefix(':')
+                .is_some_and(|port| port.bytes().all(|b| b.is_ascii_digit()));
+        return (port_ok && address.parse::<std::net::Ipv6Addr>().is_ok())
+            .then_some((address, true));
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        Some(_) => return None,
+        None => authority,
+    };
+    Some((host, host.parse::<std::net::Ipv4Addr>().is_ok()))
+}
+
+/// Whether a request whose `Host` is `authority` may reach the control plane without a token:
+/// one a web page of another site cannot send. A page that rebinds its own name to the
+/// emulator's address still sends that name, so the names allowed are those no other site can
+/// hold: an IP address, `localhost` (and its subdomains, which browsers keep on loopback), a
+/// name without a dot (a compose service), a name under Janrain's domains, or one of `extra`
+/// (`--control-host`, normalised).
+pub fn control_host_allowed(authority: &str, extra: &[String]) -> bool {
+    let Some((host, is_address)) = authority_host(authority) else {
+        return false;
+    };
+    if is_address {
+        return true;
+    }
+    let Some(name) = normalize_name(host) else {
+        return false;
+    };
+    is_within(&name, "localhost")
+        || !name.contains('.')
+        || JANRAIN_DOMAINS
+            .iter()
+            .any(|domain| is_within(&name, domain))
+        || extra.contains(&name)
+}
+
+/// Whether `origin` (an `Origin` header) is the origin of a page served by the emulator at
+/// `authority` (the request's `Host`): `http` or `https`, the same host and the same port once
+/// the scheme's default port is left out. `null` (a sandboxed or local page) is not.
+pub fn is_own_origin(origin: &str, authority: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return false,
+    };
+    let tidy = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        match text.strip_suffix(default_port) {
+            Some(bare) => bare.to_owned(),
+            None => text,
+        }
+    };
+    !rest.is_empty() && authority_host(rest).is_some() && tidy(rest) == tidy(authority)
+}
+
+/// Reads a `--control-host` name: a host name, normalised.
+pub fn control_host(name: &str) -> Result<String, String> {
+    normalize_name(name.trim()).ok_or_else(|| format!("--control-host {name:?} is not a host name"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +343,66 @@ mod tests {
         assert!(may_vouch_for("a.example.test", &["example.test".into()]));
         assert!(!may_vouch_for("example.com", &["example.test".into()]));
         assert!(may_vouch_for("localhost", &[]));
+    }
+
+    #[test]
+    fn the_control_plane_takes_hosts_no_other_site_can_hold() {
+        let extra = ["emulator.ci.example".to_owned()];
+        for allowed in [
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "10.1.2.3:80",
+            "[::1]:8080",
+            "[::1]",
+            "localhost",
+            "LOCALHOST:8080",
+            "app.localhost:8080",
+            "janrain",
+            "janrain:8080",
+            "myrealm.janraincapture.com",
+            "v1.api.us.janrain.com:8443",
+            "emulator.ci.example:8080",
+        ] {
+            assert!(control_host_allowed(allowed, &extra), "{allowed}");
+        }
+        for refused in [
+            "rebind.attacker.example",
+            "rebind.attacker.example:8080",
+            "localhost.attacker.example",
+            "janrain.com.attacker.example",
+            "evil-janrain.com",
+            "sub.emulator.ci.example",
+            "",
+            "[::1",
+            "[::1]x",
+            "a b",
+            "127.0.0.1:80x",
+        ] {
+            assert!(!control_host_allowed(refused, &extra), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn an_origin_is_the_emulators_own_only_with_the_same_host_and_port() {
+        for (origin, host) in [
+            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+            ("HTTP://LocalHost:8080", "localhost:8080"),
+            ("http://localhost", "localhost:80"),
+            ("https://x.janraincapture.com", "x.janraincapture.com"),
+            ("http://[::1]:8080", "[::1]:8080"),
+        ] {
+            assert!(is_own_origin(origin, host), "{origin} {host}");
+        }
+        for (origin, host) in [
+            ("http://attacker.example", "127.0.0.1:8080"),
+            ("http://127.0.0.1:8081", "127.0.0.1:8080"),
+            ("null", "127.0.0.1:8080"),
+            ("file://", "127.0.0.1:8080"),
+            ("ftp://127.0.0.1:8080", "127.0.0.1:8080"),
+            ("http://127.0.0.1:8080/", "127.0.0.1:8080"),
+            ("http://", ""),
+        ] {
+            assert!(!is_own_origin(origin, host), "{origin} {host}");
+        }
     }
 }

@@ -422,3 +422,140 @@ async fn control_token_guards_the_control_plane_of_the_binary() {
     assert_eq!(health, StatusCode::OK);
     assert!(stop(running).success());
 }
+
+/// A control-plane call with the `Host` and `Origin` a browser page would send.
+async fn as_page(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    host: Option<&str>,
+    origin: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = http.request(method, url);
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    let reply = request.send().await.expect("sent");
+    let status = reply.status();
+    let text = reply.text().await.expect("text");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn without_a_token_the_control_plane_refuses_what_another_sites_page_could_send() {
+    let running = start(&["--listen", "127.0.0.1:0"], &[]);
+    let http = reqwest::Client::new();
+    let base = &running.base;
+    let port = base.rsplit(':').next().expect("a port");
+    let snapshot = format!("{base}/__emulator/snapshot");
+    // A page that rebinds its own name to 127.0.0.1 reads as its own origin, but sends its name.
+    for host in [
+        "rebind.attacker.example",
+        &format!("rebind.attacker.example:{port}"),
+    ] {
+        let (status, body) =
+            as_page(&http, reqwest::Method::GET, &snapshot, Some(host), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{host}: {body}");
+        let error = body["error"].as_str().expect("an error");
+        assert!(
+            error.contains("--control-host rebind.attacker.example"),
+            "{error}"
+        );
+        assert!(!body.to_string().contains(DEFAULT_OWNER_CLIENT_SECRET));
+    }
+    // The names no other site can hold are served.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        format!("janrain:{port}"),
+        format!("myrealm.janraincapture.com:{port}"),
+    ] {
+        let (status, _) = as_page(&http, reqwest::Method::GET, &snapshot, Some(&host), None).await;
+        assert_eq!(status, StatusCode::OK, "{host}");
+    }
+    // The readiness probe and the root answer any Host; the emulated APIs are not the control
+    // plane's to guard.
+    for path in ["/__emulator/health", "/__emulator/ca.pem"] {
+        let url = format!("{base}{path}");
+        let (status, _) = as_page(
+            &http,
+            reqwest::Method::GET,
+            &url,
+            Some("rebind.attacker.example"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    // A cross-site form or fetch that changes something: refused, and nothing changes.
+    let apps = format!("{base}/__emulator/apps");
+    let count = |body: Value| body["apps"].as_array().map_or(0, Vec::len);
+    let (_, before) = as_page(&http, reqwest::Method::GET, &apps, None, None).await;
+    for origin in [
+        "http://attacker.example",
+        "null",
+        &format!("http://127.0.0.1:{}", 1),
+    ] {
+        for url in [&apps, &format!("{base}/__emulator/reset")] {
+            let (status, body) =
+                as_page(&http, reqwest::Method::POST, url, None, Some(origin)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{origin} {url}: {body}");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .expect("error")
+                    .contains("--control-token"),
+                "{body}"
+            );
+        }
+    }
+    let (_, after) = as_page(&http, reqwest::Method::GET, &apps, None, None).await;
+    assert_eq!(count(after), count(before.clone()));
+    // The emulator's own page, and a script that sends no Origin, are taken.
+    let own = format!("http://127.0.0.1:{port}");
+    let (status, _) = as_page(&http, reqwest::Method::POST, &apps, None, Some(&own)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = as_page(&http, reqwest::Method::POST, &apps, None, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, after) = as_page(&http, reqwest::Method::GET, &apps, None, None).await;
+    assert_eq!(count(after), count(before) + 2);
+    stop(running);
+    // A name of the user's own, given by the flag, is served; others still are not.
+    let running = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--control-host",
+            "Emulator.CI.example",
+        ],
+        &[],
+    );
+    let snapshot = format!("{}/__emulator/snapshot", running.base);
+    for (host, expected) in [
+        ("emulator.ci.example:8080", StatusCode::OK),
+        ("rebind.attacker.example", StatusCode::FORBIDDEN),
+    ] {
+        let (status, _) = as_page(&http, reqwest::Method::GET, &snapshot, Some(host), None).await;
+        assert_eq!(status, expected, "{host}");
+    }
+    stop(running);
+    // With a token, the token is the guard: any Host and Origin that present it are served.
+    let running = start(
+        &["--listen", "127.0.0.1:0", "--control-token", "t0ken"],
+        &[],
+    );
+    let reply = http
+        .post(format!("{}/__emulator/apps", running.base))
+        .header("host", "rebind.attacker.example")
+        .header("origin", "http://attacker.example")
+        .bearer_auth("t0ken")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status(), StatusCode::CREATED);
+    stop(running);
+}

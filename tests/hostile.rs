@@ -335,6 +335,8 @@ async fn the_hostile_client_battery() {
     battery.after_batch("the framing batch").await;
     proxy_batch(&battery).await;
     battery.after_batch("the proxy batch").await;
+    cross_site_batch(&battery).await;
+    battery.after_batch("the cross-site batch").await;
     assert!(support::stop(battery.running).success());
 }
 
@@ -630,4 +632,89 @@ async fn proxy_batch(battery: &Battery) {
     }
     let connected = tokio::time::timeout(Duration::from_millis(200), bystander.accept()).await;
     assert!(connected.is_err(), "the emulator connected onward");
+}
+
+/// What a web page of another site can send to the control plane, which has no token here:
+/// every control route, every method, under `Host` names that a page rebinding its own name to
+/// this address would send, and every changing route with `Origin`s of other sites (and the
+/// `null` of a sandboxed page). Every one is refused with 403 and the flag to use, no secret is
+/// in any answer, and the state is the same after as before.
+async fn cross_site_batch(battery: &Battery) {
+    let port = battery.running.base.rsplit(':').next().expect("a port");
+    let before = battery
+        .http
+        .get(battery.url("/__emulator/snapshot"))
+        .fetch_json()
+        .await;
+    let hosts = [
+        "rebind.attacker.example".to_owned(),
+        format!("rebind.attacker.example:{port}"),
+        format!("REBIND.Attacker.Example.:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("localhost.attacker.example:{port}"),
+        format!("janrain.com.attacker.example:{port}"),
+        format!("x.janraincapture.com.evil.test:{port}"),
+        format!("evil-janrain.com:{port}"),
+        format!("[::1].attacker.example:{port}"),
+        format!("a%2eb:{port}"),
+        String::new(),
+    ];
+    let origins = [
+        "http://attacker.example".to_owned(),
+        format!("http://attacker.example:{port}"),
+        format!("http://127.0.0.1.attacker.example:{port}"),
+        format!("http://127.0.0.1:{}", 1),
+        format!("https://127.0.0.1:{port}.attacker.example"),
+        "null".to_owned(),
+        "file://".to_owned(),
+        format!("ftp://127.0.0.1:{port}"),
+    ];
+    let public = ["/__emulator/health", "/__emulator/ca.pem"];
+    let control: Vec<&(Method, String)> = battery
+        .operations
+        .iter()
+        .filter(|(_, path)| path.starts_with("/__emulator") && !public.contains(&path.as_str()))
+        .collect();
+    assert!(control.len() > 10, "{control:?}");
+    for (method, path) in &control {
+        let url = battery.url(&battery.concrete(path));
+        for host in &hosts {
+            let what = format!("{method} {path} with Host {host:?}");
+            let reply = battery
+                .http
+                .request(method.clone(), &url)
+                .header("host", host)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{what}");
+            let body = reply.text().await.expect("body");
+            assert!(body.contains("--control-token"), "{what}: {body}");
+            battery.assert_clean(&body, &format!("the answer to {what}"));
+        }
+        if *method == Method::GET {
+            continue;
+        }
+        for origin in &origins {
+            let what = format!("{method} {path} from {origin:?}");
+            let reply = battery
+                .http
+                .request(method.clone(), &url)
+                .header("origin", origin)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{what}");
+            let body = reply.text().await.expect("body");
+            battery.assert_clean(&body, &format!("the answer to {what}"));
+        }
+    }
+    let after = battery
+        .http
+        .get(battery.url("/__emulator/snapshot"))
+        .fetch_json()
+        .await;
+    assert_eq!(before, after, "a refused request changed the state");
 }

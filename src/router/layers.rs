@@ -24,7 +24,7 @@ use crate::family::Family;
 use crate::faults::FaultRule;
 use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext};
 use crate::shared::AppState;
-use crate::{config_api, legacy, registration_codes};
+use crate::{config_api, hostnames, legacy, registration_codes};
 
 /// What the emulator's middleware runs with: the state, and which of its stages are on.
 #[derive(Clone)]
@@ -384,16 +384,32 @@ const OPEN_CONTROL_PATHS: [&str; 5] = [
     "/__emulator/ui/console.css",
 ];
 
-/// With `--control-token`, the refusal of a control-plane request (under `/__emulator`) without
-/// `Authorization: Bearer <token>` (compared in constant time), but for [`OPEN_CONTROL_PATHS`].
+/// The control-plane routes a web page of any site may reach when there is no token: they tell
+/// nothing and change nothing.
+const PUBLIC_CONTROL_PATHS: [&str; 2] = ["/__emulator/health", crate::control::CA_PEM_PATH];
+
+/// The refusal of a control-plane request (under `/__emulator`), if any. With `--control-token`,
+/// one without `Authorization: Bearer <token>` (compared in constant time), but for
+/// [`OPEN_CONTROL_PATHS`]; without, one that a web page of another site could have sent
+/// ([`cross_site_refusal`]), but for [`PUBLIC_CONTROL_PATHS`].
 fn guard_control(chain: &Chain, request: &Request) -> Option<Response> {
     if !chain.layers.guard {
         return None;
     }
-    let token = chain.state.config.control_token.as_ref()?;
     let path = request.uri().path();
-    let controlled = Family::of(path) == Family::Control && !OPEN_CONTROL_PATHS.contains(&path);
-    if !controlled {
+    if Family::of(path) != Family::Control {
+        return None;
+    }
+    let config = &chain.state.config;
+    let Some(token) = config.control_token.as_ref() else {
+        if PUBLIC_CONTROL_PATHS.contains(&path) {
+            return None;
+        }
+        return cross_site_refusal(request, &config.control_hosts).map(|reason| {
+            axum::response::IntoResponse::into_response(ControlError::Refused(reason))
+        });
+    };
+    if OPEN_CONTROL_PATHS.contains(&path) {
         return None;
     }
     let presented = request
@@ -413,6 +429,50 @@ fn guard_control(chain: &Chain, request: &Request) -> Option<Response> {
             ControlError::Unauthorized,
         ))
     }
+}
+
+/// Why a request without the token is refused, if it could have come from a web page of another
+/// site: its `Host` is a name another site could point at this address (DNS rebinding: the page
+/// then reads answers as its own origin's), or it changes something and its `Origin` is not the
+/// emulator's own (a cross-site form or `fetch`, which a browser sends without asking). A
+/// request with no `Host` at all comes from no browser. The rule is `hostnames`'.
+fn cross_site_refusal(request: &Request, extra: &[String]) -> Option<String> {
+    let authority = match request.headers().get(axum::http::header::HOST) {
+        Some(host) => Some(host.to_str().unwrap_or("")),
+        None => request.uri().authority().map(|a| a.as_str()),
+    };
+    if let Some(authority) = authority
+        && !hostnames::control_host_allowed(authority, extra)
+    {
+        let shown = hostnames::shown(authority);
+        let name = shown
+            .rsplit_once(':')
+            .map_or(shown.as_str(), |(name, _)| name);
+        return Some(format!(
+            "the control plane does not answer a request for {shown:?} without --control-token: \
+             a web page of another site can send such a request by pointing its own name at \
+             this address; call the emulator by IP address, localhost, a name without a dot or \
+             a Janrain name, or start it with --control-host {name} (or --control-token)"
+        ));
+    }
+    let reads_only = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let origin = request.headers().get(axum::http::header::ORIGIN);
+    if let (false, Some(origin)) = (reads_only, origin) {
+        let origin = origin.to_str().unwrap_or("");
+        let own = authority.is_some_and(|authority| hostnames::is_own_origin(origin, authority));
+        if !own {
+            return Some(format!(
+                "the control plane does not take a change from a page of another origin \
+                 ({:?}) without --control-token; set --control-token to allow it (its pages \
+                 then send the token), or send the request without an Origin header",
+                hostnames::shown(origin)
+            ));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
