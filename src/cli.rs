@@ -107,6 +107,11 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub control_host: Vec<String>,
+    /// The most connections open at once; past it the oldest are asked to close, so that a new
+    /// one is always served. Lowered to fit the descriptor limit, whose soft value is raised
+    /// to the hard one at start.
+    #[arg(long, env = "JANRAIN_EMULATOR_MAX_CONNECTIONS", value_name = "N", default_value_t = config::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
     /// The most applications the emulator holds at once (POST /__emulator/apps refuses more).
     #[arg(long, env = "JANRAIN_EMULATOR_MAX_APPS", default_value_t = config::DEFAULT_MAX_APPS)]
     pub max_apps: usize,
@@ -206,6 +211,7 @@ impl Cli {
         Ok(Config {
             ca_dir: self.ca_dir,
             control_hosts,
+            max_connections: self.max_connections.max(1),
             ca_permit,
             app_id,
             clock,

@@ -27,6 +27,8 @@ pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
 /// The default most applications the emulator holds at once.
 pub const DEFAULT_MAX_APPS: usize = 10_000;
+/// The default most connections open at once, when the descriptor limit allows as many.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4_096;
 
 /// Everything the emulator needs to know to start.
 #[derive(Debug, Clone)]
@@ -64,6 +66,10 @@ pub struct Config {
     pub control_hosts: Vec<String>,
     /// The most applications the emulator holds at once.
     pub max_apps: usize,
+    /// The most connections open at once (`--max-connections`): past it the oldest are asked
+    /// to close, so that a new one (the readiness probe's) is always served. Lowered to fit
+    /// the process's descriptor limit.
+    pub max_connections: usize,
     /// Where the local certificate authority's root is kept (`--ca-dir`); without it, a root is
     /// made in memory when first needed.
     pub ca_dir: Option<PathBuf>,
@@ -140,6 +146,7 @@ impl Default for Config {
             control_token: None,
             control_hosts: Vec::new(),
             max_apps: DEFAULT_MAX_APPS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             ca_dir: None,
             ca_permit: Vec::new(),
         }

@@ -112,6 +112,7 @@ mod cli;
 pub mod clock;
 pub mod config;
 mod config_api;
+mod connections;
 mod control;
 pub mod error;
 mod family;
@@ -151,6 +152,7 @@ pub mod internals {
     pub use crate::ca_command::run as ca_command;
     pub use crate::cli::{Cli, Command, LogFormat, exposure_warnings};
     pub use crate::config_api::{client_from_json, clients_listing};
+    pub use crate::connections::raise_descriptor_limit;
     pub use crate::healthcheck::run as healthcheck;
     pub use crate::hostnames::{may_vouch_for, proxy_target};
     pub use crate::ids::IdGenerator;

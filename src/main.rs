@@ -16,6 +16,7 @@ use janrain_emulator::internals::AppState;
 use janrain_emulator::internals::healthcheck;
 use janrain_emulator::internals::{
     Cli, Command, LogStats, ca_command, exposure_warnings, init_logging, may_vouch_for,
+    raise_descriptor_limit,
 };
 use tokio::net::TcpListener;
 
@@ -68,8 +69,14 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
     let listen = cli.listen.clone();
     let https_listen = cli.https_listen.clone();
     let address_known = names_fixed_address(matches, &listen);
+    let cap_asked = matches!(
+        matches.value_source("max_connections"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
     let config = cli.into_config(matches)?;
     let default_owner = config.owner == Some(OwnerCredentials::default());
+    // A server that may hold many connections takes the descriptors the system lets it.
+    let descriptors = raise_descriptor_limit();
     let open_control = config.control_token.is_none();
     let state = AppState::with_log(config, Arc::new(SystemClock), log_stats)?;
     let shutdown = shutdown_signal()?;
@@ -122,7 +129,20 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
         shutdown.await;
         let _ = stop.send(true);
     });
-    tracing::info!(app_id = %state.default_app, "ready");
+    tracing::info!(
+        app_id = %state.default_app,
+        max_connections = state.connections.cap(),
+        descriptor_limit = descriptors,
+        "ready"
+    );
+    if cap_asked && state.connections.cap() < state.config.max_connections {
+        tracing::warn!(
+            asked = state.config.max_connections,
+            cap = state.connections.cap(),
+            descriptor_limit = descriptors,
+            "--max-connections is more than the descriptor limit allows: the cap is lower"
+        );
+    }
     janrain_emulator::internals::serve(listener, state, wait()).await?;
     if let Some(tls) = tls {
         let _ = tls.await;

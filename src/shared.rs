@@ -11,6 +11,7 @@ use crate::bootstrap::{self, Started};
 use crate::ca::LocalCa;
 use crate::clock::{Clock, ClockChange, ControlledClock};
 use crate::config::{Config, ConfigError};
+use crate::connections::{self, Connections};
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::listing_cache::ListingCache;
@@ -46,6 +47,8 @@ pub struct Shared {
     pub ca: Arc<LocalCa>,
     /// The TLS listener's address, once it listens (`--https-listen`).
     pub https_addr: std::sync::OnceLock<SocketAddr>,
+    /// The open connections of every listener, and their cap.
+    pub connections: Arc<Connections>,
 }
 
 impl std::ops::Deref for AppState {
@@ -79,6 +82,7 @@ impl AppState {
         }
         let ca = LocalCa::open(config.ca_dir.as_deref(), config.ca_permit.clone())
             .map_err(|e| ConfigError::Ca(e.to_string()))?;
+        let connections = Connections::new(connections::cap_for(config.max_connections));
         let Started {
             store,
             config,
@@ -95,6 +99,7 @@ impl AppState {
             log,
             ca: Arc::new(ca),
             https_addr: std::sync::OnceLock::new(),
+            connections,
         })))
     }
 

@@ -559,3 +559,109 @@ async fn without_a_token_the_control_plane_refuses_what_another_sites_page_could
     assert_eq!(reply.status(), StatusCode::CREATED);
     stop(running);
 }
+
+/// Opens `count` connections to `addr` that send nothing, and keeps them.
+async fn idle_connections(addr: &str, count: usize) -> Vec<tokio::net::TcpStream> {
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        // An emulator that stopped accepting would leave the connect waiting for minutes.
+        let connected =
+            tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
+                .await
+                .expect("connected within 5 s: the emulator accepts");
+        held.push(connected.expect("connect"));
+    }
+    held
+}
+
+/// `GET /__emulator/health` on a new connection, within `limit`.
+async fn health_within(base: &str, limit: Duration) -> Result<StatusCode, String> {
+    let http = reqwest::Client::builder()
+        .timeout(limit)
+        .build()
+        .expect("client");
+    http.get(format!("{base}/__emulator/health"))
+        .send()
+        .await
+        .map(|reply| reply.status())
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn health_answers_while_idle_connections_hold_the_descriptors() {
+    // 256 descriptors: the default cap is what that leaves after the emulator's own files.
+    let running = support::start_under_shell("ulimit -n 256", &["--listen", "127.0.0.1:0"]);
+    let addr = running.base.trim_start_matches("http://").to_owned();
+    // More idle connections than the process has descriptors.
+    let held = idle_connections(&addr, 400).await;
+    let answered = health_within(&running.base, Duration::from_secs(5)).await;
+    assert_eq!(answered, Ok(StatusCode::OK));
+    let info = reqwest::get(format!("{}/__emulator/info", running.base))
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    let cap = info["max_connections"].as_u64().expect("a cap");
+    assert!((64..256).contains(&cap), "{cap}");
+    drop(held);
+    assert!(stop(running).success());
+}
+
+#[tokio::test]
+async fn max_connections_closes_the_oldest_but_lets_a_request_in_flight_finish() {
+    let running = start(&["--listen", "127.0.0.1:0", "--max-connections", "8"], &[]);
+    let addr = running.base.trim_start_matches("http://").to_owned();
+    let http = reqwest::Client::new();
+    // The oldest connection has a request in flight, stalled by a fault rule.
+    let rule = http
+        .post(format!("{}/__emulator/faults", running.base))
+        .json(&json!({"path": "/clients/list", "delay_ms": 1500, "times": 1}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(rule.status(), StatusCode::CREATED);
+    let mut busy = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    busy.write_all(b"POST /clients/list HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n")
+        .await
+        .expect("sent");
+    // The rule leaves the list when the request takes it: it is then in the handler's hands.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let pending = http
+            .get(format!("{}/__emulator/faults", running.base))
+            .fetch_json()
+            .await;
+        if pending.as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the stalled request never arrived"
+        );
+        tokio::task::yield_now().await;
+    }
+    let mut idle = idle_connections(&addr, 20).await;
+    assert_eq!(
+        health_within(&running.base, Duration::from_secs(5)).await,
+        Ok(StatusCode::OK)
+    );
+    // The stalled request is answered, then its connection closes.
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), busy.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed in time")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"stat\""), "{answer}");
+    // The oldest idle ones were closed to make room: they read the end of the stream.
+    let mut byte = [0u8; 1];
+    let first = tokio::time::timeout(Duration::from_secs(5), idle[0].read(&mut byte))
+        .await
+        .expect("closed in time");
+    assert!(matches!(first, Ok(0)), "{first:?}");
+    assert!(stop(running).success());
+}

@@ -31,7 +31,10 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "hostnames",
         ],
     ),
-    ("services", &["journal", "faults", "logging", "ca"]),
+    (
+        "services",
+        &["journal", "faults", "logging", "ca", "connections"],
+    ),
     (
         "HTTP shared",
         &[

@@ -116,6 +116,9 @@ pub struct Info {
     log: LogInfo,
     /// The HTTPS routes: the TLS listener, and the local CA that vouches for it.
     tls: TlsInfo,
+    /// The most connections kept open at once (`--max-connections`, within the descriptor
+    /// limit): past it the oldest are asked to close.
+    max_connections: usize,
 }
 
 /// The HTTPS routes in: a TLS listener (`--https-listen`) and the plain listener as a proxy for
@@ -183,6 +186,7 @@ control! {
                 excluded: ["email", "uri"],
                 extended_key_usage: ["serverAuth"],
             },
+            max_connections: state.connections.cap(),
         })
     }
 }

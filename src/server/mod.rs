@@ -11,12 +11,12 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::clock::{Clock, ClockChange, ClockReading, ControlledClock, SystemClock};
 use crate::config::{Config, ConfigError};
+use crate::connections::Slot;
 use crate::proxy::Listener;
 use crate::router::{Emulated, build_router};
 use crate::shared::AppState;
@@ -56,15 +56,14 @@ async fn accept_loop(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = build_router(state.clone());
-    let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors, or a connection reset before it was accepted:
-                    // keep serving the others.
+                    // A connection reset before it was accepted, or (despite the cap) out of
+                    // descriptors: keep serving the others.
                     tracing::warn!(%error, "could not accept a connection");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
@@ -77,16 +76,16 @@ async fn accept_loop(
             router: router.clone(),
             state: state.clone(),
             peer,
+            slot: state.connections.admit(),
         };
-        let watcher = connections.watcher();
         match kind {
             Listener::Plain => {
-                tokio::spawn(connection.serve(TokioIo::new(stream), kind, watcher));
+                tokio::spawn(connection.serve(TokioIo::new(stream), kind));
             }
             Listener::Tls => {
                 tokio::spawn(async move {
                     if let Some(tls) = connection.handshake(stream).await {
-                        connection.serve(TokioIo::new(tls), kind, watcher).await;
+                        connection.serve(TokioIo::new(tls), kind).await;
                     }
                 });
             }
@@ -96,10 +95,7 @@ async fn accept_loop(
     // Idle HTTP/1 connections close at once; an HTTP/2 peer is sent GOAWAY and closes when it
     // likes, and a request may be stalled by a fault rule for minutes: bound the wait, so that
     // SIGTERM (and a container engine's stop) ends the process promptly whatever clients hold.
-    if tokio::time::timeout(DRAIN_LIMIT, connections.shutdown())
-        .await
-        .is_err()
-    {
+    if !state.connections.close_all(DRAIN_LIMIT).await {
         tracing::warn!(
             limit_secs = DRAIN_LIMIT.as_secs(),
             "connections were still open when the drain limit passed; stopping anyway"
@@ -114,6 +110,8 @@ pub(crate) struct Connection {
     router: Emulated,
     state: AppState,
     peer: SocketAddr,
+    /// Its place among the open connections, shared with a tunnel it becomes.
+    slot: Arc<Slot>,
 }
 
 impl Connection {
@@ -136,18 +134,20 @@ impl Connection {
         }
     }
 
-    /// Serves HTTP/1.1 or HTTP/2 on `io` until the connection ends. Boxed, because a proxy's
+    /// Serves HTTP/1.1 or HTTP/2 on `io` until the connection ends, or closes it gracefully
+    /// (after the request in flight, at once if idle) when it is asked to: the connection cap
+    /// was passed and it is the oldest, or the server is stopping. Boxed, because a proxy's
     /// tunnel serves a connection from within one.
     pub(crate) fn serve<IO>(
         self,
         io: TokioIo<IO>,
         kind: Listener,
-        watcher: hyper_util::server::graceful::Watcher,
     ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>
     where
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let read_timeout = self.state.config.read_timeout;
+        let slot = self.slot.clone();
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             self.answer(request, kind)
         });
@@ -161,7 +161,19 @@ impl Connection {
         builder.http2().max_header_list_size(MAX_HEAD_BYTES as u32);
         Box::pin(async move {
             let connection = builder.serve_connection_with_upgrades(io, service);
-            if let Err(error) = watcher.watch(connection.into_owned()).await {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                () = slot.asked_to_close() => None,
+            };
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!(%error, "connection ended with an error");
             }
         })
@@ -209,12 +221,8 @@ impl Connection {
                     let Some(tls) = connection.handshake(TokioIo::new(upgraded)).await else {
                         return;
                     };
-                    // Tunnels are not waited for on shutdown: a watcher of its own that nobody
-                    // drains.
-                    let idle = GracefulShutdown::new();
-                    connection
-                        .serve(TokioIo::new(tls), Listener::Tls, idle.watcher())
-                        .await;
+                    // The tunnel keeps the connection's slot: it is the same socket.
+                    connection.serve(TokioIo::new(tls), Listener::Tls).await;
                 }
                 Err(error) => {
                     tracing::debug!(%target, %error, "the proxy tunnel was not opened");

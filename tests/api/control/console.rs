@@ -129,8 +129,16 @@ fn every_id_the_script_uses_is_in_the_page() {
 #[tokio::test]
 async fn info_says_what_the_page_needs() {
     let app = spawn_app().await;
-    let reply = read(app.http.get(app.url("/__emulator/info"))).await;
+    let mut reply = read(app.http.get(app.url("/__emulator/info"))).await;
     assert_eq!(reply.status, StatusCode::OK);
+    // The default cap fits the test process's descriptor limit; a cap asked for is below.
+    let cap = reply.body["max_connections"].as_u64().expect("a count");
+    assert!((1..=4_096).contains(&cap), "{cap}");
+    reply
+        .body
+        .as_object_mut()
+        .expect("object")
+        .remove("max_connections");
     assert_eq!(
         reply.body,
         json!({
@@ -155,6 +163,7 @@ async fn info_says_what_the_page_needs() {
     let without_owner = spawn_app_with(Config {
         owner: None,
         journal_capacity: 7,
+        max_connections: 7,
         ..Config::default()
     })
     .await;
@@ -166,6 +175,7 @@ async fn info_says_what_the_page_needs() {
     .await;
     assert_eq!(reply.body["owner_client_id"], json!(null));
     assert_eq!(reply.body["journal_capacity"], 7);
+    assert_eq!(reply.body["max_connections"], 7);
 }
 
 /// `/favicon.ico` is a legacy path: a browser asking for it would put a 404 in the journal. The
