@@ -32,6 +32,16 @@ fn request_id(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// Everything the server sends on `stream` until it closes it, within 10 s.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed within 10 s")
+        .expect("read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 /// A signed `/clients/list` with the given date, as janrain-python-api signs it.
 async fn signed_list(http: &reqwest::Client, running: &Running, date: &str) -> Value {
     let signature = sign(
@@ -91,12 +101,7 @@ async fn read_timeout_secs_bounds_a_stalled_body() {
     );
     let started = Instant::now();
     stream.write_all(head.as_bytes()).await.expect("sent");
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
-        .await
-        .expect("answered within 10 s")
-        .expect("read");
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = read_until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     // The default is 30 s: an answer within 10 s came from the flag.
     assert!(
@@ -596,12 +601,10 @@ async fn health_answers_while_idle_connections_hold_the_descriptors() {
     let held = idle_connections(&addr, 400).await;
     let answered = health_within(&running.base, Duration::from_secs(5)).await;
     assert_eq!(answered, Ok(StatusCode::OK));
-    let info = reqwest::get(format!("{}/__emulator/info", running.base))
-        .await
-        .expect("sent")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let info = reqwest::Client::new()
+        .get(format!("{}/__emulator/info", running.base))
+        .fetch_json()
+        .await;
     let cap = info["max_connections"].as_u64().expect("a cap");
     assert!((64..256).contains(&cap), "{cap}");
     drop(held);
@@ -649,12 +652,7 @@ async fn max_connections_closes_the_oldest_but_lets_a_request_in_flight_finish()
         Ok(StatusCode::OK)
     );
     // The stalled request is answered, then its connection closes.
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), busy.read_to_end(&mut answer))
-        .await
-        .expect("answered and closed in time")
-        .expect("read");
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = read_until_closed(&mut busy).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"stat\""), "{answer}");
     // The oldest idle ones were closed to make room: they read the end of the stream.

@@ -680,35 +680,15 @@ async fn cross_site_batch(battery: &Battery) {
         let url = battery.url(&battery.concrete(path));
         for host in &hosts {
             let what = format!("{method} {path} with Host {host:?}");
-            let reply = battery
-                .http
-                .request(method.clone(), &url)
-                .header("host", host)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{what}: {e}"));
-            assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{what}");
-            let body = reply.text().await.expect("body");
+            let body = refused_from_page(battery, method, &url, ("host", host), &what).await;
             assert!(body.contains("--control-token"), "{what}: {body}");
-            battery.assert_clean(&body, &format!("the answer to {what}"));
         }
         if *method == Method::GET {
             continue;
         }
         for origin in &origins {
             let what = format!("{method} {path} from {origin:?}");
-            let reply = battery
-                .http
-                .request(method.clone(), &url)
-                .header("origin", origin)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{what}: {e}"));
-            assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{what}");
-            let body = reply.text().await.expect("body");
-            battery.assert_clean(&body, &format!("the answer to {what}"));
+            refused_from_page(battery, method, &url, ("origin", origin), &what).await;
         }
     }
     let after = battery
@@ -717,4 +697,27 @@ async fn cross_site_batch(battery: &Battery) {
         .fetch_json()
         .await;
     assert_eq!(before, after, "a refused request changed the state");
+}
+
+/// Sends `method url` with one header as a page would set it, checks the refusal (403, no secret
+/// in it) and returns its body.
+async fn refused_from_page(
+    battery: &Battery,
+    method: &Method,
+    url: &str,
+    (name, value): (&str, &str),
+    what: &str,
+) -> String {
+    let reply = battery
+        .http
+        .request(method.clone(), url)
+        .header(name, value)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{what}");
+    let body = reply.text().await.expect("body");
+    battery.assert_clean(&body, &format!("the answer to {what}"));
+    body
 }

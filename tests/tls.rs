@@ -368,13 +368,9 @@ async fn the_root_key_cannot_vouch_for_another_site_even_when_copied() {
             ),
         )
     };
-    for (name, allowed) in [
-        (REALM, true),
-        (CONFIG_HOST, true),
-        ("example.com", false),
-        ("janraincapture.com.evil.test", false),
-    ] {
-        let (ok, out) = openssl(&[
+    // A certificate made with the root's own key, as anyone who copied it could make one.
+    let sign = |out: &str, subject: &str, san: &str, usage: &str| {
+        let (ok, text) = openssl(&[
             "req",
             "-x509",
             "-newkey",
@@ -383,39 +379,47 @@ async fn the_root_key_cannot_vouch_for_another_site_even_when_copied() {
             "ec_paramgen_curve:P-256",
             "-nodes",
             "-keyout",
-            "leaf.key",
+            "signed.key",
             "-out",
-            "leaf.pem",
+            out,
             "-days",
             "1",
             "-subj",
-            &format!("/CN={name}"),
+            subject,
             "-addext",
-            &format!("subjectAltName=DNS:{name}"),
+            san,
             "-addext",
-            "extendedKeyUsage=serverAuth",
+            usage,
             "-CA",
             "ca/ca.pem",
             "-CAkey",
             "ca/ca-key.pem",
         ]);
-        assert!(ok, "signing a leaf for {name}: {out}");
-        let (verified, out) = openssl(&[
-            "verify",
-            "-CAfile",
-            "ca/ca.pem",
-            "-purpose",
-            "sslserver",
+        assert!(ok, "signing {out} for {san}: {text}");
+    };
+    let verify = |purpose: &str, file: &str| {
+        openssl(&["verify", "-CAfile", "ca/ca.pem", "-purpose", purpose, file])
+    };
+    for (name, allowed) in [
+        (REALM, true),
+        (CONFIG_HOST, true),
+        ("example.com", false),
+        ("janraincapture.com.evil.test", false),
+    ] {
+        sign(
             "leaf.pem",
-        ]);
+            &format!("/CN={name}"),
+            &format!("subjectAltName=DNS:{name}"),
+            "extendedKeyUsage=serverAuth",
+        );
+        let (verified, out) = verify("sslserver", "leaf.pem");
         assert_eq!(verified, allowed, "{name}: {out}");
         if !allowed {
             assert!(out.contains("permitted subtree violation"), "{name}: {out}");
         }
     }
-    // Certificates for anything but a TLS server, made with the root's key: an S/MIME
-    // certificate for any address, a client certificate. The root's extended key usage
-    // (serverAuth) refuses them.
+    // Certificates for anything but a TLS server: an S/MIME certificate for any address, a
+    // client certificate. The root's extended key usage (serverAuth) refuses them.
     for (what, san, usage, purposes) in [
         (
             "S/MIME",
@@ -430,41 +434,9 @@ async fn the_root_key_cannot_vouch_for_another_site_even_when_copied() {
             &["sslclient"][..],
         ),
     ] {
-        let (ok, out) = openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.pem",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=someone",
-            "-addext",
-            san,
-            "-addext",
-            usage,
-            "-CA",
-            "ca/ca.pem",
-            "-CAkey",
-            "ca/ca-key.pem",
-        ]);
-        assert!(ok, "signing a {what} certificate: {out}");
+        sign("other.pem", "/CN=someone", san, usage);
         for purpose in purposes {
-            let (verified, out) = openssl(&[
-                "verify",
-                "-CAfile",
-                "ca/ca.pem",
-                "-purpose",
-                purpose,
-                "other.pem",
-            ]);
+            let (verified, out) = verify(purpose, "other.pem");
             assert!(!verified, "{what} for {purpose} verified: {out}");
             assert!(
                 out.contains("unsuitable certificate purpose"),
@@ -472,14 +444,7 @@ async fn the_root_key_cannot_vouch_for_another_site_even_when_copied() {
             );
         }
     }
-    let (verified, out) = openssl(&[
-        "verify",
-        "-CAfile",
-        "ca/ca.pem",
-        "-purpose",
-        "sslserver",
-        "leaf.pem",
-    ]);
+    let (verified, out) = verify("sslserver", "leaf.pem");
     assert!(!verified, "the last leaf is outside the names: {out}");
     let (_, text) = openssl(&["x509", "-in", "ca/ca.pem", "-noout", "-text"]);
     assert!(text.contains("X509v3 Name Constraints: critical"), "{text}");
@@ -895,12 +860,10 @@ async fn info_reports_what_the_root_itself_permits() {
         ],
         &[],
     );
-    let info = reqwest::get(format!("{}/__emulator/info", running.base))
-        .await
-        .expect("sent")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let info = reqwest::Client::new()
+        .get(format!("{}/__emulator/info", running.base))
+        .fetch_json()
+        .await;
     assert_eq!(
         info["tls"]["permitted_names"],
         json!([
