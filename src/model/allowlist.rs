@@ -1,6 +1,11 @@
 //! IPv4 CIDR blocks and the allowlists (`whitelist` / `ipWhitelist`) made of them.
 
-use super::*;
+use std::net::{IpAddr, Ipv4Addr};
+use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
+
+use ipnet::Ipv4Net;
+use serde::{Serialize, Serializer};
 
 /// One IPv4 CIDR block of an allowlist, kept as the caller wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,10 @@
 //! The client itself, its previous secret, and its settings.
 
-use super::*;
+use super::allowlist::Whitelist;
+use super::features::{Feature, Features};
+use super::ids::ClientId;
+use super::name::ClientName;
+use super::secret::ClientSecret;
 
 /// Client settings (`/config/{appId}/clients/{clientId}/settings`): a JSON object.
 pub type Settings = serde_json::Map<String, serde_json::Value>;

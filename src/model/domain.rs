@@ -1,6 +1,6 @@
 //! Capture domains: the host names whose legacy calls an application serves.
 
-use super::*;
+use std::sync::Arc;
 
 /// A capture domain, as a `Host` header names it: lower-case, without port, brackets or trailing
 /// dot, letters, digits, dots and hyphens only. Made only by [`CaptureDomain::of_host`], so two

@@ -1,6 +1,9 @@
 //! Client features (permission sets) and the rules of their assignment.
 
-use super::*;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
 
 /// A client feature (a permission set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,6 +1,6 @@
 //! Application and client identifiers, and why one is refused.
 
-use super::*;
+use std::sync::Arc;
 
 /// The identifier of an application (a tenant), as it appears in `/config/{appId}/...`.
 /// Shared, as every authenticated call carries it.

@@ -5,16 +5,6 @@
 //! API puts after "was not valid for the following reason:"; the Configuration API renderer maps
 //! them onto its own fixed texts.
 
-use std::borrow::Borrow;
-use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
-use std::str::FromStr;
-use std::sync::{Arc, LazyLock};
-
-use ipnet::Ipv4Net;
-use serde::{Serialize, Serializer};
-use subtle::ConstantTimeEq;
-
 /// The text behind a value held as shared text (`Arc<str>`): `as_str`, `Display`, `Borrow<str>`
 /// (so maps keyed by it are searched with a `&str`) and `Serialize` as a plain string.
 macro_rules! shared_text {
@@ -26,20 +16,20 @@ macro_rules! shared_text {
             }
         }
 
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
-        impl Borrow<str> for $type {
+        impl std::borrow::Borrow<str> for $type {
             fn borrow(&self) -> &str {
                 &self.0
             }
         }
 
-        impl Serialize for $type {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(&self.0)
             }
         }

@@ -1,6 +1,6 @@
 //! Client names (`name` / `description`), and which count as missing.
 
-use super::*;
+use std::sync::Arc;
 
 /// A client's name: `name` in the Configuration API, `description` in the legacy API. Shared,
 /// like [`ClientId`].

@@ -1,6 +1,9 @@
 //! Client secrets, compared in constant time and never shown, and how long a replaced one keeps working.
 
-use super::*;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+use subtle::ConstantTimeEq;
 
 /// A client secret. Its `Debug` output is redacted so that it cannot reach a log by accident, and
 /// comparison is constant-time.

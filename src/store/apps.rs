@@ -1,7 +1,17 @@
 //! Applications: loading the start state, making, deleting and resetting them, their capture
 //! domains, summaries and snapshots.
 
-use super::*;
+use foldhash::HashMap;
+
+use super::index::Data;
+use super::{
+    APP_ID_LEN, App, AppSummary, SharedApp, Store, StoreError, default_capture_domain,
+    setting_refused,
+};
+use crate::fixture::{Fixture, FixtureApp};
+use crate::model::{AppId, CaptureDomain, Client, ClientId, ClientName, ClientSecret, Settings};
+use crate::persistence::StateFile;
+use crate::settings;
 
 impl Store {
     /// Writes every change from now on to `file` as well. The file's content is not read.

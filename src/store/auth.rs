@@ -1,6 +1,9 @@
 //! Authentication: a presented secret checked against a client's current and previous secret.
 
-use super::*;
+use super::{Store, StoreError};
+use crate::caller::Caller;
+use crate::error::{ApiError, CredentialFailure};
+use crate::model::{AppId, ClientSecret};
 
 impl Store {
     /// Finds client `id` in `app` and asks `proof` whether the request proves knowledge of its

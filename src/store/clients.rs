@@ -1,6 +1,13 @@
 //! Clients: seeding, creating, listing, reading, changing and deleting them, and new secrets.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{ClientChange, NameRule, NewClient, Store, StoreError, setting_refused};
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::model::{AppId, Client, ClientId, ClientSecret, PreviousSecret};
+use crate::settings;
 
 impl Store {
     /// Stores a client with a given id and secret (fixtures, tests). Its id must be new to the

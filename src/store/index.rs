@@ -2,7 +2,15 @@
 //! every client id to its application. It is the one place that keeps them in step with the
 //! applications' clients.
 
-use super::*;
+use std::sync::Arc;
+
+use foldhash::HashMap;
+
+use super::str_map::StrMap;
+use super::{App, StoreError};
+use crate::caller::Caller;
+use crate::fixture::Fixture;
+use crate::model::{AppId, CaptureDomain, Client, ClientId};
 
 #[derive(Default, Clone)]
 pub(super) struct Data {

@@ -1,7 +1,10 @@
 //! Settings: the application's defaults and each client's own values, read and changed as one
 //! unit.
 
-use super::*;
+use super::{SettingsChanged, Store, StoreError, setting_refused};
+use crate::caller::Caller;
+use crate::model::{AppId, ClientId, Settings};
+use crate::settings::{Level, SettingsChange};
 
 impl Store {
     /// The application's default settings.

@@ -13,19 +13,18 @@ use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::caller::Caller;
 use crate::clock::{Clock, ClockChange, ClockReading, Shift};
-use crate::error::{ApiError, CredentialFailure};
-use crate::fixture::{Fixture, FixtureApp};
+use crate::error::ApiError;
+use crate::fixture::FixtureApp;
 use crate::ids::IdGenerator;
 use crate::model::{
-    AppId, CaptureDomain, Client, ClientId, ClientName, ClientSecret, Features, PreviousSecret,
-    Settings, Whitelist,
+    AppId, CaptureDomain, Client, ClientId, ClientName, Features, Settings, Whitelist,
 };
 use crate::persistence::StateFile;
-use crate::settings::{self, Level, SettingsChange};
+use crate::settings::{self};
 
 /// A handle to the shared state. Clones share the same data.
 #[derive(Clone)]

@@ -1,6 +1,14 @@
-use super::*;
-use crate::clock::ManualClock;
-use crate::model::Feature;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::{ClientChange, NameRule, NewClient, Store, StoreError};
+use crate::caller::Caller;
+use crate::clock::{ClockChange, ManualClock};
+use crate::error::{ApiError, CredentialFailure};
+use crate::ids::IdGenerator;
+use crate::model::{
+    AppId, CaptureDomain, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
+};
 
 fn domain(host: &str) -> CaptureDomain {
     CaptureDomain::of_host(host).expect("a host name")
