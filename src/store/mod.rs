@@ -6,15 +6,24 @@
 //! handler or an `.await`. A change is written to the state file before memory, so a failed
 //! write leaves both as they were.
 
-use std::collections::BTreeMap;
+mod apps;
+mod auth;
+mod clients;
+mod index;
+mod levels;
+#[cfg(test)]
+mod tests;
 
-// The store is looked up on every request: a fast hash, still seeded per process.
-use foldhash::{HashMap, HashMapExt as _};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+// The project's hasher: fast, still seeded per process.
+use foldhash::{HashMap, HashMapExt as _};
+
+use self::index::Data;
 use crate::caller::Caller;
 use crate::clock::{Clock, ClockChange, ClockReading, Shift};
 use crate::error::ApiError;
@@ -24,7 +33,7 @@ use crate::model::{
     AppId, CaptureDomain, Client, ClientId, ClientName, Features, Settings, Whitelist,
 };
 use crate::persistence::StateFile;
-use crate::settings::{self};
+use crate::settings;
 
 /// A handle to the shared state. Clones share the same data.
 #[derive(Clone)]
@@ -117,13 +126,10 @@ impl Inner {
     }
 }
 
-/// One application's clients, in creation order: a B-tree by position, whose keys are numbers
-/// kept in its nodes and which never reorganises everything at once. A client is found by its
+/// One application's clients, in creation order: a B-tree by position. A client is found by its
 /// id through the emulator-wide index of [`Data`] (ids are unique across the emulator), which
-/// gives its application and position; names through a hash map that keeps each key's hash
-/// ([`StrMap`]), so that a lookup reads one string and the growth of a big tenant rereads none.
-/// Clients sit behind `Arc` so that the initial state kept for `reset` shares them until they
-/// change.
+/// gives its application and position; names are counted in a hash map. Clients sit behind `Arc`
+/// so that the initial state kept for `reset` shares them until they change.
 #[derive(Default, Clone)]
 struct App {
     capture_domains: Vec<CaptureDomain>,
@@ -131,7 +137,7 @@ struct App {
     next_seq: u64,
     /// How many clients carry each name. The legacy API may create duplicates, so this counts
     /// rather than maps to one client.
-    names: StrMap<ClientName, usize>,
+    names: HashMap<ClientName, usize>,
     /// The application's default settings.
     settings: Settings,
     /// Which version of the application's clients this is (see [`Store::list_clients_versioned`]).
@@ -192,7 +198,7 @@ impl App {
         self.generation = fresh_generation();
         let seq = self.next_seq;
         self.next_seq += 1;
-        *self.names.get_or_default(client.name.clone()) += 1;
+        *self.names.entry(client.name.clone()).or_default() += 1;
         let client = Arc::new(client);
         self.clients.insert(seq, client.clone());
         (seq, client)
@@ -224,7 +230,7 @@ impl App {
         self.generation = fresh_generation();
         if before.name != client.name {
             self.forget_name(&before.name);
-            *self.names.get_or_default(client.name.clone()) += 1;
+            *self.names.entry(client.name.clone()).or_default() += 1;
         }
         self.clients.insert(seq, Arc::new(client));
     }
@@ -501,14 +507,3 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
-
-mod apps;
-mod auth;
-mod index;
-use index::Data;
-mod clients;
-mod levels;
-mod str_map;
-use str_map::StrMap;
-#[cfg(test)]
-mod tests;
