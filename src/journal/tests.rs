@@ -1,7 +1,12 @@
 //! The journal's own rules: entries, budgets, cuts and redaction.
 
+use std::sync::Arc;
+
+use serde_json::{Map, json};
+
+use super::context::{CONTEXT, MAX_PARAMS, MAX_VALUE_CHARS, json_chars, json_chars_at_most};
 use super::*;
-use serde_json::json;
+use crate::redact::HIDDEN;
 
 fn entry(n: usize) -> Entry {
     Entry {
