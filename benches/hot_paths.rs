@@ -16,7 +16,7 @@ use janrain_emulator::internals::signature;
 use janrain_emulator::model::{
     AppId, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
 };
-use janrain_emulator::store::{NameRule, NewClient, Store};
+use janrain_emulator::store::{NameRule, NewClient, Route, Store};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -42,7 +42,8 @@ fn store_with(clients: usize) -> (Store, Caller, Vec<String>) {
     );
     store.insert_client(&app, owner).expect("owner");
     let caller = store
-        .authenticate(&app, "benchowner", LOCAL, |_| true)
+        .authenticate(Route::App(&app), "benchowner", LOCAL, |_| Ok(()), |_| true)
+        .1
         .expect("owner");
     let ids = (0..clients)
         .map(|n| {
@@ -95,7 +96,15 @@ fn store_growth(c: &mut Criterion) {
         });
         let middle = ids[size / 2].clone();
         group.bench_with_input(BenchmarkId::new("authenticate", size), &size, |b, _| {
-            b.iter(|| store.authenticate(&app, black_box(&middle), LOCAL, |_| true))
+            b.iter(|| {
+                store.authenticate(
+                    Route::App(&app),
+                    black_box(&middle),
+                    LOCAL,
+                    |_| Ok(()),
+                    |_| true,
+                )
+            })
         });
     }
     group.finish();

@@ -5,6 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use foldhash::HashMap;
+
+use crate::model::AppId;
+
 /// An instant as RFC 3339 text, as the journal and the fixture format write it.
 pub fn rfc3339(at: SystemTime) -> String {
     time::OffsetDateTime::from(at)
@@ -133,6 +137,53 @@ impl Shift {
             self.frozen = None;
             self.offset_nanos = nanos_between(base, now);
         }
+    }
+}
+
+/// The applications' own clocks: for each application whose clock was moved apart from the
+/// emulator's, how (its [`Shift`]); every other application follows the emulator's clock. The
+/// store keeps them under its lock, beside the applications.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AppClocks(HashMap<AppId, Shift>);
+
+impl AppClocks {
+    /// What application `app`'s clock shows when the emulator's shows `base`.
+    pub fn at(&self, app: &AppId, base: SystemTime) -> SystemTime {
+        self.0.get(app).map_or(base, |shift| shift.shifted(base))
+    }
+
+    /// The reading of application `app`'s clock when the emulator's shows `base`.
+    pub fn reading(&self, app: &AppId, base: SystemTime) -> ClockReading {
+        self.0.get(app).copied().unwrap_or_default().reading(base)
+    }
+
+    /// Applies `change` to application `app`'s clock when the emulator's shows `base`; a clock
+    /// that then follows the emulator's is forgotten.
+    pub fn change(&mut self, app: &AppId, base: SystemTime, change: ClockChange) -> ClockReading {
+        let mut shift = self.0.get(app).copied().unwrap_or_default();
+        shift.apply(base, change);
+        if shift.is_none() {
+            self.0.remove(app);
+        } else {
+            self.0.insert(app.clone(), shift);
+        }
+        shift.reading(base)
+    }
+
+    /// Forgets application `app`'s clock: one made again under its id follows the emulator's.
+    pub fn forget(&mut self, app: &AppId) {
+        self.0.remove(app);
+    }
+
+    /// Keeps the clocks of the applications `keep` names only.
+    pub fn retain(&mut self, mut keep: impl FnMut(&AppId) -> bool) {
+        self.0.retain(|app, _| keep(app));
+    }
+
+    /// How many applications' clocks stand apart from the emulator's.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
     }
 }
 

@@ -17,7 +17,7 @@ use crate::journal::Journal;
 use crate::listing_cache::ListingCache;
 use crate::logging::LogStats;
 use crate::model::AppId;
-use crate::store::Store;
+use crate::store::{Route, Store};
 
 /// What every handler can reach. axum clones the state for every extractor and middleware that
 /// asks for it, so it is one `Arc`: a single reference count to bump, not one per field.
@@ -128,17 +128,17 @@ impl AppState {
             .unwrap_or_else(peer)
     }
 
-    /// The application a legacy call is for: the one whose capture domains hold the request's
-    /// host (port ignored); else the application of the client whose id the call presents
-    /// (client ids are unique across the emulator); else the default application.
-    pub fn legacy_app(&self, parts: &Parts, client_id: Option<&str>) -> AppId {
-        parts
+    /// How a legacy call finds its application: by the capture domain its `Host` names, else by
+    /// the client its credentials claim, else the default application.
+    pub fn legacy_route<'a>(&'a self, parts: &'a Parts) -> Route<'a> {
+        let host = parts
             .headers
             .get(header::HOST)
             .and_then(|value| value.to_str().ok())
-            .or_else(|| parts.uri.host())
-            .and_then(|host| self.store.app_for_host(host))
-            .or_else(|| client_id.and_then(|id| self.store.app_of_client(id)))
-            .unwrap_or_else(|| self.default_app.clone())
+            .or_else(|| parts.uri.host());
+        Route::Legacy {
+            host,
+            default: &self.default_app,
+        }
     }
 }

@@ -17,7 +17,7 @@ pub use crate::caller::Caller;
 use crate::error::{ApiError, AuthSchemeProblem, CredentialFailure, Denial};
 use crate::model::AppId;
 use crate::redact::Redacted;
-use crate::store::Store;
+use crate::store::{Route, Store};
 
 /// Standard base64 that accepts the value with or without its `=` padding: the documentation's
 /// own curl examples send Basic credentials with the padding cut off.
@@ -161,19 +161,26 @@ fn decode_basic(encoded: &str) -> Result<Presented, ApiError> {
     Ok(presented)
 }
 
-/// Checks presented credentials against client records of `app` (a signature's date must lie
-/// within `skew` of the store's clock), then the calling client's allowlist against the address
-/// the request came from.
+/// Checks presented credentials against the client records of the application `route` leads
+/// to (a signature's date must lie within `skew` of that application's clock), then the calling
+/// client's allowlist against the address the request came from. One look into the store finds
+/// the application and proves the caller; the application comes back whatever the outcome.
 pub fn verify(
     store: &Store,
-    app: &AppId,
+    route: Route<'_>,
     presented: &Presented,
     peer: IpAddr,
     skew: Duration,
-) -> Result<Caller, ApiError> {
-    let caller = match presented {
+) -> (AppId, Result<Caller, ApiError>) {
+    let (app, caller) = match presented {
         Presented::Basic { client_id, secret } | Presented::Parameters { client_id, secret } => {
-            store.authenticate(app, client_id, peer, |stored| stored.matches(&secret.0))?
+            store.authenticate(
+                route,
+                client_id,
+                peer,
+                |_| Ok(()),
+                |stored| stored.matches(&secret.0),
+            )
         }
         Presented::Signed {
             client_id,
@@ -183,36 +190,43 @@ pub fn verify(
         } => {
             // The header has whole seconds, so compare whole seconds: a date sent exactly
             // `skew` ago stays valid for the rest of that second.
-            let off_by_secs = unix_secs(store.now_in(app)).abs_diff(unix_secs(*date));
-            if off_by_secs > skew.as_secs() {
-                return Err(ApiError::InvalidCredentials(
-                    CredentialFailure::DateOutsideWindow { off_by_secs },
-                ));
-            }
-            store
-                .authenticate(app, client_id, peer, |stored| {
-                    signature::verifies(stored, &candidates.0, &signature.0)
-                })
-                .map_err(|error| match error {
-                    ApiError::InvalidCredentials(CredentialFailure::WrongSecret(id)) => {
-                        // The family, which has the parameters, says what was expected
-                        // (`signature::shown`); only a failure pays for that text.
-                        ApiError::InvalidCredentials(CredentialFailure::BadSignature {
-                            client: id,
-                            signed: None,
-                        })
-                    }
-                    other => other,
-                })?
+            let in_time = |now: SystemTime| {
+                let off_by_secs = unix_secs(now).abs_diff(unix_secs(*date));
+                if off_by_secs > skew.as_secs() {
+                    return Err(ApiError::InvalidCredentials(
+                        CredentialFailure::DateOutsideWindow { off_by_secs },
+                    ));
+                }
+                Ok(())
+            };
+            let (app, caller) = store.authenticate(route, client_id, peer, in_time, |stored| {
+                signature::verifies(stored, &candidates.0, &signature.0)
+            });
+            let caller = caller.map_err(|error| match error {
+                ApiError::InvalidCredentials(CredentialFailure::WrongSecret(id)) => {
+                    // The family, which has the parameters, says what was expected
+                    // (`signature::shown`); only a failure pays for that text.
+                    ApiError::InvalidCredentials(CredentialFailure::BadSignature {
+                        client: id,
+                        signed: None,
+                    })
+                }
+                other => other,
+            });
+            (app, caller)
         }
     };
-    if !caller.whitelist.allows(peer) {
-        return Err(ApiError::Forbidden(Denial::AddressNotAllowed {
-            client: caller.client_id.to_string(),
-            ip: peer.to_string(),
-        }));
-    }
-    Ok(caller)
+    let caller = caller.and_then(|caller| {
+        if caller.whitelist.allows(peer) {
+            Ok(caller)
+        } else {
+            Err(ApiError::Forbidden(Denial::AddressNotAllowed {
+                client: caller.client_id.to_string(),
+                ip: peer.to_string(),
+            }))
+        }
+    });
+    (app, caller)
 }
 
 /// The client a verification found, successful or not: the journal names a calling client only

@@ -26,6 +26,7 @@ use crate::journal;
 use crate::model::AppId;
 use crate::params::Params;
 use crate::shared::AppState;
+use crate::store::Route;
 
 /// The Configuration API routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -71,9 +72,9 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
         };
         let app = app_in_path(parts).map_err(|_| unknown_app(parts))?;
         journal::note_app(app.as_str());
-        let verified = auth::verify(
+        let (_, verified) = auth::verify(
             &state.store,
-            &app,
+            Route::App(&app),
             &presented,
             state.caller_ip(parts),
             state.config.signature_skew,

@@ -20,9 +20,9 @@ pub const MAX_PARAMS: usize = 32;
 pub const MAX_VALUE_CHARS: usize = 512;
 
 tokio::task_local! {
-    /// The context of the request being handled on this task; `None` inside a request that is
-    /// not observed (`RequestContext::unobserved`).
-    pub(super) static CONTEXT: Option<Arc<RequestContext>>;
+    /// The context of the request being handled on this task; unset outside a request, or when
+    /// the journal's layer is left out (the in-process benchmarks).
+    pub(super) static CONTEXT: Arc<RequestContext>;
 }
 
 /// What the handling of one request learns about it, for the journal.
@@ -42,13 +42,11 @@ pub(super) struct Note {
 
 fn with_note(update: impl FnOnce(&mut Note)) {
     let _ = CONTEXT.try_with(|context| {
-        if let Some(context) = context {
-            let mut note = context
-                .note
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            update(&mut note);
-        }
+        let mut note = context
+            .note
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        update(&mut note);
     });
 }
 
@@ -56,10 +54,8 @@ fn with_note(update: impl FnOnce(&mut Note)) {
 /// own) a fresh id is made, so that an envelope always has one.
 pub fn request_id() -> String {
     CONTEXT
-        .try_with(|context| context.as_ref().map(|context| context.id.clone()))
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| crate::ids::unseeded_token(crate::ids::REQUEST_ID_LEN))
+        .try_with(|context| context.id.clone())
+        .unwrap_or_else(|_| crate::ids::unseeded_token(crate::ids::REQUEST_ID_LEN))
 }
 
 /// Notes the client a request claims to be from.
@@ -243,22 +239,10 @@ impl RequestContext {
         }
     }
 
-    /// Runs `future` outside any request's context: the `note_*` functions note nothing, and
-    /// [`request_id`] makes a fresh id (the in-process benchmarks leave the journal out so).
-    pub fn unobserved<F: std::future::Future>(
-        future: F,
-    ) -> tokio::task::futures::TaskLocalFuture<Option<Arc<Self>>, F> {
-        CONTEXT.scope(None, future)
-    }
-
     /// Runs `future` (the handling of the request) with this context as the one the `note_*`
-    /// functions and [`request_id`] reach. Not an `async fn`, whose future would hold `future`
-    /// twice: as its argument, and inside the task-local scope it awaits.
-    pub fn scope<F: std::future::Future>(
-        self: Arc<Self>,
-        future: F,
-    ) -> tokio::task::futures::TaskLocalFuture<Option<Arc<Self>>, F> {
-        CONTEXT.scope(Some(self), future)
+    /// functions and [`request_id`] reach.
+    pub async fn scope<F: std::future::Future>(self: Arc<Self>, future: F) -> F::Output {
+        CONTEXT.scope(self, future).await
     }
 
     /// The request's id.

@@ -29,7 +29,7 @@ fn entry(n: usize) -> Entry {
 
 fn noted(record: impl FnOnce()) -> Map<String, Value> {
     let context = Arc::new(RequestContext::default());
-    CONTEXT.sync_scope(Some(context.clone()), record);
+    CONTEXT.sync_scope(context.clone(), record);
     let note = context.note.lock().expect("not poisoned").clone();
     note.params.to_map()
 }

@@ -136,19 +136,23 @@ impl LegacyCall {
         let bytes = body::read_limited(&parts.headers, body, &state.config).await?;
         let params = request_params(&parts, &bytes, other_body)?;
         journal::note_params(params.iter());
-        let presented = credentials(&parts, &params);
-        let claimed = presented.as_ref().ok().map(Presented::client_id);
-        let app = state.legacy_app(&parts, claimed);
-        journal::note_app(app.as_str());
-        let presented = presented?;
-        let verified = auth::verify(
+        let route = state.legacy_route(&parts);
+        let presented = match credentials(&parts, &params) {
+            Ok(presented) => presented,
+            Err(error) => {
+                journal::note_app(state.store.route(route, None).as_str());
+                return Err(error.into());
+            }
+        };
+        let (app, verified) = auth::verify(
             &state.store,
-            &app,
+            route,
             &presented,
             state.caller_ip(&parts),
             state.config.signature_skew,
-        )
-        .map_err(|error| with_expected_text(error, &parts, &params));
+        );
+        journal::note_app(app.as_str());
+        let verified = verified.map_err(|error| with_expected_text(error, &parts, &params));
         if let Some(client_id) = auth::found_client(&verified) {
             journal::note_client(client_id);
         }
@@ -198,7 +202,7 @@ pub fn routed_app(state: &AppState, parts: &Parts, body: &[u8]) -> AppId {
     let params = request_params(parts, body, OtherBody::Ignore).unwrap_or_default();
     let presented = credentials(parts, &params);
     let claimed = presented.as_ref().ok().map(Presented::client_id);
-    state.legacy_app(parts, claimed)
+    state.store.route(state.legacy_route(parts), claimed)
 }
 
 /// The credentials of a legacy request: an `Authorization` header if there is one, otherwise

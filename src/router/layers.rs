@@ -1,21 +1,21 @@
-//! The layers around every route: request ids and the journal, and fault rules. They live in the
-//! wiring because they are where the families meet the shared services: the journal and the
-//! fault rules know requests and outcomes, and these layers tell them which family a request is
-//! in and render a fault's answer in that family's shape.
+//! The layers around every route, as plain `async fn`s that call the next one, outermost first:
+//! the request span ([`around`]), request ids and the journal ([`observe`]), fault rules
+//! ([`inject_faults`]) and the control plane's guard ([`guard`]); then the routes. They are one
+//! middleware around the whole router rather than axum `from_fn` layers, which wrap every route
+//! apart and box the rest of the chain at each layer: that doubled the instructions of a
+//! readiness probe (docs/benchmarks.md). They live in the wiring
+//! because they are where the families meet the shared services: the journal and the fault rules
+//! know requests and outcomes, and these layers tell them which family a request is in and
+//! render a fault's answer in that family's shape.
 
 use std::borrow::Cow;
-use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::response::Response;
-use axum::routing::future::RouteFuture;
-use tokio::task::futures::TaskLocalFuture;
+use axum::response::{IntoResponse as _, Response};
 use tracing::Instrument as _;
 
 use super::Layers;
@@ -26,77 +26,44 @@ use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext}
 use crate::shared::AppState;
 use crate::{config_api, hostnames, legacy, registration_codes};
 
-/// What the emulator's middleware runs with: the state, and which of its stages are on.
+/// What the layers run with: the state, and which of them are on.
 #[derive(Clone)]
 pub struct Chain {
     pub state: AppState,
     pub layers: Layers,
 }
 
-/// The routes the layers lead to.
-type Next<'a> = &'a Router;
-
-/// The routes' future for `request`. The router is always ready, so it is called at once,
-/// without the `Oneshot` that would hold the request a second time.
-fn route(next: Next<'_>, request: Request) -> RouteFuture<Infallible> {
-    tower::Service::call(&mut next.clone(), request)
+/// The answer to `request`: the layers, then `routes`. The request's span has the path only
+/// (a query string may carry `client_secret`), at debug level, so that it costs nothing unless
+/// asked for (`RUST_LOG=janrain_emulator=debug`).
+pub async fn around(chain: &Chain, request: Request, routes: &Router) -> Response {
+    if !chain.layers.trace {
+        return observe(chain, request, routes).await;
+    }
+    let span = tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = tracing::field::Empty,
+    );
+    observe(chain, request, routes).instrument(span).await
 }
 
-/// The emulator's layers as one middleware around the routes, outermost first: the request span,
-/// [`observe`] (request id and journal), fault rules and the control token ([`inner`]). Plain
-/// functions, not axum layers: every `from_fn` layer costs about a dozen allocations per request
-/// (a boxed future and a boxed service), as many as the rest of a cached listing.
-///
-/// The stages decide what they can before anything is awaited, and their futures are written by
-/// hand ([`Observing`], [`Inner`]) rather than as `async fn`s: an `async fn` keeps its arguments
-/// apart from what it awaits, so each stage held the request again, and hyper moves the whole
-/// future twice a request. The chain's future is about half a kilobyte (it was 3.9 KB as a
-/// future per stage).
-pub fn around<'a>(
-    chain: &'a Chain,
-    request: Request,
-    next: Next<'a>,
-) -> impl Future<Output = Response> + Send + 'a {
-    // The path only: a query string may carry `client_secret`. At debug level, so that it costs
-    // nothing unless asked for (RUST_LOG=janrain_emulator=debug).
-    let span = if chain.layers.trace {
-        tracing::debug_span!(
-            "request",
-            method = %request.method(),
-            path = %request.uri().path(),
-            request_id = tracing::field::Empty,
-        )
-    } else {
-        tracing::Span::none()
-    };
-    let observing = observe(chain, request, next, &span);
-    observing.instrument(span)
-}
-
-/// Gives the request its id and starts [`inner`] in the request's context; [`Observing`] records
-/// it in the journal once answered (with the failure its renderer put in the response's
-/// extensions, logged with the request id), and sets the `X-Request-Id` header.
-fn observe<'a>(
-    chain: &'a Chain,
-    request: Request,
-    next: Next<'a>,
-    span: &tracing::Span,
-) -> Observing<'a> {
+/// Gives the request its id (the `X-Request-Id` header, and the span's `request_id`) and
+/// handles it in its journal context; records a request of the emulated APIs in the journal
+/// once answered, with the failure its renderer put in the response's extensions (logged with
+/// the request id).
+async fn observe(chain: &Chain, request: Request, routes: &Router) -> Response {
     if !chain.layers.observe {
-        return Observing {
-            stage: RequestContext::unobserved(inner(chain, request, next)),
-            chain,
-            observed: None,
-        };
+        return inject_faults(chain, request, routes).await;
     }
     let state = &chain.state;
     let id = state.store.ids().request_id();
-    // Only a span that is recorded takes the id: finding the current one costs a lookup.
+    let span = tracing::Span::current();
     if !span.is_disabled() {
         span.record("request_id", id.as_str());
     }
-    // What the journal keeps of the request, read before the handler takes it: only for the
-    // emulated APIs, whose calls the journal records.
+    // What the journal keeps of the request, read before the handler takes it.
     let received = Family::of(request.uri().path())
         .journal_name()
         .map(|family| Received {
@@ -108,69 +75,30 @@ fn observe<'a>(
         });
     let header = HeaderValue::from_str(&id).ok();
     let context = Arc::new(RequestContext::new(id));
-    Observing {
-        stage: context.clone().scope(inner(chain, request, next)),
-        chain,
-        observed: Some(Observation {
-            context,
-            header,
-            received,
-        }),
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// [`observe`]'s future: the request's handling in its context, then what the journal and
-    /// the answer's header take from it.
-    struct Observing<'a> {
-        #[pin]
-        stage: TaskLocalFuture<Option<Arc<RequestContext>>, Inner<'a>>,
-        chain: &'a Chain,
-        observed: Option<Observation>,
-    }
-}
-
-/// What [`observe`] learnt of a request before it was handled.
-struct Observation {
-    context: Arc<RequestContext>,
-    header: Option<HeaderValue>,
-    received: Option<Received>,
-}
-
-impl Future for Observing<'_> {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Response> {
-        let this = self.project();
-        let mut response = std::task::ready!(this.stage.poll(cx));
-        if let Some(observed) = this.observed.take() {
-            finish(this.chain, observed, &mut response);
-        }
-        Poll::Ready(response)
-    }
-}
-
-/// Sets the answer's `X-Request-Id` and, for the emulated APIs, records the request in the
-/// journal.
-fn finish(chain: &Chain, observed: Observation, response: &mut Response) {
-    let Observation {
-        context,
-        header,
-        received,
-    } = observed;
+    let mut response = context
+        .clone()
+        .scope(inject_faults(chain, request, routes))
+        .await;
     if let Some(value) = header {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let Some(received) = received else {
-        return;
-    };
-    let state = &chain.state;
+    if let Some(received) = received {
+        record(state, context, received, &mut response);
+    }
+    response
+}
+
+/// Records a request of the emulated APIs in the journal, and logs it if it failed.
+fn record(
+    state: &AppState,
+    context: Arc<RequestContext>,
+    received: Received,
+    response: &mut Response,
+) {
     let failure = response.extensions_mut().remove::<Failure>();
     // The entry's time is on its application's clock, which may stand apart from the emulator's.
-    let moved = state.store.app_clocks_moved();
-    let app = moved
-        .then(|| context.app_id())
-        .flatten()
+    let app = context
+        .app_id()
         .and_then(|app| crate::model::AppId::parse(&app).ok());
     let time = match app {
         Some(app) => state.store.in_app_time(&app, received.time),
@@ -221,69 +149,36 @@ fn method_name(method: &Method) -> Cow<'static, str> {
     }
 }
 
-/// The fault rules, then the control token, then the routes, decided before anything is
-/// awaited: the routes' future, an answer already made, or (when a rule could apply) the boxed
-/// rules' path.
-fn inner<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Inner<'a> {
+/// The fault rules: the first that matches a request of the emulated APIs answers it, after its
+/// delay, in the family's shape, before any authentication. A fault's legacy answer is HTTP 200,
+/// which to CONNECT would open a tunnel: CONNECT is never served, so it is never faulted either.
+async fn inject_faults(chain: &Chain, request: Request, routes: &Router) -> Response {
+    let state = &chain.state;
     let family = Family::of(request.uri().path());
-    if could_fault(chain, family, &request) {
-        // Boxed: its body reads and delay would otherwise make every request's future larger.
-        return Inner::Faults(Box::pin(with_fault_rules(chain, family, request, next)));
-    }
-    guarded(chain, request, next)
-}
-
-/// The control token's refusal of `request`, if any; else the routes' future.
-fn guarded<'a>(chain: &'a Chain, request: Request, next: Next<'a>) -> Inner<'a> {
-    match guard_control(chain, &request) {
-        Some(refusal) => Inner::Answered(Some(refusal)),
-        None => Inner::Routed(route(next, request)),
-    }
-}
-
-/// [`inner`]'s future. Each kind is `Unpin` (the router's future holds its handler's boxed), so
-/// it is polled without pinning by hand.
-enum Inner<'a> {
-    Routed(RouteFuture<Infallible>),
-    Answered(Option<Response>),
-    Faults(Pin<Box<dyn Future<Output = Response> + Send + 'a>>),
-}
-
-impl Future for Inner<'_> {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Response> {
-        match self.get_mut() {
-            Inner::Routed(route) => match std::task::ready!(Pin::new(route).poll(cx)) {
-                Ok(response) => Poll::Ready(response),
-                Err(never) => match never {},
-            },
-            Inner::Answered(answer) => match answer.take() {
-                Some(response) => Poll::Ready(response),
-                None => Poll::Pending,
-            },
-            Inner::Faults(faults) => faults.as_mut().poll(cx),
-        }
-    }
-}
-
-/// Whether a fault rule could apply to `request`: one of the emulated APIs' while some rule is
-/// pending. A fault's legacy answer is HTTP 200, which to CONNECT would open a tunnel: CONNECT is
-/// never served, so it is never faulted either. With no rule pending, which is nearly always, a
-/// request costs one atomic load here.
-fn could_fault(chain: &Chain, family: Family, request: &Request) -> bool {
-    chain.layers.faults
+    let could_fault = chain.layers.faults
         && family != Family::Control
         && request.method() != Method::CONNECT
-        && chain.state.faults.any()
+        && state.faults.any();
+    if !could_fault {
+        // The guard and the routes here rather than through [`guard`]: one future less around
+        // every request's (see docs/benchmarks.md).
+        if chain.layers.guard
+            && let Some(refusal) = control_refusal(state, &request)
+        {
+            return refusal;
+        }
+        return call(routes, request).await;
+    }
+    // Boxed: a rule's body reads and delay would otherwise make every request's future larger.
+    Box::pin(with_fault_rules(chain, family, request, routes)).await
 }
 
-/// [`inner`], once some rule is pending: the first that matches answers, after its delay.
+/// [`inject_faults`], once some rule is pending.
 async fn with_fault_rules(
     chain: &Chain,
     family: Family,
     request: Request,
-    next: Next<'_>,
+    routes: &Router,
 ) -> Response {
     let state = &chain.state;
     let method = request.method().as_str().to_owned();
@@ -299,7 +194,7 @@ async fn with_fault_rules(
         (request, None)
     };
     let Some(rule) = state.faults.take(&method, &path, app.as_deref()) else {
-        return guarded(chain, request, next).await;
+        return guard(chain, request, routes).await;
     };
     // The journal entry names the application even though no handler runs, so that the test's
     // own journal shows its faulted calls.
@@ -320,7 +215,7 @@ async fn with_fault_rules(
     }
     match fault_answer(&rule, family) {
         Some(response) => response,
-        None => guarded(chain, request, next).await,
+        None => guard(chain, request, routes).await,
     }
 }
 
@@ -388,26 +283,42 @@ const OPEN_CONTROL_PATHS: [&str; 5] = [
 /// nothing and change nothing.
 const PUBLIC_CONTROL_PATHS: [&str; 2] = ["/__emulator/health", crate::control::CA_PEM_PATH];
 
-/// The refusal of a control-plane request (under `/__emulator`), if any. With `--control-token`,
-/// one without `Authorization: Bearer <token>` (compared in constant time), but for
-/// [`OPEN_CONTROL_PATHS`]; without, one that a web page of another site could have sent
-/// ([`cross_site_refusal`]), but for [`PUBLIC_CONTROL_PATHS`].
-fn guard_control(chain: &Chain, request: &Request) -> Option<Response> {
-    if !chain.layers.guard {
-        return None;
+/// The control plane's guard: refuses a control-plane request (under `/__emulator`) that
+/// [`control_refusal`] refuses; lets every other through.
+async fn guard(chain: &Chain, request: Request, routes: &Router) -> Response {
+    if chain.layers.guard
+        && let Some(refusal) = control_refusal(&chain.state, &request)
+    {
+        return refusal;
     }
+    call(routes, request).await
+}
+
+/// The routes' answer to `request`. The router is always ready: it is called at once, without
+/// `oneshot`.
+async fn call(routes: &Router, request: Request) -> Response {
+    match tower::Service::call(&mut routes.clone(), request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// The refusal of a control-plane request, if any. With `--control-token`, one without
+/// `Authorization: Bearer <token>` (compared in constant time), but for [`OPEN_CONTROL_PATHS`];
+/// without, one that a web page of another site could have sent ([`cross_site_refusal`]), but
+/// for [`PUBLIC_CONTROL_PATHS`].
+fn control_refusal(state: &AppState, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     if Family::of(path) != Family::Control {
         return None;
     }
-    let config = &chain.state.config;
+    let config = &state.config;
     let Some(token) = config.control_token.as_ref() else {
         if PUBLIC_CONTROL_PATHS.contains(&path) {
             return None;
         }
-        return cross_site_refusal(request, &config.control_hosts).map(|reason| {
-            axum::response::IntoResponse::into_response(ControlError::Refused(reason))
-        });
+        return cross_site_refusal(request, &config.control_hosts)
+            .map(|reason| ControlError::Refused(reason).into_response());
     };
     if OPEN_CONTROL_PATHS.contains(&path) {
         return None;
@@ -425,9 +336,7 @@ fn guard_control(chain: &Chain, request: &Request) -> Option<Response> {
     if presented.is_some_and(|presented| token.matches(presented)) {
         None
     } else {
-        Some(axum::response::IntoResponse::into_response(
-            ControlError::Unauthorized,
-        ))
+        Some(ControlError::Unauthorized.into_response())
     }
 }
 

@@ -3,6 +3,8 @@
 //! paths and methods in their family's shape.
 
 mod layers;
+#[cfg(test)]
+mod tests;
 
 use std::sync::LazyLock;
 
@@ -51,16 +53,15 @@ async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(document())
 }
 
-/// The stages of the middleware around the routes (`layers::around`). The emulator always runs
-/// them all; the in-process benchmarks (`benches/`) leave some out to show what each costs a
-/// request.
+/// The layers around the routes (`layers`). The emulator always runs them all; the in-process
+/// benchmarks (`benches/`) leave some out to show what each costs a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layers {
     /// Request ids and the journal (`layers::observe`).
     pub observe: bool,
     /// Fault rules (`layers::inject_faults`).
     pub faults: bool,
-    /// The control token (`layers::guard_control`).
+    /// The control plane's guard (`layers::guard`).
     pub guard: bool,
     /// The request span, at debug level.
     pub trace: bool,
@@ -76,10 +77,8 @@ impl Layers {
     };
 }
 
-/// The whole HTTP surface: the route table, and the middleware that every request passes
-/// through on its way to it. The middleware is a plain function around the router rather than
-/// an axum layer: a `from_fn` layer boxes the rest of the chain and its future on every request,
-/// and a layer is applied to each route apart.
+/// The whole HTTP surface: the route table, and the layers every request passes through on its
+/// way to it (`layers::around`).
 #[derive(Clone)]
 pub struct Emulated {
     routes: Router,
@@ -88,8 +87,8 @@ pub struct Emulated {
 
 impl Emulated {
     /// The answer to `request`.
-    pub fn answer(&self, request: Request) -> impl Future<Output = Response> + Send + '_ {
-        layers::around(&self.chain, request, &self.routes)
+    pub async fn answer(&self, request: Request) -> Response {
+        layers::around(&self.chain, request, &self.routes).await
     }
 }
 

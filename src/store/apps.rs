@@ -5,7 +5,7 @@ use foldhash::HashMap;
 
 use super::index::Data;
 use super::{
-    APP_ID_LEN, App, AppSummary, SharedApp, Store, StoreError, default_capture_domain,
+    APP_ID_LEN, App, AppSummary, Inner, SharedApp, Store, StoreError, default_capture_domain,
     setting_refused,
 };
 use crate::fixture::{Fixture, FixtureApp};
@@ -69,8 +69,8 @@ impl Store {
         inner.data = initial;
         // An application the reset dropped takes its clock with it, as a deleted one does: one
         // made again under its id starts on the emulator's clock.
-        let kept = &inner.data.apps;
-        self.app_clocks().retain(|app, _| kept.contains_key(app));
+        let Inner { data, clocks, .. } = &mut *inner;
+        clocks.retain(|app| data.apps.contains_key(app));
         Ok(())
     }
 
@@ -111,7 +111,7 @@ impl Store {
 
     /// Makes an application with a generated id, its capture domain
     /// ([`default_capture_domain`]) and a new owner client, which it returns.
-    pub fn create_app_with_owner(&self) -> Result<(AppId, Client), StoreError> {
+    pub(crate) fn create_app_with_owner(&self) -> Result<(AppId, Client), StoreError> {
         let owner = Client::owner(
             ClientId::generated(self.ids.client_token()),
             ClientSecret::generated(self.ids.client_token()),
@@ -145,8 +145,7 @@ impl Store {
         inner.persist(|file| file.delete_app(app))?;
         inner.data.remove(app);
         inner.origins.remove(app);
-        drop(inner);
-        self.app_clocks().remove(app);
+        inner.clocks.forget(app);
         Ok(())
     }
 
@@ -185,13 +184,8 @@ impl Store {
     }
 
     /// One application's id, capture domains and number of clients.
-    pub fn app_summary(&self, app: &AppId) -> Result<AppSummary, StoreError> {
+    pub(crate) fn app_summary(&self, app: &AppId) -> Result<AppSummary, StoreError> {
         Ok(self.lock().data.app(app)?.summary(app))
-    }
-
-    /// The application of the client with this id, if there is one.
-    pub fn app_of_client(&self, id: &str) -> Option<AppId> {
-        self.lock().data.app_of_client(id).cloned()
     }
 
     /// The whole state, in order.

@@ -153,8 +153,8 @@ impl Store {
         grace: Duration,
     ) -> Result<Client, StoreError> {
         let app = &by.app;
-        let now = self.now_in(app);
         let mut inner = self.lock_for(by)?;
+        let now = inner.clocks.at(app, self.clock.now());
         let (seq, before) = inner.data.find(app, id)?;
         let before = before.clone();
         let mut after = before.clone();

@@ -16,16 +16,16 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 // The project's hasher: fast, still seeded per process.
 use foldhash::{HashMap, HashMapExt as _};
 
+pub use self::auth::Route;
 use self::index::Data;
 use crate::caller::Caller;
-use crate::clock::{Clock, ClockChange, ClockReading, Shift};
+use crate::clock::{AppClocks, Clock, ClockChange, ClockReading};
 use crate::error::ApiError;
 use crate::fixture::FixtureApp;
 use crate::ids::IdGenerator;
@@ -41,44 +41,9 @@ pub struct Store {
     inner: Arc<Mutex<Inner>>,
     ids: Arc<IdGenerator>,
     clock: Arc<dyn Clock>,
-    /// The applications whose clocks have been moved apart from the emulator's, and how.
-    app_clocks: Arc<AppClocks>,
-}
-
-/// The applications' own clocks: a lock over the map, and whether it holds any, which every
-/// request asks and which is nearly always no: that answer is one atomic load, not a lock that
-/// every thread takes.
-#[derive(Default)]
-struct AppClocks {
-    shifts: Mutex<HashMap<AppId, Shift>>,
-    any: AtomicBool,
-}
-
-/// The map of [`AppClocks`], locked; on release it records whether the map holds any clock.
-struct AppClocksGuard<'a> {
-    shifts: MutexGuard<'a, HashMap<AppId, Shift>>,
-    any: &'a AtomicBool,
-}
-
-impl std::ops::Deref for AppClocksGuard<'_> {
-    type Target = HashMap<AppId, Shift>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.shifts
-    }
-}
-
-impl std::ops::DerefMut for AppClocksGuard<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.shifts
-    }
-}
-
-impl Drop for AppClocksGuard<'_> {
-    fn drop(&mut self) {
-        // Still under the lock: the flag and the map change together for every other locker.
-        self.any.store(!self.shifts.is_empty(), Ordering::Release);
-    }
+    /// How many times the lock was taken, for the tests that count them.
+    #[cfg(test)]
+    locks: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl fmt::Debug for Store {
@@ -97,6 +62,8 @@ struct Inner {
     file: Option<StateFile>,
     /// The most applications there may be.
     max_apps: usize,
+    /// The applications whose clocks have been moved apart from the emulator's, and how.
+    clocks: AppClocks,
 }
 
 impl Inner {
@@ -410,11 +377,19 @@ impl Store {
                 origins: HashMap::new(),
                 file: None,
                 max_apps: crate::config::DEFAULT_MAX_APPS,
+                clocks: AppClocks::default(),
             })),
             ids: Arc::new(ids),
             clock,
-            app_clocks: Arc::default(),
+            #[cfg(test)]
+            locks: Arc::default(),
         }
+    }
+
+    /// How many times the lock has been taken so far.
+    #[cfg(test)]
+    pub(crate) fn locks_taken(&self) -> usize {
+        self.locks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The generator of ids and secrets this store uses (also for request ids).
@@ -427,66 +402,29 @@ impl Store {
         self.clock.now()
     }
 
-    fn app_clocks(&self) -> AppClocksGuard<'_> {
-        AppClocksGuard {
-            shifts: self
-                .app_clocks
-                .shifts
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            any: &self.app_clocks.any,
-        }
-    }
-
-    /// The current time of application `app`: the emulator's, moved by the application's own
-    /// offset or frozen at its own instant (see [`Store::change_app_clock`]).
-    pub fn now_in(&self, app: &AppId) -> SystemTime {
-        self.in_app_time(app, self.clock.now())
-    }
-
-    /// Whether any application's clock stands apart from the emulator's (nearly never: then a
-    /// request needs no lookup of its application's clock).
-    pub fn app_clocks_moved(&self) -> bool {
-        self.app_clocks.any.load(Ordering::Acquire)
-    }
-
     /// The instant `at` of the emulator's clock, on application `app`'s clock.
-    pub fn in_app_time(&self, app: &AppId, at: SystemTime) -> SystemTime {
-        if !self.app_clocks_moved() {
-            return at;
-        }
-        match self.app_clocks().get(app) {
-            Some(shift) => shift.shifted(at),
-            None => at,
-        }
+    pub(crate) fn in_app_time(&self, app: &AppId, at: SystemTime) -> SystemTime {
+        self.lock().clocks.at(app, at)
     }
 
     /// What application `app`'s clock shows, and how it is kept (`system`: it follows the
     /// emulator's clock unmoved).
-    pub fn app_clock(&self, app: &AppId) -> Result<ClockReading, StoreError> {
-        self.lock().data.app(app)?;
-        let shift = self.app_clocks().get(app).copied().unwrap_or_default();
-        Ok(shift.reading(self.clock.now()))
+    pub(crate) fn app_clock(&self, app: &AppId) -> Result<ClockReading, StoreError> {
+        let inner = self.lock();
+        inner.data.app(app)?;
+        Ok(inner.clocks.reading(app, self.clock.now()))
     }
 
     /// Moves, sets or freezes application `app`'s clock alone, as `POST /__emulator/clock`
     /// does the emulator's; `system` makes it follow the emulator's clock again.
-    pub fn change_app_clock(
+    pub(crate) fn change_app_clock(
         &self,
         app: &AppId,
         change: ClockChange,
     ) -> Result<ClockReading, StoreError> {
-        self.lock().data.app(app)?;
-        let base = self.clock.now();
-        let mut clocks = self.app_clocks();
-        let mut shift = clocks.get(app).copied().unwrap_or_default();
-        shift.apply(base, change);
-        if shift.is_none() {
-            clocks.remove(app);
-        } else {
-            clocks.insert(app.clone(), shift);
-        }
-        Ok(shift.reading(base))
+        let mut inner = self.lock();
+        inner.data.app(app)?;
+        Ok(inner.clocks.change(app, self.clock.now(), change))
     }
 
     /// The lock, once the caller's application exists and the caller may still act in it: it
@@ -500,6 +438,9 @@ impl Store {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
+        #[cfg(test)]
+        self.locks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Every method checks before it changes anything, so the data behind a lock poisoned by
         // a panic elsewhere is still consistent.
         self.inner

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::{ClientChange, NameRule, NewClient, Store, StoreError};
+use super::{ClientChange, NameRule, NewClient, Route, Store, StoreError};
 use crate::caller::Caller;
 use crate::clock::{ClockChange, ManualClock};
 use crate::error::{ApiError, CredentialFailure};
@@ -31,9 +31,7 @@ fn store_with_app() -> (Store, Caller, ManualClock) {
         Features::stored([Feature::Owner]),
     );
     store.insert_client(&app, owner).expect("owner");
-    let caller = store
-        .authenticate(&app, "owner", LOCAL, |_| true)
-        .expect("owner authenticates");
+    let caller = authenticated(&store, &app, "owner", |_| true).expect("owner authenticates");
     (store, caller, clock)
 }
 
@@ -117,7 +115,7 @@ fn authentication_honours_the_grace_period() {
         .expect("create");
     let old = client.secret.expose().to_owned();
     let id = client.id.as_str();
-    let with = |secret: &str| store.authenticate(&app, id, LOCAL, |s| s.matches(secret));
+    let with = |secret: &str| authenticated(&store, &app, id, |s| s.matches(secret));
     assert_eq!(with(&old).expect("right secret").client_id, client.id);
     let rotated = store
         .reset_secret(&owner, id, Duration::from_secs(60))
@@ -133,7 +131,7 @@ fn authentication_honours_the_grace_period() {
     ));
     assert!(with(&new).is_ok());
     assert!(matches!(
-        store.authenticate(&app, "unknown", LOCAL, |_| true),
+        authenticated(&store, &app, "unknown", |_| true),
         Err(ApiError::InvalidCredentials(
             CredentialFailure::UnknownClient
         ))
@@ -186,7 +184,7 @@ fn a_caller_is_checked_again_when_its_change_is_applied() {
         other.id = ClientId::parse(id).expect("id");
         store.insert_client(&app, other).expect("another owner");
     }
-    let as_caller = |id: &str| store.authenticate(&app, id, LOCAL, |_| true).expect("auth");
+    let as_caller = |id: &str| authenticated(&store, &app, id, |_| true).expect("auth");
     let (second, third) = (as_caller("second"), as_caller("third"));
     // Authenticated, then deleted before its change lands.
     store
@@ -228,13 +226,25 @@ fn an_application_dropped_by_reset_takes_its_clock_with_it() {
     };
     store.change_app_clock(&made, moved).expect("moved");
     store.change_app_clock(&owner.app, moved).expect("moved");
-    assert!(store.app_clocks_moved());
+    assert_eq!(store.lock().clocks.len(), 2);
     store.reset().expect("reset");
     assert!(store.app_clock(&made).is_err(), "the application is gone");
     assert_eq!(
-        store.app_clocks().len(),
+        store.lock().clocks.len(),
         1,
         "only the kept application's clock stays"
     );
     assert!(!store.app_clock(&owner.app).expect("kept").system);
+}
+
+/// [`Store::authenticate`] for a call of `app` by client `id` from loopback, on time.
+fn authenticated(
+    store: &Store,
+    app: &AppId,
+    id: &str,
+    proof: impl Fn(&ClientSecret) -> bool,
+) -> Result<Caller, ApiError> {
+    store
+        .authenticate(Route::App(app), id, LOCAL, |_| Ok(()), proof)
+        .1
 }
