@@ -210,3 +210,110 @@ fn test_references_are_read_as_file_then_names() {
     );
     assert_eq!(table_cells("| a `x|y` | b |"), vec![" a `x|y` ", " b "]);
 }
+
+/// The names a `pub fn` (not `pub(crate)`) of an `impl Store` block in `text` declares.
+fn public_store_methods(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("impl Store") {
+            inside = true;
+        } else if line.starts_with('}') {
+            inside = false;
+        } else if let (true, Some(rest)) = (inside, line.strip_prefix("    pub fn ")) {
+            let name = rest.split(['(', '<']).next().unwrap_or_default();
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+#[test]
+fn the_architecture_names_every_public_store_method_and_shared_field() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let architecture =
+        std::fs::read_to_string(root.join("docs/architecture.md")).expect("architecture");
+    let api = architecture
+        .split("## The public API")
+        .nth(1)
+        .expect("a public API section");
+    let mut methods = Vec::new();
+    for entry in std::fs::read_dir(root.join("src/store")).expect("src/store") {
+        let path = entry.expect("entry").path();
+        methods.extend(public_store_methods(
+            &std::fs::read_to_string(&path).expect("source"),
+        ));
+    }
+    assert!(methods.len() > 10, "{methods:?}");
+    for method in &methods {
+        assert!(
+            api.contains(&format!("`{method}`")) || api.contains(&format!("`Store::{method}`")),
+            "docs/architecture.md's public API does not name Store::{method}"
+        );
+    }
+    let shared = std::fs::read_to_string(root.join("src/shared.rs")).expect("shared.rs");
+    let line = architecture
+        .split("- `shared`: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\n- ").next())
+        .expect("the shared line");
+    let fields: Vec<&str> = shared
+        .lines()
+        .filter_map(|l| l.strip_prefix("    pub "))
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name))
+        .filter(|name| !name.contains(' '))
+        .collect();
+    assert!(fields.len() > 5, "{fields:?}");
+    for field in fields {
+        assert!(
+            line.contains(&format!("`{field}`")),
+            "docs/architecture.md's shared line does not name AppState's {field}"
+        );
+    }
+}
+
+/// Every operation of the emulated APIs in the OpenAPI document (which the route table makes)
+/// is in docs/endpoints.md.
+#[tokio::test]
+async fn the_endpoint_table_names_every_route_of_both_families() {
+    let endpoints = include_str!("../docs/endpoints.md");
+    let emulator = janrain_emulator::Emulator::start(janrain_emulator::Config::default())
+        .await
+        .expect("started");
+    let document: serde_json::Value =
+        reqwest::get(format!("{}/__emulator/openapi.json", emulator.uri()))
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+    let paths = document["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, item) in paths {
+        if path.starts_with("/__emulator") {
+            continue;
+        }
+        let shown = path
+            .replace("{app_id}", "{appId}")
+            .replace("{client_id}", "{clientId}");
+        let rows: Vec<&str> = endpoints
+            .lines()
+            .filter(|row| row.contains(&format!("{shown}`")) || row.contains(&format!("{shown} ")))
+            .collect();
+        assert!(!rows.is_empty(), "docs/endpoints.md has no row for {shown}");
+        if shown.starts_with("/config") {
+            for method in ["get", "post", "put", "delete"] {
+                if item.get(method).is_some() {
+                    let method = method.to_uppercase();
+                    assert!(
+                        rows.iter().any(|row| row.contains(&format!("`{method}"))),
+                        "docs/endpoints.md does not name {method} {shown}"
+                    );
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked}");
+    emulator.shutdown().await;
+}

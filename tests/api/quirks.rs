@@ -19,6 +19,42 @@ async fn legacy_features(app: &crate::helpers::TestApp, name: &str) -> Value {
         .unwrap_or_else(|| panic!("{name} listed: {listing}"))
 }
 
+/// Feature names that some clients' own documentation mentions (`image_create` in
+/// php-janrain-api and janrain-cli-tools, `default_read_only`) but today's documentation does
+/// not: refused like any unknown name, in both families, and nothing is made.
+#[tokio::test]
+async fn feature_names_only_some_clients_mention_are_refused_in_both_families() {
+    let app = spawn_app().await;
+    for feature in ["image_create", "default_read_only"] {
+        let list = format!(r#"["{feature}"]"#);
+        let added = app
+            .legacy(
+                "/clients/add",
+                &[("description", feature), ("features", list.as_str())],
+            )
+            .await;
+        assert_eq!(added["stat"], "error", "{added}");
+        assert_eq!(added["error"], "invalid_argument");
+        assert_eq!(
+            added["error_description"],
+            format!(
+                "features was not valid for the following reason: {feature} is not a valid feature name"
+            )
+        );
+        let created = app
+            .config_api_create(json!({"name": feature, "features": [feature]}))
+            .await;
+        assert_eq!(created.status, StatusCode::BAD_REQUEST);
+        assert_eq!(created.body, json!({"errors": "Not a valid feature name."}));
+    }
+    let listing = app.legacy("/clients/list", &[]).await;
+    assert_eq!(
+        listing["results"].as_array().map(Vec::len),
+        Some(1),
+        "{listing}"
+    );
+}
+
 #[tokio::test]
 async fn features_keep_their_order_lose_repeats_and_are_case_sensitive() {
     let app = spawn_app().await;
