@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use foldhash::HashMap;
 
+use super::str_map::StrMap;
 use super::{App, StoreError};
 use crate::caller::Caller;
 use crate::fixture::Fixture;
@@ -23,7 +24,7 @@ pub(super) struct Data {
     /// emulator, as in the real service, so one index finds a client for every application (and
     /// a legacy call without a known `Host` finds its application by it). Only this module
     /// changes it, in the same step as the application's clients.
-    client_apps: Arc<HashMap<ClientId, Place>>,
+    client_apps: Arc<StrMap<ClientId, Place>>,
 }
 
 /// Where a client is: its application, and its position in that application's order.

@@ -11,6 +11,7 @@ mod auth;
 mod clients;
 mod index;
 mod levels;
+mod str_map;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ use foldhash::{HashMap, HashMapExt as _};
 
 pub use self::auth::Route;
 use self::index::Data;
+use self::str_map::StrMap;
 use crate::caller::Caller;
 use crate::clock::{AppClocks, Clock, ClockChange, ClockReading};
 use crate::error::ApiError;
@@ -95,7 +97,7 @@ impl Inner {
 
 /// One application's clients, in creation order: a B-tree by position. A client is found by its
 /// id through the emulator-wide index of [`Data`] (ids are unique across the emulator), which
-/// gives its application and position; names are counted in a hash map. Clients sit behind `Arc`
+/// gives its application and position; names are counted in a [`StrMap`]. Clients sit behind `Arc`
 /// so that the initial state kept for `reset` shares them until they change.
 #[derive(Default, Clone)]
 struct App {
@@ -104,7 +106,7 @@ struct App {
     next_seq: u64,
     /// How many clients carry each name. The legacy API may create duplicates, so this counts
     /// rather than maps to one client.
-    names: HashMap<ClientName, usize>,
+    names: StrMap<ClientName, usize>,
     /// The application's default settings.
     settings: Settings,
     /// Which version of the application's clients this is (see [`Store::list_clients_versioned`]).
@@ -165,7 +167,7 @@ impl App {
         self.generation = fresh_generation();
         let seq = self.next_seq;
         self.next_seq += 1;
-        *self.names.entry(client.name.clone()).or_default() += 1;
+        *self.names.get_or_default(client.name.clone()) += 1;
         let client = Arc::new(client);
         self.clients.insert(seq, client.clone());
         (seq, client)
@@ -197,7 +199,7 @@ impl App {
         self.generation = fresh_generation();
         if before.name != client.name {
             self.forget_name(&before.name);
-            *self.names.entry(client.name.clone()).or_default() += 1;
+            *self.names.get_or_default(client.name.clone()) += 1;
         }
         self.clients.insert(seq, Arc::new(client));
     }
