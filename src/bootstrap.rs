@@ -6,10 +6,10 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, OWNER_CLIENT_NAME, OwnerCredentials};
 use crate::fixture::{Fixture, FixtureApp};
-use crate::ids::IdGenerator;
 use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature, Settings};
 use crate::persistence::StateFile;
 use crate::store::{Store, StoreError};
+use crate::tokens::IdGenerator;
 
 /// What the emulator starts with.
 #[derive(Debug)]

@@ -120,7 +120,6 @@ mod faults;
 pub mod fixture;
 mod healthcheck;
 mod hostnames;
-mod ids;
 mod journal;
 mod legacy;
 mod listing_cache;
@@ -138,6 +137,7 @@ mod server;
 pub mod settings;
 mod shared;
 pub mod store;
+mod tokens;
 
 pub use config::Config;
 pub use server::{AppHandle, Emulator, StartError};
@@ -155,10 +155,10 @@ pub mod internals {
     pub use crate::connections::raise_descriptor_limit;
     pub use crate::healthcheck::run as healthcheck;
     pub use crate::hostnames::{may_vouch_for, proxy_target};
-    pub use crate::ids::IdGenerator;
     pub use crate::logging::{LogGuard, LogStats, init as init_logging};
     pub use crate::params::Params;
     pub use crate::persistence::StateFile;
     pub use crate::router::{AppState, Emulated, Layers, build_router_with};
     pub use crate::server::{serve, serve_tls};
+    pub use crate::tokens::IdGenerator;
 }

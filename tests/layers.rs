@@ -24,7 +24,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "bootstrap",
             "config",
             "clock",
-            "ids",
+            "tokens",
             "redact",
             "family",
             "registration_codes",

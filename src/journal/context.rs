@@ -55,7 +55,7 @@ fn with_note(update: impl FnOnce(&mut Note)) {
 pub fn request_id() -> String {
     CONTEXT
         .try_with(|context| context.id.clone())
-        .unwrap_or_else(|_| crate::ids::unseeded_token(crate::ids::REQUEST_ID_LEN))
+        .unwrap_or_else(|_| crate::tokens::unseeded_token(crate::tokens::REQUEST_ID_LEN))
 }
 
 /// Notes the client a request claims to be from.

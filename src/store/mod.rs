@@ -7,10 +7,10 @@
 //! write leaves both as they were.
 
 mod apps;
-mod auth;
+mod callers;
 mod clients;
 mod index;
-mod levels;
+mod settings;
 mod str_map;
 #[cfg(test)]
 mod tests;
@@ -23,19 +23,18 @@ use std::time::SystemTime;
 // The project's hasher: fast, still seeded per process.
 use foldhash::{HashMap, HashMapExt as _};
 
-pub use self::auth::Route;
+pub use self::callers::Route;
 use self::index::Data;
 use self::str_map::StrMap;
 use crate::caller::Caller;
 use crate::clock::{AppClocks, Clock, ClockChange, ClockReading};
 use crate::error::ApiError;
 use crate::fixture::FixtureApp;
-use crate::ids::IdGenerator;
 use crate::model::{
     AppId, CaptureDomain, Client, ClientId, ClientName, Features, Settings, Whitelist,
 };
 use crate::persistence::StateFile;
-use crate::settings;
+use crate::tokens::IdGenerator;
 
 /// A handle to the shared state. Clones share the same data.
 #[derive(Clone)]
@@ -290,7 +289,7 @@ pub(crate) struct SettingsChanged {
     pub defaults: Settings,
 }
 
-fn setting_refused(problem: settings::SettingError) -> StoreError {
+fn setting_refused(problem: crate::settings::SettingError) -> StoreError {
     StoreError::Setting(problem)
 }
 
@@ -333,7 +332,7 @@ pub enum StoreError {
     Refused(ApiError),
     /// A setting that cannot be stored, or one too many.
     #[error(transparent)]
-    Setting(settings::SettingError),
+    Setting(crate::settings::SettingError),
     /// The state file could not be written; nothing was changed.
     #[error("the state file could not be written: {0}")]
     Persistence(String),

@@ -5,10 +5,10 @@ use super::{ClientChange, NameRule, NewClient, Route, Store, StoreError};
 use crate::caller::Caller;
 use crate::clock::{ClockChange, ManualClock};
 use crate::error::{ApiError, CredentialFailure};
-use crate::ids::IdGenerator;
 use crate::model::{
     AppId, CaptureDomain, Client, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist,
 };
+use crate::tokens::IdGenerator;
 
 fn domain(host: &str) -> CaptureDomain {
     CaptureDomain::of_host(host).expect("a host name")
