@@ -16,6 +16,7 @@ The pytest plugin (``janrain_emulator.plugin``) gives the same as fixtures.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -360,7 +361,10 @@ def _checked_bundle(binary: str, url: str, permits: Sequence[str]) -> str:
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         raise RuntimeError(lines[-1] if lines else f"janrain-emulator ca failed: {result.stderr.strip()}")
-    return result.stdout.strip()
+    path = result.stdout.strip()
+    # The directory is this process's own: gone when it ends, whoever stops the emulator.
+    atexit.register(shutil.rmtree, os.path.dirname(path), True)
+    return path
 
 
 def _clock_path(app_id: Optional[str]) -> str:
