@@ -21,11 +21,12 @@ pub async fn run(
     url: Option<&str>,
     listen: &str,
 ) -> Result<PathBuf, String> {
-    let (root_pem, path) = match ca_dir {
+    let path = match ca_dir {
         Some(dir) => {
             let ca = LocalCa::open(Some(dir), permits).map_err(|e| e.to_string())?;
-            let pem = ca.root_pem().map_err(|e| e.to_string())?;
-            (pem, dir.join(ca::BUNDLE_FILE))
+            let (path, written) = ca.write_kept_bundle().ok_or("no CA directory")?;
+            written.map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            path
         }
         None => {
             let url = match url {
@@ -33,12 +34,12 @@ pub async fn run(
                 None => crate::healthcheck::url_of(listen, CA_PEM_PATH)?,
             };
             let pem = fetch_root(&url, &permits).await?;
-            (pem, private_bundle_path()?)
+            let path = private_bundle_path()?;
+            ca::write_bundle(&path, &pem)
+                .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            path
         }
     };
-    let (bundle, _) = ca::bundle(&root_pem, &path);
-    ca::write_file(&path, bundle.as_bytes(), ca::PUBLIC_MODE)
-        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     Ok(path)
 }
 

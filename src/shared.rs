@@ -82,6 +82,9 @@ impl AppState {
         }
         let ca = LocalCa::open(config.ca_dir.as_deref(), config.ca_permit.clone())
             .map_err(|e| ConfigError::Ca(e.to_string()))?;
+        if let Some((path, Err(error))) = ca.write_kept_bundle() {
+            tracing::warn!(path = %path.display(), %error, "could not write the CA bundle");
+        }
         let connections = Connections::new(connections::cap_for(config.max_connections));
         let Started {
             store,

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::extensions::{GeneralName, NameConstraints, ParsedExtension};
 use x509_parser::oid_registry::{
     OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
     OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_NAME_CONSTRAINTS,
@@ -37,6 +37,14 @@ pub(super) const LOOPBACK_V6: [u8; 32] = {
     bytes[15] = 1;
     bytes
 };
+
+/// The address ranges every root that passes permits ([`LOOPBACK_V4`], [`LOOPBACK_V6`]), as
+/// `info` reports them.
+pub const PERMITTED_ADDRESSES: [&str; 2] = ["127.0.0.0/8", "::1/128"];
+/// The kinds of name every root excludes whole.
+pub const EXCLUDED_KINDS: [&str; 2] = ["email", "uri"];
+/// The one extended key usage every root has.
+pub const EXTENDED_KEY_USAGE: [&str; 1] = ["serverAuth"];
 
 /// Which domains beyond the built-in ones a root may permit.
 #[derive(Debug, Clone, Copy)]
@@ -177,7 +185,11 @@ pub fn check_root(
         }
     }
     check_basic_constraints(&cert)?;
-    let permits = check_permitted(&cert, rule)?;
+    let constraints = match cert.name_constraints() {
+        Ok(Some(constraints)) if constraints.critical => constraints.value,
+        _ => return Err(RootProblem::Unconstrained),
+    };
+    let permits = check_permitted(constraints, rule)?;
     let mut missing = Vec::new();
     match cert.extended_key_usage() {
         Ok(None) => missing.push("its limit to TLS servers (extended key usage serverAuth)"),
@@ -197,7 +209,7 @@ pub fn check_root(
         }
         Err(_) => return Err(RootProblem::ExtendedKeyUsage),
     }
-    if !check_excluded(&cert)? {
+    if !check_excluded(constraints)? {
         missing.push("its exclusion of every e-mail address and URI");
     }
     if !missing.is_empty() {
@@ -235,13 +247,9 @@ fn check_basic_constraints(cert: &X509Certificate<'_>) -> Result<(), RootProblem
 /// The permitted subtrees: the built-in names, the loopback ranges and permitted domains,
 /// nothing else. Returns the domains beyond the built-in ones.
 fn check_permitted(
-    cert: &X509Certificate<'_>,
+    constraints: &NameConstraints<'_>,
     rule: PermitRule<'_>,
 ) -> Result<Vec<String>, RootProblem> {
-    let constraints = match cert.name_constraints() {
-        Ok(Some(constraints)) if constraints.critical => constraints.value,
-        _ => return Err(RootProblem::Unconstrained),
-    };
     let Some(permitted) = &constraints.permitted_subtrees else {
         return Err(RootProblem::Wider("every name".into()));
     };
@@ -256,9 +264,8 @@ fn check_permitted(
                     built_in.push(name);
                     continue;
                 }
-                let valid = hostnames::normalize_name(name).as_deref() == Some(name)
-                    && hostnames::permit(name).is_ok();
-                if !valid {
+                // A permit as `--ca-permit` reads one, written as it writes it.
+                if hostnames::permit(name).as_deref() != Ok(name) {
                     return Err(RootProblem::Wider(format!("{name:?}")));
                 }
                 if let PermitRule::Only(given) = rule
@@ -291,11 +298,8 @@ fn check_permitted(
 
 /// Whether the excluded subtrees are the emulator's (every e-mail address, every URI); `false`
 /// when there are none (a root of an earlier version), an error when they are others.
-fn check_excluded(cert: &X509Certificate<'_>) -> Result<bool, RootProblem> {
-    let Ok(Some(constraints)) = cert.name_constraints() else {
-        return Err(RootProblem::Unconstrained);
-    };
-    let Some(excluded) = &constraints.value.excluded_subtrees else {
+fn check_excluded(constraints: &NameConstraints<'_>) -> Result<bool, RootProblem> {
+    let Some(excluded) = &constraints.excluded_subtrees else {
         return Ok(false);
     };
     let (mut email, mut uri) = (false, false);

@@ -62,7 +62,8 @@ fn make_dir(dir: &Path) -> std::io::Result<()> {
 pub(super) fn lock(path: &Path) -> Result<File, CaError> {
     let mut options = OpenOptions::new();
     options.create(true).truncate(false).write(true);
-    no_follow(&mut options, PRIVATE_MODE);
+    no_follow(&mut options);
+    created_with(&mut options, PRIVATE_MODE);
     let file = options.open(path).map_err(|e| opened(path, e))?;
     file.lock().map_err(|source| CaError::Io {
         path: path.to_path_buf(),
@@ -79,7 +80,7 @@ pub(super) fn read_if_present(
 ) -> Result<Option<String>, CaError> {
     let mut options = OpenOptions::new();
     options.read(true);
-    no_follow(&mut options, PRIVATE_MODE);
+    no_follow(&mut options);
     let mut file = match options.open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -103,7 +104,8 @@ pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let temporary = path.with_file_name(format!(".{name}.{}.{tag:08x}.tmp", std::process::id()));
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
-    no_follow(&mut options, mode);
+    no_follow(&mut options);
+    created_with(&mut options, mode);
     let written = options.open(&temporary).and_then(|mut file| {
         set_mode(&file, mode)?;
         file.write_all(bytes)?;
@@ -116,21 +118,6 @@ pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
             Err(e)
         }
     }
-}
-
-/// Creates `path` with `mode` (it must not exist), whatever the umask.
-pub(super) fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CaError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    no_follow(&mut options, mode);
-    let io = |source| CaError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = options.open(path).map_err(|e| opened(path, e))?;
-    set_mode(&file, mode).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)
 }
 
 /// The error of opening `path`: a symbolic link is named as such.
@@ -157,16 +144,25 @@ fn is_link_refusal(_: &std::io::Error) -> bool {
     false
 }
 
+/// Opens the file itself, never what a symbolic link there points to.
 #[cfg(unix)]
-fn no_follow(options: &mut OpenOptions, mode: u32) {
+fn no_follow(options: &mut OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt as _;
-    options
-        .mode(mode)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
+    options.custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
 }
 
 #[cfg(not(unix))]
-fn no_follow(_: &mut OpenOptions, _: u32) {}
+fn no_follow(_: &mut OpenOptions) {}
+
+/// The mode a file is created with (narrowed by the umask, so set again once open).
+#[cfg(unix)]
+fn created_with(options: &mut OpenOptions, mode: u32) {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    options.mode(mode);
+}
+
+#[cfg(not(unix))]
+fn created_with(_: &mut OpenOptions, _: u32) {}
 
 #[cfg(unix)]
 fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
@@ -265,9 +261,15 @@ const SYSTEM_ROOTS: [&str; 6] = [
     "/usr/local/etc/openssl/cert.pem",
 ];
 
-/// The machine's roots followed by `root_pem`, for `REQUESTS_CA_BUNDLE` and its like, so that
-/// other HTTPS calls keep working. Returns the bundle and where the machine's roots came from.
-pub fn bundle(root_pem: &str, skip: &Path) -> (String, Option<PathBuf>) {
+/// Writes to `path` (`0644`) the machine's roots followed by `root_pem`, for
+/// `REQUESTS_CA_BUNDLE` and its like, so that other HTTPS calls keep working.
+pub fn write_bundle(path: &Path, root_pem: &str) -> std::io::Result<()> {
+    write_file(path, bundle(root_pem, path).as_bytes(), PUBLIC_MODE)
+}
+
+/// The machine's roots followed by `root_pem`; the roots of `skip` (the bundle being written)
+/// are never taken.
+fn bundle(root_pem: &str, skip: &Path) -> String {
     let from_env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
     let candidates = from_env
         .into_iter()
@@ -289,7 +291,7 @@ pub fn bundle(root_pem: &str, skip: &Path) -> (String, Option<PathBuf>) {
         }
         text.push_str("# janrain-emulator's local root (Janrain names only)\n");
         text.push_str(root_pem);
-        return (text, Some(path));
+        return text;
     }
-    (root_pem.to_owned(), None)
+    root_pem.to_owned()
 }

@@ -27,8 +27,10 @@ use rcgen::KeyPair;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-pub use check::{PermitRule, RootProblem};
-pub use files::{PRIVATE_MODE, PUBLIC_MODE, bundle, write_file};
+use check::PermitRule;
+pub use check::{EXCLUDED_KINDS, EXTENDED_KEY_USAGE, PERMITTED_ADDRESSES, RootProblem};
+pub use files::write_bundle;
+use files::{PRIVATE_MODE, PUBLIC_MODE, write_file};
 use root::Root;
 
 use crate::hostnames;
@@ -186,16 +188,22 @@ impl LocalCa {
         };
         if let Some(dir) = &ca.dir {
             let root = load_or_make(dir, &ca.permits)?;
-            // The bundle beside the root, for programs that share the directory (a compose
-            // volume): written at every start, so that it follows the machine's roots.
-            let path = dir.join(BUNDLE_FILE);
-            let (bundle, _) = bundle(&root.cert_pem, &path);
-            if let Err(error) = write_file(&path, bundle.as_bytes(), PUBLIC_MODE) {
-                tracing::warn!(path = %path.display(), %error, "could not write the CA bundle");
-            }
             let _ = ca.root.set(Ok(Arc::new(root)));
         }
         Ok(ca)
+    }
+
+    /// Writes the bundle beside a kept root (`bundle.pem`), for programs that share the
+    /// directory (a compose volume); the emulator writes it at every start, so that it follows
+    /// the machine's roots. `None` for a root in memory.
+    pub fn write_kept_bundle(&self) -> Option<(PathBuf, std::io::Result<()>)> {
+        let dir = self.dir.as_ref()?;
+        let path = dir.join(BUNDLE_FILE);
+        let written = match self.root_pem() {
+            Ok(pem) => write_bundle(&path, &pem),
+            Err(refusal) => Err(std::io::Error::other(refusal.to_string())),
+        };
+        Some((path, written))
     }
 
     /// The directory the root is kept in, if any.
@@ -296,13 +304,15 @@ fn load_or_make(dir: &Path, permits: &[String]) -> Result<Root, CaError> {
     let (key_pem, cert_pem) = match (key_pem, cert_pem) {
         (None, None) => {
             let (root, key_pem) = Root::make(permits)?;
-            files::write_new(&key_path, key_pem.as_bytes(), PRIVATE_MODE)?;
-            write_file(&cert_path, root.cert_pem.as_bytes(), PUBLIC_MODE).map_err(|source| {
-                CaError::Io {
-                    path: cert_path.clone(),
+            for (path, bytes, mode) in [
+                (&key_path, key_pem.as_bytes(), PRIVATE_MODE),
+                (&cert_path, root.cert_pem.as_bytes(), PUBLIC_MODE),
+            ] {
+                write_file(path, bytes, mode).map_err(|source| CaError::Io {
+                    path: path.clone(),
                     source,
-                }
-            })?;
+                })?;
+            }
             tracing::info!(dir = %dir.display(), "made a local CA root");
             return Ok(root);
         }

@@ -182,9 +182,10 @@ control! {
                 ca_pem: CA_PEM_PATH,
                 ca_kept: state.ca.dir().is_some(),
                 permitted_names: state.ca.permitted_names(),
-                permitted_addresses: ["127.0.0.0/8", "::1/128"],
-                excluded: ["email", "uri"],
-                extended_key_usage: ["serverAuth"],
+                // Every root in use passed `ca::check_root`, which requires exactly these.
+                permitted_addresses: crate::ca::PERMITTED_ADDRESSES,
+                excluded: crate::ca::EXCLUDED_KINDS,
+                extended_key_usage: crate::ca::EXTENDED_KEY_USAGE,
             },
             max_connections: state.connections.cap(),
         })
