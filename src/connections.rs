@@ -67,7 +67,8 @@ impl Connections {
     }
 
     /// How many connections are open.
-    pub fn open(&self) -> usize {
+    #[cfg(test)]
+    fn open(&self) -> usize {
         self.lock().entries.len()
     }
 

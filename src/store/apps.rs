@@ -233,7 +233,6 @@ impl Store {
     /// The application whose capture domains include the domain `host` names (a `Host` header:
     /// case, port and a trailing dot do not matter).
     pub fn app_for_host(&self, host: &str) -> Option<AppId> {
-        let domain = CaptureDomain::of_host(host).ok()?;
-        self.lock().data.domains.get(&domain).cloned()
+        self.lock().data.app_for_host(host).cloned()
     }
 }

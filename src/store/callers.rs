@@ -8,7 +8,7 @@ use super::index::Data;
 use super::{Store, StoreError};
 use crate::caller::Caller;
 use crate::error::{ApiError, CredentialFailure};
-use crate::model::{AppId, CaptureDomain, ClientSecret};
+use crate::model::{AppId, ClientSecret};
 
 /// Which application a call is for, as its family finds it.
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +31,7 @@ impl Route<'_> {
         match self {
             Route::App(app) => app.clone(),
             Route::Legacy { host, default } => host
-                .and_then(|host| CaptureDomain::of_host(host).ok())
-                .and_then(|domain| data.domains.get(&domain))
+                .and_then(|host| data.app_for_host(host))
                 .or_else(|| claimed.and_then(|id| data.app_of_client(id)))
                 .unwrap_or(default)
                 .clone(),

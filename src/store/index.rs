@@ -134,6 +134,13 @@ impl Data {
             .ok_or(StoreError::AppNotFound)
     }
 
+    /// The application whose capture domains include the domain `host` names (a `Host` header:
+    /// case, port and a trailing dot do not matter).
+    pub(super) fn app_for_host(&self, host: &str) -> Option<&AppId> {
+        let domain = CaptureDomain::of_host(host).ok()?;
+        self.domains.get(&domain)
+    }
+
     /// The application a client id belongs to.
     pub(super) fn app_of_client(&self, id: &str) -> Option<&AppId> {
         self.client_apps.get(id).map(|place| &place.app)
