@@ -27,19 +27,10 @@ pub struct Connections {
 
 #[derive(Debug, Default)]
 struct Open {
-    /// By age: ids only grow.
-    entries: BTreeMap<u64, Entry>,
+    /// Each connection's signal to close (`true` once asked), by age: ids only grow.
+    entries: BTreeMap<u64, watch::Sender<bool>>,
     next_id: u64,
-    /// How many entries have been asked to close; always the oldest, since they are asked in
-    /// order of age.
-    asked: usize,
     closing: bool,
-}
-
-#[derive(Debug)]
-struct Entry {
-    close: watch::Sender<bool>,
-    asked: bool,
 }
 
 /// One open connection's place among them; dropped when the connection (and any tunnel it
@@ -82,34 +73,25 @@ impl Connections {
         let id = open.next_id;
         open.next_id += 1;
         let (close, receiver) = watch::channel(open.closing);
-        open.entries.insert(
-            id,
-            Entry {
-                close,
-                asked: false,
-            },
-        );
+        open.entries.insert(id, close);
         let over = open.entries.len().saturating_sub(self.cap);
-        let mut more = over.saturating_sub(open.asked);
-        if more > 0 {
-            tracing::debug!(
-                cap = self.cap,
-                "connection cap reached: asking the oldest connection to close"
-            );
-        }
-        let mut newly = 0;
-        for entry in open.entries.values_mut() {
-            if more == 0 {
-                break;
-            }
-            if !entry.asked {
-                entry.asked = true;
-                entry.close.send_replace(true);
-                newly += 1;
-                more -= 1;
+        if over > 0 {
+            // The oldest are asked first, so those asked already are the oldest: ask the next,
+            // until as many are asked as the cap is passed by.
+            let asked = open
+                .entries
+                .values()
+                .filter(|close| *close.borrow())
+                .count();
+            let next = open.entries.values().filter(|close| !*close.borrow());
+            for close in next.take(over.saturating_sub(asked)) {
+                tracing::debug!(
+                    cap = self.cap,
+                    "connection cap passed: asking the oldest to close"
+                );
+                close.send_replace(true);
             }
         }
-        open.asked += newly;
         Arc::new(Slot {
             id,
             connections: self.clone(),
@@ -123,8 +105,8 @@ impl Connections {
         {
             let mut open = self.lock();
             open.closing = true;
-            for entry in open.entries.values() {
-                entry.close.send_replace(true);
+            for close in open.entries.values() {
+                close.send_replace(true);
             }
         }
         let drained = async {
@@ -153,11 +135,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self.connections.lock();
-        if let Some(entry) = open.entries.remove(&self.id)
-            && entry.asked
-        {
-            open.asked -= 1;
-        }
+        open.entries.remove(&self.id);
         if open.entries.is_empty() {
             self.connections.emptied.notify_waiters();
         }
