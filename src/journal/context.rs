@@ -125,68 +125,15 @@ fn keep_param(params: &mut Fields, name: String, value: Value) {
 fn bounded(value: Value) -> Value {
     match value {
         Value::String(text) => Value::String(cut(text)),
-        // Written out only when too long to keep as it is, which its length tells without
-        // writing it; counted only when a bound from its texts' bytes leaves it in doubt.
-        Value::Array(_) | Value::Object(_)
-            if json_chars_at_most(&value) > MAX_VALUE_CHARS
-                && json_chars(&value) > MAX_VALUE_CHARS =>
-        {
-            Value::String(cut(value.to_string()))
+        Value::Array(_) | Value::Object(_) => {
+            let text = value.to_string();
+            if text.chars().count() > MAX_VALUE_CHARS {
+                Value::String(cut(text))
+            } else {
+                value
+            }
         }
         other => other,
-    }
-}
-
-/// At least as many characters as `value` takes written as compact JSON ([`json_chars`]), from
-/// the byte lengths of its texts alone: a byte is at most one character, written as at most six
-/// (`\u00XX`), and no number is written longer than 24.
-pub(super) fn json_chars_at_most(value: &Value) -> usize {
-    let text = |text: &str| 2 + 6 * text.len();
-    match value {
-        Value::Null | Value::Bool(_) => 5,
-        Value::Number(_) => 24,
-        Value::String(s) => text(s),
-        Value::Array(items) => {
-            2 + items.len() + items.iter().map(json_chars_at_most).sum::<usize>()
-        }
-        Value::Object(fields) => {
-            2 + fields.len()
-                + fields
-                    .iter()
-                    .map(|(name, value)| text(name) + 1 + json_chars_at_most(value))
-                    .sum::<usize>()
-        }
-    }
-}
-
-/// How many characters `value` takes written as compact JSON (as `Value::to_string` writes it).
-pub(super) fn json_chars(value: &Value) -> usize {
-    let text = |text: &str| {
-        2 + text
-            .chars()
-            .map(|c| match c {
-                '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
-                c if c < ' ' => 6,
-                _ => 1,
-            })
-            .sum::<usize>()
-    };
-    let commas = |n: usize| n.saturating_sub(1);
-    match value {
-        Value::Null | Value::Bool(true) => 4,
-        Value::Bool(false) => 5,
-        Value::Number(n) => n.to_string().len(),
-        Value::String(s) => text(s),
-        Value::Array(items) => {
-            2 + commas(items.len()) + items.iter().map(json_chars).sum::<usize>()
-        }
-        Value::Object(fields) => {
-            2 + commas(fields.len())
-                + fields
-                    .iter()
-                    .map(|(name, value)| text(name) + 1 + json_chars(value))
-                    .sum::<usize>()
-        }
     }
 }
 
