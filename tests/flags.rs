@@ -32,6 +32,15 @@ fn request_id(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// A new connection to `addr` on which `bytes` were sent.
+async fn sent_on_a_new_connection(addr: &str, bytes: &[u8]) -> tokio::net::TcpStream {
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    stream.write_all(bytes).await.expect("sent");
+    stream
+}
+
 /// Everything the server sends on `stream` until it closes it, within 10 s.
 async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
     let mut answer = Vec::new();
@@ -323,12 +332,11 @@ async fn sigterm_ends_the_process_promptly_whatever_clients_hold() {
     let running = start(&["--listen", "127.0.0.1:0"], &[]);
     let addr = running.base.trim_start_matches("http://").to_owned();
     // An HTTP/2 peer that never answers GOAWAY: the preface and its SETTINGS, then silence.
-    let mut idle = tokio::net::TcpStream::connect(&addr)
-        .await
-        .expect("connects");
-    idle.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
-        .await
-        .expect("preface sent");
+    let _idle = sent_on_a_new_connection(
+        &addr,
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00",
+    )
+    .await;
     // A request that a fault rule stalls for five minutes.
     let http = reqwest::Client::new();
     let rule = http
@@ -624,12 +632,11 @@ async fn max_connections_closes_the_oldest_but_lets_a_request_in_flight_finish()
         .await
         .expect("sent");
     assert_eq!(rule.status(), StatusCode::CREATED);
-    let mut busy = tokio::net::TcpStream::connect(&addr)
-        .await
-        .expect("connect");
-    busy.write_all(b"POST /clients/list HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n")
-        .await
-        .expect("sent");
+    let mut busy = sent_on_a_new_connection(
+        &addr,
+        b"POST /clients/list HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n",
+    )
+    .await;
     // The rule leaves the list when the request takes it: it is then in the handler's hands.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
