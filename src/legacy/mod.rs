@@ -181,7 +181,7 @@ fn request_params(
             Some(_) if other_body == OtherBody::Ignore => false,
             Some(found) => {
                 return Err(RequestProblem::UnsupportedMediaType {
-                    found: found.into_owned(),
+                    found,
                     expected: FORM,
                 }
                 .into());
