@@ -5,8 +5,7 @@ use serde_json::{Map, Value};
 
 /// Named values in the order their names were first given; a name given again keeps its place
 /// and takes the new value, as an ordered JSON object does. An entry holds at most a few dozen
-/// (`MAX_PARAMS`), so a name is found by looking at each in turn: cheaper, for so few, than the
-/// hashing of a JSON map, whose hasher is the standard library's keyed SipHash.
+/// (`MAX_PARAMS`), so a name is found by looking at each in turn.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields(Vec<(String, Value)>);
 
