@@ -175,8 +175,14 @@ mod tests {
             media_type(&headers)
         };
         assert_eq!(of(b"application/json").as_deref(), Some("application/json"));
-        assert_eq!(of(b" Application/JSON ; charset=utf-8").as_deref(), Some("application/json"));
-        assert_eq!(of(b"text/\xe9t\xe9").as_deref(), Some("text/\u{fffd}t\u{fffd}"));
+        assert_eq!(
+            of(b" Application/JSON ; charset=utf-8").as_deref(),
+            Some("application/json")
+        );
+        assert_eq!(
+            of(b"text/\xe9t\xe9").as_deref(),
+            Some("text/\u{fffd}t\u{fffd}")
+        );
         assert_eq!(media_type(&HeaderMap::new()), None);
     }
 }

@@ -135,7 +135,7 @@ mod request_path;
 mod router;
 mod server;
 pub mod settings;
-mod shared;
+mod state;
 pub mod store;
 mod tokens;
 
@@ -158,7 +158,7 @@ pub mod internals {
     pub use crate::logging::{LogGuard, LogStats, init as init_logging};
     pub use crate::params::Params;
     pub use crate::persistence::StateFile;
-    pub use crate::router::{AppState, Emulated, Layers, build_router_with};
+    pub use crate::router::{Emulated, Layers, ServerState, build_router_with};
     pub use crate::server::{serve, serve_tls};
     pub use crate::tokens::IdGenerator;
 }

@@ -12,7 +12,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::OwnerCredentials;
-use janrain_emulator::internals::AppState;
+use janrain_emulator::internals::ServerState;
 use janrain_emulator::internals::healthcheck;
 use janrain_emulator::internals::{
     Cli, Command, LogStats, ca_command, exposure_warnings, init_logging, may_vouch_for,
@@ -78,7 +78,7 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
     // A server that may hold many connections takes the descriptors the system lets it.
     let descriptors = raise_descriptor_limit();
     let open_control = config.control_token.is_none();
-    let state = AppState::with_log(config, Arc::new(SystemClock), log_stats)?;
+    let state = ServerState::with_log(config, Arc::new(SystemClock), log_stats)?;
     let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(&listen)
         .await
@@ -152,7 +152,7 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
 
 /// Capture domains the local root may not vouch for, by application: their legacy calls are
 /// served over plain HTTP only.
-fn plain_only_domains(state: &AppState) -> Vec<(String, String)> {
+fn plain_only_domains(state: &ServerState) -> Vec<(String, String)> {
     let permits = state.ca.permits();
     state
         .store

@@ -38,7 +38,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
     (
         "HTTP shared",
         &[
-            "shared",
+            "state",
             "auth",
             "body",
             "params",

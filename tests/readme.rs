@@ -251,12 +251,12 @@ fn the_architecture_names_every_public_store_method_and_shared_field() {
             "docs/architecture.md's public API does not name Store::{method}"
         );
     }
-    let shared = std::fs::read_to_string(root.join("src/shared.rs")).expect("shared.rs");
+    let shared = std::fs::read_to_string(root.join("src/state.rs")).expect("state.rs");
     let line = architecture
-        .split("- `shared`: ")
+        .split("- `state`: ")
         .nth(1)
         .and_then(|rest| rest.split("\n- ").next())
-        .expect("the shared line");
+        .expect("the state line");
     let fields: Vec<&str> = shared
         .lines()
         .filter_map(|l| l.strip_prefix("    pub "))
@@ -267,7 +267,7 @@ fn the_architecture_names_every_public_store_method_and_shared_field() {
     for field in fields {
         assert!(
             line.contains(&format!("`{field}`")),
-            "docs/architecture.md's shared line does not name AppState's {field}"
+            "docs/architecture.md's state line does not name ServerState's {field}"
         );
     }
 }

@@ -14,7 +14,7 @@ use janrain_emulator::clock::SystemClock;
 use janrain_emulator::config::{
     DEFAULT_APP_ID, DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET,
 };
-use janrain_emulator::internals::{AppState, Emulated, Layers, build_router_with};
+use janrain_emulator::internals::{Emulated, Layers, ServerState, build_router_with};
 
 /// How many clients the application holds, the owner included.
 pub const CLIENTS: usize = 1_000;
@@ -75,7 +75,7 @@ impl Service {
     /// The default application with its owner and `CLIENTS - 1` more clients, served with the
     /// `layers` given.
     pub async fn new(layers: Layers) -> Self {
-        let state = AppState::new(Config::default(), Arc::new(SystemClock)).expect("state");
+        let state = ServerState::new(Config::default(), Arc::new(SystemClock)).expect("state");
         let credentials = format!("{DEFAULT_OWNER_CLIENT_ID}:{DEFAULT_OWNER_CLIENT_SECRET}");
         let service = Self {
             router: build_router_with(state, layers),

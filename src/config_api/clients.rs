@@ -14,7 +14,7 @@ use crate::model::{
     Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::store::{ClientChange, NameRule, NewClient};
 
 /// The body of a create or a full replacement, for the OpenAPI document. The handlers read the
@@ -96,7 +96,7 @@ impl ConfigApiClient {
     responses((status = 200, description = "The clients, in creation order", body = Vec<ConfigApiClient>), ConfigFailures)
 )]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ConfigQuery(query): ConfigQuery,
 ) -> ConfigApiResult<RenderedJson> {
@@ -148,7 +148,7 @@ pub async fn list(
     responses((status = 201, description = "The new client", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ConfigApiJson(body): ConfigApiJson,
 ) -> ConfigApiResult<(StatusCode, RenderedJson)> {
@@ -172,7 +172,7 @@ pub async fn create(
     responses((status = 200, description = "The client", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
 ) -> ConfigApiResult<RenderedJson> {
@@ -194,7 +194,7 @@ pub async fn get(
     responses((status = 200, description = "The client as replaced", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn put(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
     ConfigApiJson(body): ConfigApiJson,
@@ -224,7 +224,7 @@ pub async fn put(
     responses((status = 204, description = "Deleted"), ConfigFailures)
 )]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
 ) -> ConfigApiResult<StatusCode> {
@@ -252,7 +252,7 @@ pub async fn delete(
     responses((status = 200, description = "The client with its new secret", body = ConfigApiClient), ConfigFailures)
 )]
 pub async fn reset_secret(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
     ConfigApiJson(body): ConfigApiJson,

@@ -25,11 +25,11 @@ use crate::error::{ApiError, AuthSchemeProblem, RequestProblem};
 use crate::journal;
 use crate::model::AppId;
 use crate::params::Params;
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::store::Route;
 
 /// The Configuration API routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<ServerState> {
     OpenApiRouter::new()
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::get, clients::put, clients::delete))
@@ -43,12 +43,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug)]
 pub struct ConfigApiCaller(pub Caller);
 
-impl FromRequestParts<AppState> for ConfigApiCaller {
+impl FromRequestParts<ServerState> for ConfigApiCaller {
     type Rejection = ConfigApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &ServerState,
     ) -> Result<Self, ConfigApiError> {
         if let Some(query) = parts.uri.query() {
             let parsed = Params::parse(query.as_bytes());
@@ -97,12 +97,12 @@ impl FromRequestParts<AppState> for ConfigApiCaller {
 #[derive(Debug, Clone)]
 pub struct ConfigQuery(pub Result<Params, RequestProblem>);
 
-impl FromRequestParts<AppState> for ConfigQuery {
+impl FromRequestParts<ServerState> for ConfigQuery {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _: &AppState,
+        _: &ServerState,
     ) -> Result<Self, std::convert::Infallible> {
         Ok(parts.extensions.remove::<Self>().unwrap_or_else(|| {
             Self(Params::parse(
@@ -116,10 +116,13 @@ impl FromRequestParts<AppState> for ConfigQuery {
 #[derive(Debug)]
 pub struct ClientPath(pub String);
 
-impl FromRequestParts<AppState> for ClientPath {
+impl FromRequestParts<ServerState> for ClientPath {
     type Rejection = ConfigApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ConfigApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &ServerState,
+    ) -> Result<Self, ConfigApiError> {
         // An id that does not decode to UTF-8 names no client, as an unknown one does.
         let id = path_segment(parts, CLIENT_SEGMENT).ok_or(ApiError::ClientNotFound {
             argument: "client_id",
@@ -177,10 +180,10 @@ pub fn app_in_path(parts: &Parts) -> Result<AppId, ApiError> {
 #[derive(Debug)]
 pub struct ConfigApiJson(pub Map<String, Value>);
 
-impl FromRequest<AppState> for ConfigApiJson {
+impl FromRequest<ServerState> for ConfigApiJson {
     type Rejection = ConfigApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ConfigApiError> {
+    async fn from_request(request: Request, state: &ServerState) -> Result<Self, ConfigApiError> {
         let body = body::read_json_object(request, &state.config).await?;
         journal::note_json(&body);
         Ok(Self(body))

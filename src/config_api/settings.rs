@@ -19,7 +19,7 @@ use super::{
 use crate::error::{ApiError, InvalidReason};
 use crate::model::{AppId, ClientId, Settings};
 use crate::settings::{self, Level, SettingError, SettingsChange};
-use crate::shared::AppState;
+use crate::state::ServerState;
 
 /// The query of `GET /config/{appId}/settings`, for the OpenAPI document.
 #[derive(IntoParams)]
@@ -42,7 +42,7 @@ pub struct AppSettingsQuery {
     responses((status = 200, description = "`_self`, the client's documented settings, `custom` (its other settings) and `global` (the application's)", body = Object), ConfigFailures)
 )]
 pub async fn get_client(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
 ) -> ConfigApiResult<Json<Map<String, Value>>> {
@@ -64,7 +64,7 @@ pub async fn get_client(
     responses((status = 200, description = "The settings as replaced, in the shape of the GET", body = Object), ConfigFailures)
 )]
 pub async fn put_client(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ClientPath(id): ClientPath,
     ConfigApiJson(body): ConfigApiJson,
@@ -98,7 +98,7 @@ pub async fn put_client(
     responses((status = 200, description = "`_self`, the documented global settings and `custom`; with `include_clients`, `clients` by client id", body = Object), ConfigFailures)
 )]
 pub async fn get_app(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ConfigQuery(query): ConfigQuery,
 ) -> ConfigApiResult<Json<Map<String, Value>>> {
@@ -133,7 +133,7 @@ pub async fn get_app(
     responses((status = 200, description = "The settings as replaced, in the shape of the GET", body = Object), ConfigFailures)
 )]
 pub async fn put_app(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     ConfigApiCaller(caller): ConfigApiCaller,
     ConfigApiJson(body): ConfigApiJson,
 ) -> ConfigApiResult<Json<Map<String, Value>>> {

@@ -14,17 +14,17 @@ use crate::error::ApiError;
 use crate::fixture::{self, FixtureApp};
 use crate::model::CaptureDomain;
 use crate::model::{AppId, Client, ClientId, ClientName, ClientSecret, Feature};
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::store::{AppSummary, StoreError, default_capture_domain};
 
 /// A JSON object body, or none at all (read as `{}`).
 #[derive(Debug)]
 pub struct OptionalJson(pub Map<String, Value>);
 
-impl FromRequest<AppState> for OptionalJson {
+impl FromRequest<ServerState> for OptionalJson {
     type Rejection = ControlError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ControlError> {
+    async fn from_request(request: Request, state: &ServerState) -> Result<Self, ControlError> {
         Ok(Self(
             body::read_optional_json_object(request, &state.config).await?,
         ))
@@ -92,7 +92,7 @@ control! {
     /// `POST /__emulator/apps`: a new application holding its owner client, and whatever else the
     /// body says.
     pub async fn create(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         headers: HeaderMap,
         OptionalJson(mut body): OptionalJson,
     ) -> Result<(StatusCode, Json<AppCreated>), ControlError> {
@@ -151,7 +151,7 @@ control! {
 /// `owner` feature), else a new client with that id (or a generated one) and the given secret
 /// (or a generated one). Without `owner_client_id`, the body's first owner client, if any.
 fn owner_of(
-    state: &AppState,
+    state: &ServerState,
     app: &mut FixtureApp,
     id: Option<&str>,
     secret: Option<&str>,
@@ -221,7 +221,7 @@ control! {
     [get "/__emulator/apps", "Every application",
         responses((status = 200, description = "The applications, in the order they were made", body = AppList))]
     /// `GET /__emulator/apps`: every application, with its capture domains and number of clients.
-    pub async fn list(State(state): State<AppState>) -> Json<AppList> {
+    pub async fn list(State(state): State<ServerState>) -> Json<AppList> {
         let apps = state
             .store
             .apps()
@@ -237,10 +237,13 @@ control! {
 #[derive(Debug)]
 pub struct AppInPath(pub AppId);
 
-impl FromRequestParts<AppState> for AppInPath {
+impl FromRequestParts<ServerState> for AppInPath {
     type Rejection = ControlError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ControlError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ServerState,
+    ) -> Result<Self, ControlError> {
         let ControlPath(segment) = ControlPath::from_request_parts(parts, state).await?;
         AppId::parse(&segment)
             .map(Self)
@@ -256,7 +259,7 @@ control! {
         )]
     /// `GET /__emulator/apps/{appId}`.
     pub async fn get(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         AppInPath(app): AppInPath,
     ) -> Result<Json<AppListed>, ControlError> {
         let summary = state.store.app_summary(&app)?;
@@ -274,7 +277,7 @@ control! {
     /// `DELETE /__emulator/apps/{appId}`: the application, its clients and settings are gone at
     /// once. The default application stays: legacy calls that name no other go to it.
     pub async fn delete(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         AppInPath(app): AppInPath,
     ) -> Result<StatusCode, ControlError> {
         if app == state.default_app {
@@ -300,7 +303,7 @@ control! {
     /// `POST /__emulator/apps/{appId}/reset`: that application alone back to how it was when made
     /// (or at start, for those of the start).
     pub async fn reset(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         AppInPath(app): AppInPath,
     ) -> Result<Json<Status>, ControlError> {
         state.store.reset_app(&app)?;
@@ -316,10 +319,10 @@ control! {
         )]
     /// `GET /__emulator/apps/{appId}/snapshot`: a fixture document of that application alone.
     pub async fn snapshot(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         AppInPath(app): AppInPath,
     ) -> Result<RenderedJson, ControlError> {
-        let one = state.store.shared_app(&app)?;
+        let one = state.store.app_snapshot(&app)?;
         let bytes = fixture::write_document(&[one.view()], state.store.now());
         Ok(RenderedJson(bytes.into()))
     }

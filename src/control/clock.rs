@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::apps::AppInPath;
 use super::{ControlError, ControlJson, ErrorBody};
 use crate::clock::{ClockChange, ClockReading, parse_rfc3339, rfc3339};
-use crate::shared::AppState;
+use crate::state::ServerState;
 
 /// What the clock shows.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,7 +37,7 @@ control! {
     [get "/__emulator/clock", "The emulator's time",
         responses((status = 200, description = "The clock", body = ClockShown))]
     /// `GET /__emulator/clock`.
-    pub async fn get(State(state): State<AppState>) -> Json<ClockShown> {
+    pub async fn get(State(state): State<ServerState>) -> Json<ClockShown> {
         Json(state.clock.reading().into())
     }
 }
@@ -55,7 +55,7 @@ control! {
     /// `POST /__emulator/clock`. Grace periods, the `janrain-signed` date window and journal
     /// timestamps all follow it.
     pub async fn post(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         ControlJson(body): ControlJson,
     ) -> Result<Json<ClockShown>, ControlError> {
         let change = change_in(&body)?;
@@ -74,7 +74,7 @@ control! {
     /// `GET /__emulator/apps/{appId}/clock`: the application's clock; `system` is true while it
     /// follows the emulator's clock unmoved.
     pub async fn app_get(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         AppInPath(app): AppInPath,
     ) -> Result<Json<ClockShown>, ControlError> {
         let reading = state.store.app_clock(&app)?;
@@ -94,7 +94,7 @@ control! {
     /// periods, its signature window and its journal entries follow it; moving the emulator's clock
     /// moves it too, unless it is frozen.
     pub async fn app_post(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         AppInPath(app): AppInPath,
         ControlJson(body): ControlJson,
     ) -> Result<Json<ClockShown>, ControlError> {

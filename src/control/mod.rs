@@ -39,11 +39,11 @@ use utoipa_axum::routes;
 use crate::body;
 use crate::error::ApiError;
 use crate::model::Feature;
-use crate::shared::AppState;
+use crate::state::ServerState;
 pub use render::{ControlError, ErrorBody};
 
 /// The control-plane routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<ServerState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(ca_pem))
@@ -161,7 +161,7 @@ control! {
     /// `GET /__emulator/info`: the version, the default application, the owner client made at
     /// start, the assignable features, the limits of the journal and of fault rules, and the count
     /// of log lines dropped.
-    async fn info(State(state): State<AppState>) -> Json<Info> {
+    async fn info(State(state): State<ServerState>) -> Json<Info> {
         Json(Info {
             version: env!("CARGO_PKG_VERSION"),
             default_app_id: state.default_app.to_string(),
@@ -199,7 +199,7 @@ control! {
     [get "/__emulator/ca.pem", "The local CA's root certificate",
         responses((status = 200, description = "The root, PEM: trust it for Janrain's names only (its name constraints say so)", content_type = "application/x-pem-file"))]
     /// `GET /__emulator/ca.pem`: the local CA's root certificate, public (it holds no secret).
-    async fn ca_pem(State(state): State<AppState>) -> Response {
+    async fn ca_pem(State(state): State<ServerState>) -> Response {
         match state.ca.root_pem() {
             Ok(pem) => (
                 [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
@@ -217,10 +217,13 @@ control! {
 #[derive(Debug)]
 pub struct ControlPath(pub String);
 
-impl FromRequestParts<AppState> for ControlPath {
+impl FromRequestParts<ServerState> for ControlPath {
     type Rejection = ControlError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ControlError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ServerState,
+    ) -> Result<Self, ControlError> {
         let found = match RawPathParams::from_request_parts(parts, state).await {
             Ok(params) => params.iter().next().map(|(_, value)| value.to_owned()),
             Err(_) => None,
@@ -235,10 +238,10 @@ impl FromRequestParts<AppState> for ControlPath {
 #[derive(Debug)]
 pub struct ControlJson(pub Map<String, Value>);
 
-impl FromRequest<AppState> for ControlJson {
+impl FromRequest<ServerState> for ControlJson {
     type Rejection = ControlError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ControlError> {
+    async fn from_request(request: Request, state: &ServerState) -> Result<Self, ControlError> {
         Ok(Self(body::read_json_object(request, &state.config).await?))
     }
 }

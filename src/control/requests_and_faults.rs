@@ -9,7 +9,7 @@ use super::{ControlError, ControlJson, ControlPath, ErrorBody};
 use crate::faults::{FaultRule, FaultSpec};
 use crate::journal::{Entry, Query};
 use crate::params::Params;
-use crate::shared::AppState;
+use crate::state::ServerState;
 
 control! {
     [get "/__emulator/requests", "Recent requests to the emulated APIs, newest first",
@@ -36,7 +36,7 @@ control! {
     /// only the entries after it), `limit`. With `wait_ms`, it waits (at most that long) until at
     /// least `min` entries (default 1) match, for code that calls Janrain from a background job.
     pub async fn requests(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         RawQuery(query): RawQuery,
     ) -> Result<Json<Vec<Entry>>, ControlError> {
         let params = Params::parse(query.unwrap_or_default().as_bytes())?;
@@ -192,7 +192,7 @@ control! {
     [delete "/__emulator/requests", "Forget the journal",
         responses((status = 204, description = "Cleared"))]
     /// `DELETE /__emulator/requests`: forgets the journal.
-    pub async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+    pub async fn clear_requests(State(state): State<ServerState>) -> StatusCode {
         state.journal.clear();
         StatusCode::NO_CONTENT
     }
@@ -202,7 +202,7 @@ control! {
     [get "/__emulator/faults", "Pending fault rules",
         responses((status = 200, description = "The rules", body = Vec<FaultRule>))]
     /// `GET /__emulator/faults`: the pending rules, with the uses they have left.
-    pub async fn faults(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
+    pub async fn faults(State(state): State<ServerState>) -> Json<Vec<FaultRule>> {
         Json(state.faults.list())
     }
 }
@@ -217,7 +217,7 @@ control! {
         )]
     /// `POST /__emulator/faults`: adds a rule; 201 with it.
     pub async fn add_fault(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         ControlJson(body): ControlJson,
     ) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
         // An application that does not exist is refused: its rule could never fire.
@@ -240,7 +240,7 @@ control! {
     [delete "/__emulator/faults", "Remove every fault rule",
         responses((status = 204, description = "Removed"))]
     /// `DELETE /__emulator/faults`: removes every rule.
-    pub async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    pub async fn clear_faults(State(state): State<ServerState>) -> StatusCode {
         state.faults.clear();
         StatusCode::NO_CONTENT
     }
@@ -255,7 +255,7 @@ control! {
         )]
     /// `DELETE /__emulator/faults/{id}`: removes one rule.
     pub async fn remove_fault(
-        State(state): State<AppState>,
+        State(state): State<ServerState>,
         ControlPath(id): ControlPath,
     ) -> Result<StatusCode, ControlError> {
         let found = id.parse::<u64>().is_ok_and(|id| state.faults.remove(id));

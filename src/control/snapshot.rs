@@ -5,17 +5,17 @@ use axum::extract::{Json, State};
 use super::{ControlError, ErrorBody, Status, ok};
 use crate::body::RenderedJson;
 use crate::fixture;
-use crate::shared::AppState;
-use crate::store::SharedApp;
+use crate::state::ServerState;
+use crate::store::AppSnapshot;
 
 control! {
     [get "/__emulator/snapshot", "The whole state, in the fixture format",
         responses((status = 200, description = "{\"apps\": [...]}", body = Object))]
     /// The whole state in the fixture format, ready for `--import`; previous secrets still in their
     /// grace period included.
-    pub async fn snapshot(State(state): State<AppState>) -> RenderedJson {
-        let shared = state.store.shared_snapshot();
-        let views: Vec<_> = shared.iter().map(SharedApp::view).collect();
+    pub async fn snapshot(State(state): State<ServerState>) -> RenderedJson {
+        let shared = state.store.app_snapshots();
+        let views: Vec<_> = shared.iter().map(AppSnapshot::view).collect();
         let bytes = fixture::write_document(&views, state.store.now());
         RenderedJson(bytes.into())
     }
@@ -29,7 +29,7 @@ control! {
         )]
     /// Back to the state at start (imported or bootstrapped), atomically; with a state file, the
     /// file too. The journal and pending faults are kept: they have their own `DELETE`.
-    pub async fn reset(State(state): State<AppState>) -> Result<Json<Status>, ControlError> {
+    pub async fn reset(State(state): State<ServerState>) -> Result<Json<Status>, ControlError> {
         state.store.reset()?;
         Ok(ok())
     }

@@ -10,7 +10,7 @@ use crate::model::{
     Client, ClientId, ClientName, ClientSecret, Feature, Features, HoursToLive, Whitelist,
     features_from_json,
 };
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::store::{ClientChange, NameRule, NewClient};
 use axum::response::Response;
 
@@ -276,7 +276,7 @@ fn parse_hours(raw: &str) -> Result<HoursToLive, ApiError> {
 
 /// Applies `change` to `for_client_id`, or to the caller without it, refusing changes that would
 /// lock the caller out of its own record.
-fn change(state: &AppState, call: &LegacyCall, change: ClientChange) -> LegacyResult<Done> {
+fn change(state: &ServerState, call: &LegacyCall, change: ClientChange) -> LegacyResult<Done> {
     let target = call
         .params
         .optional("for_client_id")

@@ -27,7 +27,7 @@ macro_rules! operation {
             responses((status = 200, body = $crate::legacy::Answer<$answer>))
         )]
         pub async fn $name(
-            ::axum::extract::State($state): ::axum::extract::State<$crate::shared::AppState>,
+            ::axum::extract::State($state): ::axum::extract::State<$crate::state::ServerState>,
             $call: $extractor,
         ) -> operation!(@returns $answer $(, $returned)?) $body
     };
@@ -55,14 +55,14 @@ use crate::model::AppId;
 use crate::params::Params;
 use crate::redact::Redacted;
 use crate::request_path::ReceivedPath;
-use crate::shared::AppState;
+use crate::state::ServerState;
 
 /// The media type of a legacy request body.
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The legacy routes. Every endpoint takes GET and POST alike: the documentation marks
 /// `/clients/list` as GET while every example and client library POSTs.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<ServerState> {
     OpenApiRouter::new()
         .routes(routes!(clients::add))
         .routes(routes!(clients::list))
@@ -95,10 +95,10 @@ pub struct LegacyCall {
     pub params: Params,
 }
 
-impl FromRequest<AppState> for LegacyCall {
+impl FromRequest<ServerState> for LegacyCall {
     type Rejection = LegacyError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &ServerState) -> Result<Self, Self::Rejection> {
         Self::extract(request, state, OtherBody::Refuse).await
     }
 }
@@ -109,10 +109,10 @@ impl FromRequest<AppState> for LegacyCall {
 #[derive(Debug)]
 pub struct LegacySettingsCall(pub LegacyCall);
 
-impl FromRequest<AppState> for LegacySettingsCall {
+impl FromRequest<ServerState> for LegacySettingsCall {
     type Rejection = LegacyError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &ServerState) -> Result<Self, Self::Rejection> {
         LegacyCall::extract(request, state, OtherBody::Ignore)
             .await
             .map(Self)
@@ -129,7 +129,7 @@ enum OtherBody {
 impl LegacyCall {
     async fn extract(
         request: Request,
-        state: &AppState,
+        state: &ServerState,
         other_body: OtherBody,
     ) -> Result<Self, LegacyError> {
         let (parts, body) = request.into_parts();
@@ -198,7 +198,7 @@ fn request_params(
 /// capture domain its `Host` names, else the client its credentials claim, else the default),
 /// from its head and its body: for a layer that must know it before any handler runs (a fault
 /// rule for one application).
-pub fn routed_app(state: &AppState, parts: &Parts, body: &[u8]) -> AppId {
+pub fn routed_app(state: &ServerState, parts: &Parts, body: &[u8]) -> AppId {
     let params = request_params(parts, body, OtherBody::Ignore).unwrap_or_default();
     let presented = credentials(parts, &params);
     let claimed = presented.as_ref().ok().map(Presented::client_id);

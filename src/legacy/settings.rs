@@ -13,7 +13,7 @@ use super::{Answer, LegacyCall, LegacyError, LegacyOk, LegacyResult, LegacySetti
 use crate::error::{ApiError, InvalidReason};
 use crate::model::Settings;
 use crate::settings::{self, Level, SettingsChange};
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::store::StoreError;
 
 /// What the `for_client_id` parameter of a settings operation means.
@@ -50,7 +50,7 @@ fn refused(argument: &'static str) -> impl Fn(StoreError) -> LegacyError {
 }
 
 /// The client's own settings and the defaults, after the permission check.
-fn read(state: &AppState, call: &LegacyCall) -> Result<(Settings, Settings), LegacyError> {
+fn read(state: &ServerState, call: &LegacyCall) -> Result<(Settings, Settings), LegacyError> {
     call.caller.require_settings_access(&target(call))?;
     state
         .store
@@ -117,7 +117,7 @@ fn per_key(pairs: &[(String, Value)], existed: &[bool]) -> Value {
 
 /// Applies `change` at `level`, if the caller may; for each key it names, whether it existed.
 fn apply(
-    state: &AppState,
+    state: &ServerState,
     call: &LegacyCall,
     level: &Level,
     change: &SettingsChange,
@@ -132,7 +132,7 @@ fn apply(
 }
 
 /// `set` and `set_default`: `key` to `value` at `level`; whether the key existed there.
-fn set_one(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
+fn set_one(state: &ServerState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
     let key = key_to_store(call)?;
     let value = value_to_store(call, &key)?;
     let set = SettingsChange::Set(vec![(key, value)]);
@@ -142,7 +142,7 @@ fn set_one(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<O
 
 /// `set_multi` and `set_default_multi`: every key of `items` at `level`, all or none; per key,
 /// whether it existed there.
-fn set_many(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
+fn set_many(state: &ServerState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
     let pairs = items_to_store(call)?;
     let set = SettingsChange::Set(pairs.clone());
     let existed = apply(state, call, level, &set, "items")?;
@@ -150,7 +150,7 @@ fn set_many(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<
 }
 
 /// `delete` and `delete_default`: `key` at `level` only; whether it existed there.
-fn delete_one(state: &AppState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
+fn delete_one(state: &ServerState, call: &LegacyCall, level: &Level) -> LegacyResult<Outcome> {
     let key = call.params.required("key")?.to_owned();
     let delete = SettingsChange::Delete(vec![key]);
     let existed = apply(state, call, level, &delete, "key")?;

@@ -24,13 +24,13 @@ use crate::control::ControlError;
 use crate::family::Family;
 use crate::faults::FaultRule;
 use crate::journal::{self, Failure, Observed, REQUEST_ID_HEADER, RequestContext};
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::{config_api, hostnames, legacy, registration_codes};
 
 /// What the layers run with: the state, and which of them are on.
 #[derive(Clone)]
 pub struct Chain {
-    pub state: AppState,
+    pub state: ServerState,
     pub layers: Layers,
 }
 
@@ -88,7 +88,7 @@ async fn observe(chain: &Chain, request: Request, routes: &Router) -> Response {
 
 /// Records a request of the emulated APIs in the journal, and logs it if it failed.
 fn record(
-    state: &AppState,
+    state: &ServerState,
     context: Arc<RequestContext>,
     received: Received,
     response: &mut Response,
@@ -215,7 +215,7 @@ async fn with_fault_rules(
 /// (`config_api::app_in_path`, `legacy::routed_app`). For the legacy API this reads the body,
 /// within the family's limits; a body that cannot be read is answered as the family answers it.
 async fn routed_app(
-    state: &AppState,
+    state: &ServerState,
     family: Family,
     request: Request,
 ) -> Result<(Request, Option<String>), Response> {
@@ -293,7 +293,7 @@ async fn guard(chain: &Chain, request: Request, routes: &Router) -> Response {
 /// `Authorization: Bearer <token>` (compared in constant time), but for [`OPEN_CONTROL_PATHS`];
 /// without, one that a web page of another site could have sent ([`cross_site_refusal`]), but
 /// for [`PUBLIC_CONTROL_PATHS`].
-fn control_refusal(state: &AppState, request: &Request) -> Option<Response> {
+fn control_refusal(state: &ServerState, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     if Family::of(path) != Family::Control {
         return None;

@@ -21,12 +21,12 @@ use crate::control::ControlError;
 use crate::error::ApiError;
 use crate::family::Family;
 use crate::legacy::LegacyError;
-pub use crate::shared::AppState;
+pub use crate::state::ServerState;
 
 /// Every route of the emulator, with its documentation: each family's router registers its
 /// handlers together with their `#[utoipa::path]` description, so a route cannot exist without
 /// appearing in the OpenAPI document.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ServerState> {
     OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(crate::legacy::router())
         .merge(crate::config_api::router())
@@ -93,12 +93,12 @@ impl Emulated {
 }
 
 /// The whole HTTP surface.
-pub fn build_router(state: AppState) -> Emulated {
+pub fn build_router(state: ServerState) -> Emulated {
     build_router_with(state, Layers::ALL)
 }
 
 /// The HTTP surface with only the `layers` given.
-pub fn build_router_with(state: AppState, layers: Layers) -> Emulated {
+pub fn build_router_with(state: ServerState, layers: Layers) -> Emulated {
     let routes = Router::from(routes())
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)

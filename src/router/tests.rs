@@ -10,7 +10,7 @@ use http_body_util::BodyExt as _;
 use super::{Layers, build_router_with};
 use crate::clock::SystemClock;
 use crate::config::{Config, DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
-use crate::shared::AppState;
+use crate::state::ServerState;
 
 /// A legacy `/clients/delete` looks into the store once to find its application and prove its
 /// caller (`Store::authenticate`), and once more to find its target and delete it, re-checking
@@ -19,7 +19,7 @@ use crate::shared::AppState;
 /// clock.
 #[tokio::test]
 async fn a_legacy_delete_takes_the_store_lock_once_to_look_up_and_once_to_change() {
-    let state = AppState::new(Config::default(), Arc::new(SystemClock)).expect("state");
+    let state = ServerState::new(Config::default(), Arc::new(SystemClock)).expect("state");
     let router = build_router_with(
         state.clone(),
         Layers {

@@ -19,7 +19,7 @@ use crate::config::{Config, ConfigError};
 use crate::connections::Slot;
 use crate::proxy::Listener;
 use crate::router::{Emulated, build_router};
-use crate::shared::AppState;
+use crate::state::ServerState;
 use crate::store::{Store, StoreError};
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes the requests in
@@ -33,7 +33,7 @@ use crate::store::{Store, StoreError};
 /// connections cannot pile up. Bodies have the same limit, in the extractors that read them.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    state: ServerState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     accept_loop(listener, state, Listener::Plain, shutdown).await
@@ -43,7 +43,7 @@ pub async fn serve(
 /// with a leaf of the local CA for the name each client asks for; otherwise as [`serve`].
 pub async fn serve_tls(
     listener: TcpListener,
-    state: AppState,
+    state: ServerState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     accept_loop(listener, state, Listener::Tls, shutdown).await
@@ -51,7 +51,7 @@ pub async fn serve_tls(
 
 async fn accept_loop(
     listener: TcpListener,
-    state: AppState,
+    state: ServerState,
     kind: Listener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -108,7 +108,7 @@ async fn accept_loop(
 #[derive(Clone)]
 pub(crate) struct Connection {
     router: Emulated,
-    state: AppState,
+    state: ServerState,
     peer: SocketAddr,
     /// Its place among the open connections, shared with a tunnel it becomes.
     slot: Arc<Slot>,
@@ -264,7 +264,7 @@ pub enum StartError {
 #[derive(Debug)]
 pub struct Emulator {
     addr: SocketAddr,
-    state: AppState,
+    state: ServerState,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -285,7 +285,7 @@ impl Emulator {
     /// Starts an emulator with the given clock, such as a
     /// [`ManualClock`](crate::clock::ManualClock) that a test moves.
     pub async fn start_with(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        let state = AppState::new(config, clock)?;
+        let state = ServerState::new(config, clock)?;
         let bind = |source| StartError::Bind {
             addr: "127.0.0.1:0".into(),
             source,

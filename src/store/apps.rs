@@ -5,8 +5,8 @@ use foldhash::HashMap;
 
 use super::index::Data;
 use super::{
-    APP_ID_LEN, App, AppSummary, Inner, SharedApp, Store, StoreError, default_capture_domain,
-    setting_refused,
+    APP_ID_LEN, AppSnapshot, AppSummary, Inner, Store, StoreError, StoredApp,
+    default_capture_domain, setting_refused,
 };
 use crate::fixture::{Fixture, FixtureApp};
 use crate::model::{AppId, CaptureDomain, Client, ClientId, ClientName, ClientSecret, Settings};
@@ -42,12 +42,12 @@ impl Store {
         let mut inner = self.lock();
         inner.initial = Data::from_fixture(fixture);
         // Applications in the file but not at the start go back to how they are now.
-        let now: HashMap<AppId, App> = inner
+        let now: HashMap<AppId, StoredApp> = inner
             .data
             .apps
             .iter()
             .filter(|(id, _)| !inner.initial.apps.contains_key(*id))
-            .map(|(id, app)| (id.clone(), App::clone(app)))
+            .map(|(id, app)| (id.clone(), StoredApp::clone(app)))
             .collect();
         inner.origins = now;
     }
@@ -103,7 +103,7 @@ impl Store {
         settings::check_all(&app.settings).map_err(setting_refused)?;
         inner.persist(|file| file.put_whole_app(&app))?;
         let id = app.app_id.clone();
-        let entry = App::from_fixture(app);
+        let entry = StoredApp::from_fixture(app);
         inner.origins.insert(id.clone(), entry.clone());
         inner.data.add(entry, &id);
         Ok(())
@@ -180,7 +180,7 @@ impl Store {
 
     /// Every application's id, capture domains and number of clients, in order.
     pub fn apps(&self) -> Vec<AppSummary> {
-        self.lock().data.each_app(App::summary)
+        self.lock().data.each_app(StoredApp::summary)
     }
 
     /// One application's id, capture domains and number of clients.
@@ -195,13 +195,13 @@ impl Store {
 
     /// The whole state with its clients shared rather than copied, so that a snapshot is
     /// written outside the lock and without a copy of every client.
-    pub(crate) fn shared_snapshot(&self) -> Vec<SharedApp> {
-        self.lock().data.each_app(App::shared)
+    pub(crate) fn app_snapshots(&self) -> Vec<AppSnapshot> {
+        self.lock().data.each_app(StoredApp::snapshot)
     }
 
-    /// One application as [`Store::shared_snapshot`] gives it.
-    pub(crate) fn shared_app(&self, app: &AppId) -> Result<SharedApp, StoreError> {
-        Ok(self.lock().data.app(app)?.shared(app))
+    /// One application as [`Store::app_snapshots`] gives it.
+    pub(crate) fn app_snapshot(&self, app: &AppId) -> Result<AppSnapshot, StoreError> {
+        Ok(self.lock().data.app(app)?.snapshot(app))
     }
 
     /// Adds an application that serves legacy calls for `capture_domains`.
@@ -221,9 +221,9 @@ impl Store {
             return Err(StoreError::DomainTaken(taken.clone()));
         }
         inner.persist(|file| file.put_app(app, &capture_domains))?;
-        let entry = App {
+        let entry = StoredApp {
             capture_domains,
-            ..App::default()
+            ..StoredApp::default()
         };
         inner.origins.insert(app.clone(), entry.clone());
         inner.data.add(entry, app);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use foldhash::HashMap;
 
 use super::str_map::StrMap;
-use super::{App, StoreError};
+use super::{StoreError, StoredApp};
 use crate::caller::Caller;
 use crate::fixture::Fixture;
 use crate::model::{AppId, CaptureDomain, Client, ClientId};
@@ -16,7 +16,7 @@ use crate::model::{AppId, CaptureDomain, Client, ClientId};
 pub(super) struct Data {
     /// Shared with the initial state (and so with `reset`) until an application changes: the
     /// first change copies that one application.
-    pub(super) apps: HashMap<AppId, Arc<App>>,
+    pub(super) apps: HashMap<AppId, Arc<StoredApp>>,
     pub(super) order: Vec<AppId>,
     /// Capture domain (lower case, no port) to the application it serves.
     pub(super) domains: HashMap<CaptureDomain, AppId>,
@@ -39,19 +39,19 @@ impl Data {
         let mut data = Data::default();
         for app in fixture.apps {
             let id = app.app_id.clone();
-            data.add(App::from_fixture(app), &id);
+            data.add(StoredApp::from_fixture(app), &id);
         }
         data
     }
 
     /// Adds an application at the end of the order, with its domains and client ids.
-    pub(super) fn add(&mut self, app: App, id: &AppId) {
+    pub(super) fn add(&mut self, app: StoredApp, id: &AppId) {
         self.index(&app, id);
         self.order.push(id.clone());
         self.apps.insert(id.clone(), Arc::new(app));
     }
 
-    fn index(&mut self, app: &App, id: &AppId) {
+    fn index(&mut self, app: &StoredApp, id: &AppId) {
         for domain in &app.capture_domains {
             self.domains.insert(domain.clone(), id.clone());
         }
@@ -65,7 +65,7 @@ impl Data {
         }
     }
 
-    fn unindex(&mut self, app: &App) {
+    fn unindex(&mut self, app: &StoredApp) {
         for domain in &app.capture_domains {
             self.domains.remove(domain);
         }
@@ -75,7 +75,7 @@ impl Data {
     }
 
     /// Takes an application out, with its domains and client ids.
-    pub(super) fn remove(&mut self, id: &AppId) -> Option<App> {
+    pub(super) fn remove(&mut self, id: &AppId) -> Option<StoredApp> {
         let app = self.apps.remove(id)?;
         self.unindex(&app);
         self.order.retain(|other| other != id);
@@ -83,7 +83,7 @@ impl Data {
     }
 
     /// Puts `app` in the place of application `id`, keeping its place in the order.
-    pub(super) fn replace(&mut self, id: &AppId, app: App) {
+    pub(super) fn replace(&mut self, id: &AppId, app: StoredApp) {
         if let Some(before) = self.apps.remove(id) {
             self.unindex(&before);
         }
@@ -105,7 +105,7 @@ impl Data {
     }
 
     /// `each` of every application, in their order.
-    pub(super) fn each_app<T>(&self, each: impl Fn(&App, &AppId) -> T) -> Vec<T> {
+    pub(super) fn each_app<T>(&self, each: impl Fn(&StoredApp, &AppId) -> T) -> Vec<T> {
         self.order
             .iter()
             .filter_map(|id| self.apps.get(id).map(|app| each(app, id)))
@@ -114,11 +114,11 @@ impl Data {
 
     pub(super) fn to_fixture(&self) -> Fixture {
         Fixture {
-            apps: self.each_app(App::to_fixture),
+            apps: self.each_app(StoredApp::to_fixture),
         }
     }
 
-    pub(super) fn app(&self, id: &AppId) -> Result<&App, StoreError> {
+    pub(super) fn app(&self, id: &AppId) -> Result<&StoredApp, StoreError> {
         self.apps
             .get(id)
             .map(|app| &**app)
@@ -127,7 +127,7 @@ impl Data {
 
     /// The application's clients, to change. Clients are added and removed through
     /// [`Data::add_client`] and [`Data::remove_client`], which keep the id index in step.
-    pub(super) fn app_mut(&mut self, id: &AppId) -> Result<&mut App, StoreError> {
+    pub(super) fn app_mut(&mut self, id: &AppId) -> Result<&mut StoredApp, StoreError> {
         self.apps
             .get_mut(id)
             .map(Arc::make_mut)

@@ -59,7 +59,7 @@ struct Inner {
     initial: Data,
     /// What the own reset of an application made at run time goes back to: its state when made.
     /// One of the start goes back to its state in `initial`, which is not copied here.
-    origins: HashMap<AppId, App>,
+    origins: HashMap<AppId, StoredApp>,
     file: Option<StateFile>,
     /// The most applications there may be.
     max_apps: usize,
@@ -99,7 +99,7 @@ impl Inner {
 /// gives its application and position; names are counted in a [`StrMap`]. Clients sit behind `Arc`
 /// so that the initial state kept for `reset` shares them until they change.
 #[derive(Default, Clone)]
-struct App {
+struct StoredApp {
     capture_domains: Vec<CaptureDomain>,
     clients: BTreeMap<u64, Arc<Client>>,
     next_seq: u64,
@@ -120,13 +120,13 @@ fn fresh_generation() -> u64 {
     GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-impl App {
+impl StoredApp {
     /// The application of a fixture, its clients moved in (a big import is not copied).
     fn from_fixture(app: FixtureApp) -> Self {
-        let mut entry = App {
+        let mut entry = StoredApp {
             capture_domains: app.capture_domains,
             settings: app.settings,
-            ..App::default()
+            ..StoredApp::default()
         };
         for client in app.clients {
             entry.insert(client);
@@ -142,8 +142,8 @@ impl App {
         }
     }
 
-    fn shared(&self, id: &AppId) -> SharedApp {
-        SharedApp {
+    fn snapshot(&self, id: &AppId) -> AppSnapshot {
+        AppSnapshot {
             app_id: id.clone(),
             capture_domains: self.capture_domains.clone(),
             clients: self.clients.values().cloned().collect(),
@@ -242,9 +242,9 @@ pub fn default_capture_domain(app: &AppId) -> CaptureDomain {
         .unwrap_or_else(|_| unreachable!("an application id makes a host name"))
 }
 
-/// One application of [`Store::shared_snapshot`].
+/// One application of [`Store::app_snapshots`].
 #[derive(Debug)]
-pub(crate) struct SharedApp {
+pub(crate) struct AppSnapshot {
     /// Its id.
     pub app_id: AppId,
     /// Its capture domains.
@@ -255,7 +255,7 @@ pub(crate) struct SharedApp {
     pub settings: Settings,
 }
 
-impl SharedApp {
+impl AppSnapshot {
     /// The application as the fixture writer takes it.
     pub(crate) fn view(&self) -> crate::fixture::AppView<'_, Arc<Client>> {
         crate::fixture::AppView {

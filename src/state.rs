@@ -22,9 +22,9 @@ use crate::store::{Route, Store};
 /// What every handler can reach. axum clones the state for every extractor and middleware that
 /// asks for it, so it is one `Arc`: a single reference count to bump, not one per field.
 #[derive(Debug, Clone)]
-pub struct AppState(Arc<Shared>);
+pub struct ServerState(Arc<Shared>);
 
-/// The contents of [`AppState`].
+/// The contents of [`ServerState`].
 #[derive(Debug)]
 pub struct Shared {
     /// The one store of clients.
@@ -51,7 +51,7 @@ pub struct Shared {
     pub connections: Arc<Connections>,
 }
 
-impl std::ops::Deref for AppState {
+impl std::ops::Deref for ServerState {
     type Target = Shared;
 
     fn deref(&self) -> &Shared {
@@ -59,14 +59,14 @@ impl std::ops::Deref for AppState {
     }
 }
 
-impl AppState {
+impl ServerState {
     /// Validates `config` and builds the starting state (see [`crate::bootstrap`]), with an empty
     /// journal and no fault rules.
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         Self::with_log(config, clock, Arc::default())
     }
 
-    /// [`AppState::new`], reporting on the binary's log through `log`.
+    /// [`ServerState::new`], reporting on the binary's log through `log`.
     pub fn with_log(
         config: Config,
         clock: Arc<dyn Clock>,
