@@ -1,8 +1,6 @@
-//! The root's limits, made and checked; the directory's files and modes; a tampered root in
-//! every form refused.
+//! The root's limits, made and checked, and a tampered root in every form refused. The
+//! directory's files, modes and links are tested through the binary, in `tests/tls.rs`.
 
-use std::fs;
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use rcgen::{
@@ -12,7 +10,7 @@ use rcgen::{
 
 use super::check::{PermitRule, RootProblem, check_root, single_certificate};
 use super::root::Root;
-use super::{CERT_FILE, CaError, KEY_FILE, LeafRefusal, check_fetched, load_or_make};
+use super::{LeafRefusal, check_fetched};
 
 fn der_of(pem: &str) -> Vec<u8> {
     single_certificate(pem).expect("one certificate").to_vec()
@@ -188,82 +186,4 @@ fn a_pem_with_more_than_the_root_is_refused() {
         check_fetched(&root.cert_pem, &[]).expect("ours"),
         root.cert_pem
     );
-}
-
-#[test]
-fn a_kept_root_is_the_same_after_a_restart_and_its_key_private() {
-    let dir = tempfile::tempdir().expect("dir");
-    let ca = dir.path().join("ca");
-    let first = load_or_make(&ca, &[]).expect("made");
-    let second = load_or_make(&ca, &[]).expect("read");
-    assert_eq!(first.cert_pem, second.cert_pem);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o777;
-        assert_eq!(mode(&ca), 0o700);
-        assert_eq!(mode(&ca.join(KEY_FILE)), 0o600);
-        assert_eq!(mode(&ca.join(CERT_FILE)), 0o644);
-        fs::set_permissions(ca.join(KEY_FILE), fs::Permissions::from_mode(0o640)).expect("chmod");
-        let refused = load_or_make(&ca, &[]).expect_err("exposed");
-        assert!(matches!(refused, CaError::KeyExposed { mode: 0o640, .. }));
-        fs::set_permissions(ca.join(KEY_FILE), fs::Permissions::from_mode(0o600)).expect("chmod");
-        fs::set_permissions(&ca, fs::Permissions::from_mode(0o777)).expect("chmod");
-        let refused = load_or_make(&ca, &[]).expect_err("open directory");
-        assert!(
-            matches!(refused, CaError::Writable { mode: 0o777, .. }),
-            "{refused}"
-        );
-        assert!(refused.to_string().contains("chmod 700"), "{refused}");
-        fs::set_permissions(&ca, fs::Permissions::from_mode(0o700)).expect("chmod");
-        fs::set_permissions(ca.join(CERT_FILE), fs::Permissions::from_mode(0o666)).expect("chmod");
-        let refused = load_or_make(&ca, &[]).expect_err("open certificate");
-        assert!(matches!(refused, CaError::Writable { .. }), "{refused}");
-    }
-}
-
-#[test]
-fn a_key_of_another_root_is_refused() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    load_or_make(&a, &[]).expect("a");
-    load_or_make(&b, &[]).expect("b");
-    fs::copy(b.join(CERT_FILE), a.join(CERT_FILE)).expect("copy");
-    let refused = load_or_make(&a, &[]).expect_err("mismatch");
-    assert!(
-        matches!(
-            refused,
-            CaError::Root {
-                problem: RootProblem::WrongKey,
-                ..
-            }
-        ),
-        "{refused}"
-    );
-}
-
-#[test]
-fn half_a_root_is_refused_rather_than_replaced() {
-    let dir = tempfile::tempdir().expect("dir");
-    let ca = dir.path().join("ca");
-    load_or_make(&ca, &[]).expect("made");
-    let cert = fs::read_to_string(ca.join(CERT_FILE)).expect("cert");
-    fs::remove_file(ca.join(KEY_FILE)).expect("rm");
-    let refused = load_or_make(&ca, &[]).expect_err("no key");
-    assert!(matches!(refused, CaError::Incomplete { .. }), "{refused}");
-    assert_eq!(fs::read_to_string(ca.join(CERT_FILE)).expect("cert"), cert);
-}
-
-#[cfg(unix)]
-#[test]
-fn no_file_is_opened_through_a_link() {
-    let dir = tempfile::tempdir().expect("dir");
-    let ca = dir.path().join("ca");
-    fs::create_dir(&ca).expect("dir");
-    fs::set_permissions(&ca, std::os::unix::fs::PermissionsExt::from_mode(0o700)).expect("chmod");
-    let target = dir.path().join("elsewhere");
-    std::os::unix::fs::symlink(&target, ca.join("ca.lock")).expect("link");
-    let refused = load_or_make(&ca, &[]).expect_err("link");
-    assert!(matches!(refused, CaError::Link { .. }), "{refused}");
-    assert!(!target.exists(), "the link was followed");
 }
