@@ -110,6 +110,7 @@ mod ca_command;
 pub mod caller;
 mod cli;
 pub mod clock;
+pub mod command;
 pub mod config;
 mod config_api;
 mod connections;
@@ -143,22 +144,17 @@ pub use config::Config;
 pub use server::{AppHandle, Emulator, StartError};
 pub use store::Store;
 
-/// Not part of the public API, and not covered by its stability: what the project's own binary,
-/// benchmarks, fuzz targets and property tests reach inside the crate. It may change at any
-/// time.
+/// Not part of the public API, and not covered by its stability: what the project's own
+/// benchmarks, fuzz targets and property tests reach inside the crate, with the cargo feature
+/// `internals` (which its tests and benchmarks turn on). It may change at any time.
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
     pub use crate::auth::{AuthorizationHeader, Presented, parse_authorization, signature};
-    pub use crate::ca_command::run as ca_command;
-    pub use crate::cli::{Cli, Command, LogFormat, exposure_warnings};
     pub use crate::config_api::{client_from_json, clients_listing};
-    pub use crate::connections::raise_descriptor_limit;
-    pub use crate::healthcheck::run as healthcheck;
-    pub use crate::hostnames::{may_vouch_for, proxy_target};
-    pub use crate::logging::{LogGuard, LogStats, init as init_logging};
+    pub use crate::hostnames::proxy_target;
     pub use crate::params::Params;
     pub use crate::persistence::StateFile;
     pub use crate::router::{Emulated, Layers, ServerState, build_router_with};
-    pub use crate::server::{serve, serve_tls};
     pub use crate::tokens::IdGenerator;
 }

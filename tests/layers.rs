@@ -55,6 +55,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "server",
             "proxy",
             "cli",
+            "command",
             "healthcheck",
             "ca_command",
         ],

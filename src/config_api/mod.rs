@@ -14,10 +14,11 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+#[cfg(feature = "internals")]
 pub use clients::client_from_json;
-pub use render::{
-    ConfigApiError, ConfigApiResult, ConfigFailures, Errors, clients_listing, injected,
-};
+#[cfg(feature = "internals")]
+pub use render::clients_listing;
+pub use render::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, injected};
 
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;
