@@ -3,7 +3,8 @@
 //! throughput to it, each load scenario against a baseline that is sent that scenario's requests
 //! and answers with the bytes of one of that scenario's answers.
 //!
-//! `cargo run --release --example baseline -- 127.0.0.1:0 [BODY_FILE]` prints
+//! Built by `cargo build --release --bench baseline` (the scripts find the executable in cargo's
+//! JSON messages), and run as `baseline 127.0.0.1:0 [BODY_FILE]`: it prints
 //! `listening on http://ADDR`; without a file the body is a 26-byte envelope.
 
 use std::convert::Infallible;
