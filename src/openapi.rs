@@ -65,12 +65,36 @@ pub fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The document of a route table: what every legacy operation shares said once, operation ids
-/// made unique.
+/// The document of a route table: each operation tagged with its family, what every legacy
+/// operation shares said once, operation ids made unique.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    family_tags(&mut document);
     legacy_family(&mut document);
     unique_operation_ids(&mut document);
     document
+}
+
+/// An operation's family is its path's, so that no handler repeats it: `/__emulator/...` is the
+/// control plane, `/config/...` the Configuration API, the rest the legacy API.
+fn family_tags(document: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in document.paths.paths.iter_mut() {
+        let tag = if path.starts_with("/__emulator/") {
+            "control"
+        } else if path.starts_with("/config/") {
+            "config"
+        } else {
+            "legacy"
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.tags = Some(vec![tag.to_owned()]);
+        }
+    }
 }
 
 /// What every legacy operation has, written here once rather than on each handler: its three

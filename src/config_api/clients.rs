@@ -89,7 +89,6 @@ impl ConfigApiClient {
 #[utoipa::path(
     get,
     path = "/config/{app_id}/clients",
-    tag = "config",
     summary = "List clients",
     params(("app_id" = String, Path, description = "The application id"), ("has_feature" = Option<Vec<Feature>>, Query, explode = true, description = "Keep clients that have this feature; repeat for all of several")),
     security(("basic" = [])),
@@ -140,7 +139,6 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/config/{app_id}/clients",
-    tag = "config",
     summary = "Create a client",
     params(("app_id" = String, Path, description = "The application id")),
     request_body = ClientBody,
@@ -165,7 +163,6 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/config/{app_id}/clients/{client_id}",
-    tag = "config",
     summary = "View a client",
     params(ClientPathParams),
     security(("basic" = [])),
@@ -186,7 +183,6 @@ pub async fn get(
 #[utoipa::path(
     put,
     path = "/config/{app_id}/clients/{client_id}",
-    tag = "config",
     summary = "Replace a client",
     params(ClientPathParams),
     request_body = ClientBody,
@@ -217,7 +213,6 @@ pub async fn put(
 #[utoipa::path(
     delete,
     path = "/config/{app_id}/clients/{client_id}",
-    tag = "config",
     summary = "Delete a client",
     params(ClientPathParams),
     security(("basic" = [])),
@@ -244,7 +239,6 @@ pub async fn delete(
 #[utoipa::path(
     put,
     path = "/config/{app_id}/clients/{client_id}/secret",
-    tag = "config",
     summary = "Reset a client's secret",
     params(ClientPathParams),
     request_body = SecretBody,

@@ -35,7 +35,6 @@ pub struct AppSettingsQuery {
 #[utoipa::path(
     get,
     path = "/config/{app_id}/clients/{client_id}/settings",
-    tag = "config",
     summary = "View a client's settings",
     params(ClientPathParams),
     security(("basic" = [])),
@@ -56,7 +55,6 @@ pub async fn get_client(
 #[utoipa::path(
     put,
     path = "/config/{app_id}/clients/{client_id}/settings",
-    tag = "config",
     summary = "Replace a client's settings",
     params(ClientPathParams),
     request_body(content = Object, description = "Settings at the top level and in `custom`; a `null` value leaves the key out; `_self` and `global` are ignored"),
@@ -91,7 +89,6 @@ pub async fn put_client(
 #[utoipa::path(
     get,
     path = "/config/{app_id}/settings",
-    tag = "config",
     summary = "View the application's settings",
     params(("app_id" = String, Path, description = "The application id"), AppSettingsQuery),
     security(("basic" = [])),
@@ -125,7 +122,6 @@ pub async fn get_app(
 #[utoipa::path(
     put,
     path = "/config/{app_id}/settings",
-    tag = "config",
     summary = "Replace the application's settings",
     params(("app_id" = String, Path, description = "The application id")),
     request_body(content = Object, description = "Settings at the top level and in `custom`; a `null` value leaves the key out; `_self` and `clients` are ignored"),
@@ -153,7 +149,6 @@ pub async fn put_app(
 #[utoipa::path(
     get,
     path = "/config/{app_id}/settings/options",
-    tag = "config",
     summary = "List the settings the product knows",
     params(("app_id" = String, Path, description = "The application id")),
     security(("basic" = [])),

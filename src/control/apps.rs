@@ -81,70 +81,72 @@ pub struct AppCreated {
     clients: usize,
 }
 
-control! {
-    [post "/__emulator/apps", "Make an isolated application",
-        request_body(content = Object, description = "Optional: an application as the fixture format writes it (`app_id`, `capture_domains`, `clients`, `settings`), and `owner_client_id` / `owner_client_secret`; what is left out is generated"),
-        responses(
-            (status = 201, description = "Made", body = AppCreated),
-            (status = 400, description = "An invalid application", body = ErrorBody),
-            (status = 409, description = "Its id, a capture domain or a client id is taken, or there are as many applications as allowed", body = ErrorBody)
-        )]
-    /// `POST /__emulator/apps`: a new application holding its owner client, and whatever else the
-    /// body says.
-    pub async fn create(
-        State(state): State<ServerState>,
-        headers: HeaderMap,
-        OptionalJson(mut body): OptionalJson,
-    ) -> Result<(StatusCode, Json<AppCreated>), ControlError> {
-        let owner_id = take_string(&mut body, "owner_client_id")?;
-        let owner_secret = take_string(&mut body, "owner_client_secret")?;
-        let generated_id = !body.contains_key("app_id");
-        // A generated id that happens to be taken is drawn again; a given one is the caller's.
-        for _ in 0..8 {
-            let mut spec = body.clone();
-            if generated_id {
-                spec.insert(
-                    "app_id".into(),
-                    Value::String(state.store.generated_app_id().to_string()),
-                );
-            }
-            let mut app = FixtureApp::parse(&Value::Object(spec))
-                .map_err(|e| ControlError::Invalid(e.to_string()))?;
-            if !body.contains_key("capture_domains") {
-                app.capture_domains = vec![default_capture_domain(&app.app_id)];
-            }
-            let owner = owner_of(
-                &state,
-                &mut app,
-                owner_id.as_deref(),
-                owner_secret.as_deref(),
-            )?;
-            let summary = (app.capture_domains.clone(), app.clients.len());
-            let app_id = app.app_id.clone();
-            match state.store.create_app(app) {
-                Ok(()) => {
-                    let base = base_url(&headers);
-                    return Ok((
-                        StatusCode::CREATED,
-                        Json(AppCreated {
-                            app_id: app_id.to_string(),
-                            capture_domains: names(&summary.0),
-                            owner_client_id: owner.id.to_string(),
-                            owner_client_secret: owner.secret.expose().to_owned(),
-                            config_base_url: format!("{base}/config/{app_id}"),
-                            legacy_base_url: base,
-                            clients: summary.1,
-                        }),
-                    ));
-                }
-                Err(StoreError::AppExists(_)) if generated_id => {}
-                Err(error) => return Err(error.into()),
-            }
+/// `POST /__emulator/apps`: a new application holding its owner client, and whatever else the
+/// body says.
+#[utoipa::path(
+    post,
+    path = "/__emulator/apps",
+    summary = "Make an isolated application",
+    request_body(content = Object, description = "Optional: an application as the fixture format writes it (`app_id`, `capture_domains`, `clients`, `settings`), and `owner_client_id` / `owner_client_secret`; what is left out is generated"),
+    responses(
+        (status = 201, description = "Made", body = AppCreated),
+        (status = 400, description = "An invalid application", body = ErrorBody),
+        (status = 409, description = "Its id, a capture domain or a client id is taken, or there are as many applications as allowed", body = ErrorBody)
+    )
+)]
+pub async fn create(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    OptionalJson(mut body): OptionalJson,
+) -> Result<(StatusCode, Json<AppCreated>), ControlError> {
+    let owner_id = take_string(&mut body, "owner_client_id")?;
+    let owner_secret = take_string(&mut body, "owner_client_secret")?;
+    let generated_id = !body.contains_key("app_id");
+    // A generated id that happens to be taken is drawn again; a given one is the caller's.
+    for _ in 0..8 {
+        let mut spec = body.clone();
+        if generated_id {
+            spec.insert(
+                "app_id".into(),
+                Value::String(state.store.generated_app_id().to_string()),
+            );
         }
-        Err(ControlError::Api(ApiError::Internal(
-            "no free application id was found".into(),
-        )))
+        let mut app = FixtureApp::parse(&Value::Object(spec))
+            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+        if !body.contains_key("capture_domains") {
+            app.capture_domains = vec![default_capture_domain(&app.app_id)];
+        }
+        let owner = owner_of(
+            &state,
+            &mut app,
+            owner_id.as_deref(),
+            owner_secret.as_deref(),
+        )?;
+        let summary = (app.capture_domains.clone(), app.clients.len());
+        let app_id = app.app_id.clone();
+        match state.store.create_app(app) {
+            Ok(()) => {
+                let base = base_url(&headers);
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(AppCreated {
+                        app_id: app_id.to_string(),
+                        capture_domains: names(&summary.0),
+                        owner_client_id: owner.id.to_string(),
+                        owner_client_secret: owner.secret.expose().to_owned(),
+                        config_base_url: format!("{base}/config/{app_id}"),
+                        legacy_base_url: base,
+                        clients: summary.1,
+                    }),
+                ));
+            }
+            Err(StoreError::AppExists(_)) if generated_id => {}
+            Err(error) => return Err(error.into()),
+        }
     }
+    Err(ControlError::Api(ApiError::Internal(
+        "no free application id was found".into(),
+    )))
 }
 
 /// The application's owner: a client of the body with `owner_client_id` (which must have the
@@ -217,19 +219,21 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-control! {
-    [get "/__emulator/apps", "Every application",
-        responses((status = 200, description = "The applications, in the order they were made", body = AppList))]
-    /// `GET /__emulator/apps`: every application, with its capture domains and number of clients.
-    pub async fn list(State(state): State<ServerState>) -> Json<AppList> {
-        let apps = state
-            .store
-            .apps()
-            .into_iter()
-            .map(|summary| AppListed::new(summary, &state.default_app))
-            .collect();
-        Json(AppList { apps })
-    }
+/// `GET /__emulator/apps`: every application, with its capture domains and number of clients.
+#[utoipa::path(
+    get,
+    path = "/__emulator/apps",
+    summary = "Every application",
+    responses((status = 200, description = "The applications, in the order they were made", body = AppList))
+)]
+pub async fn list(State(state): State<ServerState>) -> Json<AppList> {
+    let apps = state
+        .store
+        .apps()
+        .into_iter()
+        .map(|summary| AppListed::new(summary, &state.default_app))
+        .collect();
+    Json(AppList { apps })
 }
 
 /// The application a control path such as `/__emulator/apps/{app_id}` names: 404 when the
@@ -251,79 +255,91 @@ impl FromRequestParts<ServerState> for AppInPath {
     }
 }
 
-control! {
-    [get "/__emulator/apps/{app_id}", "One application", for_app,
-        responses(
-            (status = 200, description = "The application", body = AppListed),
-            (status = 404, description = "No such application", body = ErrorBody)
-        )]
-    /// `GET /__emulator/apps/{appId}`.
-    pub async fn get(
-        State(state): State<ServerState>,
-        AppInPath(app): AppInPath,
-    ) -> Result<Json<AppListed>, ControlError> {
-        let summary = state.store.app_summary(&app)?;
-        Ok(Json(AppListed::new(summary, &state.default_app)))
-    }
+/// `GET /__emulator/apps/{appId}`.
+#[utoipa::path(
+    get,
+    path = "/__emulator/apps/{app_id}",
+    summary = "One application",
+    params(("app_id" = String, Path, description = "The application id")),
+    responses(
+        (status = 200, description = "The application", body = AppListed),
+        (status = 404, description = "No such application", body = ErrorBody)
+    )
+)]
+pub async fn get(
+    State(state): State<ServerState>,
+    AppInPath(app): AppInPath,
+) -> Result<Json<AppListed>, ControlError> {
+    let summary = state.store.app_summary(&app)?;
+    Ok(Json(AppListed::new(summary, &state.default_app)))
 }
 
-control! {
-    [delete "/__emulator/apps/{app_id}", "Delete an application, its clients and their credentials", for_app,
-        responses(
-            (status = 204, description = "Deleted"),
-            (status = 404, description = "No such application", body = ErrorBody),
-            (status = 409, description = "The default application", body = ErrorBody)
-        )]
-    /// `DELETE /__emulator/apps/{appId}`: the application, its clients and settings are gone at
-    /// once. The default application stays: legacy calls that name no other go to it.
-    pub async fn delete(
-        State(state): State<ServerState>,
-        AppInPath(app): AppInPath,
-    ) -> Result<StatusCode, ControlError> {
-        if app == state.default_app {
-            return Err(ControlError::Conflict(
-                "the default application cannot be deleted: legacy calls that name no other go to it"
-                    .into(),
-            ));
-        }
-        state.store.delete_app(&app)?;
-        // Its fault rules could never fire again.
-        state.faults.forget_app(app.as_str());
-        Ok(StatusCode::NO_CONTENT)
+/// `DELETE /__emulator/apps/{appId}`: the application, its clients and settings are gone at
+/// once. The default application stays: legacy calls that name no other go to it.
+#[utoipa::path(
+    delete,
+    path = "/__emulator/apps/{app_id}",
+    summary = "Delete an application, its clients and their credentials",
+    params(("app_id" = String, Path, description = "The application id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such application", body = ErrorBody),
+        (status = 409, description = "The default application", body = ErrorBody)
+    )
+)]
+pub async fn delete(
+    State(state): State<ServerState>,
+    AppInPath(app): AppInPath,
+) -> Result<StatusCode, ControlError> {
+    if app == state.default_app {
+        return Err(ControlError::Conflict(
+            "the default application cannot be deleted: legacy calls that name no other go to it"
+                .into(),
+        ));
     }
+    state.store.delete_app(&app)?;
+    // Its fault rules could never fire again.
+    state.faults.forget_app(app.as_str());
+    Ok(StatusCode::NO_CONTENT)
 }
 
-control! {
-    [post "/__emulator/apps/{app_id}/reset", "One application back to how it was made", for_app,
-        responses(
-            (status = 200, description = "Reset", body = Status),
-            (status = 404, description = "No such application", body = ErrorBody),
-            (status = 409, description = "A client id or capture domain it had is another's now", body = ErrorBody)
-        )]
-    /// `POST /__emulator/apps/{appId}/reset`: that application alone back to how it was when made
-    /// (or at start, for those of the start).
-    pub async fn reset(
-        State(state): State<ServerState>,
-        AppInPath(app): AppInPath,
-    ) -> Result<Json<Status>, ControlError> {
-        state.store.reset_app(&app)?;
-        Ok(ok())
-    }
+/// `POST /__emulator/apps/{appId}/reset`: that application alone back to how it was when made
+/// (or at start, for those of the start).
+#[utoipa::path(
+    post,
+    path = "/__emulator/apps/{app_id}/reset",
+    summary = "One application back to how it was made",
+    params(("app_id" = String, Path, description = "The application id")),
+    responses(
+        (status = 200, description = "Reset", body = Status),
+        (status = 404, description = "No such application", body = ErrorBody),
+        (status = 409, description = "A client id or capture domain it had is another's now", body = ErrorBody)
+    )
+)]
+pub async fn reset(
+    State(state): State<ServerState>,
+    AppInPath(app): AppInPath,
+) -> Result<Json<Status>, ControlError> {
+    state.store.reset_app(&app)?;
+    Ok(ok())
 }
 
-control! {
-    [get "/__emulator/apps/{app_id}/snapshot", "One application, in the fixture format", for_app,
-        responses(
-            (status = 200, description = "{\"apps\": [the application]}, ready for --import", body = Object),
-            (status = 404, description = "No such application", body = ErrorBody)
-        )]
-    /// `GET /__emulator/apps/{appId}/snapshot`: a fixture document of that application alone.
-    pub async fn snapshot(
-        State(state): State<ServerState>,
-        AppInPath(app): AppInPath,
-    ) -> Result<RenderedJson, ControlError> {
-        let one = state.store.app_snapshot(&app)?;
-        let bytes = fixture::write_document(&[one.view()], state.store.now());
-        Ok(RenderedJson(bytes.into()))
-    }
+/// `GET /__emulator/apps/{appId}/snapshot`: a fixture document of that application alone.
+#[utoipa::path(
+    get,
+    path = "/__emulator/apps/{app_id}/snapshot",
+    summary = "One application, in the fixture format",
+    params(("app_id" = String, Path, description = "The application id")),
+    responses(
+        (status = 200, description = "{\"apps\": [the application]}, ready for --import", body = Object),
+        (status = 404, description = "No such application", body = ErrorBody)
+    )
+)]
+pub async fn snapshot(
+    State(state): State<ServerState>,
+    AppInPath(app): AppInPath,
+) -> Result<RenderedJson, ControlError> {
+    let one = state.store.app_snapshot(&app)?;
+    let bytes = fixture::write_document(&[one.view()], state.store.now());
+    Ok(RenderedJson(bytes.into()))
 }

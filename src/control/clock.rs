@@ -33,75 +33,85 @@ impl From<ClockReading> for ClockShown {
     }
 }
 
-control! {
-    [get "/__emulator/clock", "The emulator's time",
-        responses((status = 200, description = "The clock", body = ClockShown))]
-    /// `GET /__emulator/clock`.
-    pub async fn get(State(state): State<ServerState>) -> Json<ClockShown> {
-        Json(state.clock.reading().into())
-    }
+/// `GET /__emulator/clock`.
+#[utoipa::path(
+    get,
+    path = "/__emulator/clock",
+    summary = "The emulator's time",
+    responses((status = 200, description = "The clock", body = ClockShown))
+)]
+pub async fn get(State(state): State<ServerState>) -> Json<ClockShown> {
+    Json(state.clock.reading().into())
 }
 
 /// The fields `POST /__emulator/clock` takes; given together they apply in this order.
 const FIELDS: [&str; 4] = ["system", "set", "advance_secs", "freeze"];
 
-control! {
-    [post "/__emulator/clock", "Move, set or freeze the emulator's time",
-        request_body(content = Object, description = "Any of, applied in this order: `{\"system\": true}` back to the real clock, `{\"set\": \"<RFC 3339>\"}`, `{\"advance_secs\": N}` forward, `{\"freeze\": true|false}`"),
-        responses(
-            (status = 200, description = "The clock as it now is", body = ClockShown),
-            (status = 400, description = "A field the clock cannot take", body = ErrorBody)
-        )]
-    /// `POST /__emulator/clock`. Grace periods, the `janrain-signed` date window and journal
-    /// timestamps all follow it.
-    pub async fn post(
-        State(state): State<ServerState>,
-        ControlJson(body): ControlJson,
-    ) -> Result<Json<ClockShown>, ControlError> {
-        let change = change_in(&body)?;
-        let clock = &state.clock;
-        clock.apply(change);
-        Ok(Json(clock.reading().into()))
-    }
+/// `POST /__emulator/clock`. Grace periods, the `janrain-signed` date window and journal
+/// timestamps all follow it.
+#[utoipa::path(
+    post,
+    path = "/__emulator/clock",
+    summary = "Move, set or freeze the emulator's time",
+    request_body(content = Object, description = "Any of, applied in this order: `{\"system\": true}` back to the real clock, `{\"set\": \"<RFC 3339>\"}`, `{\"advance_secs\": N}` forward, `{\"freeze\": true|false}`"),
+    responses(
+        (status = 200, description = "The clock as it now is", body = ClockShown),
+        (status = 400, description = "A field the clock cannot take", body = ErrorBody)
+    )
+)]
+pub async fn post(
+    State(state): State<ServerState>,
+    ControlJson(body): ControlJson,
+) -> Result<Json<ClockShown>, ControlError> {
+    let change = change_in(&body)?;
+    let clock = &state.clock;
+    clock.apply(change);
+    Ok(Json(clock.reading().into()))
 }
 
-control! {
-    [get "/__emulator/apps/{app_id}/clock", "One application's time", for_app,
-        responses(
-            (status = 200, description = "Its clock: `system` when it follows the emulator's", body = ClockShown),
-            (status = 404, description = "No such application", body = ErrorBody)
-        )]
-    /// `GET /__emulator/apps/{appId}/clock`: the application's clock; `system` is true while it
-    /// follows the emulator's clock unmoved.
-    pub async fn app_get(
-        State(state): State<ServerState>,
-        AppInPath(app): AppInPath,
-    ) -> Result<Json<ClockShown>, ControlError> {
-        let reading = state.store.app_clock(&app)?;
-        Ok(Json(reading.into()))
-    }
+/// `GET /__emulator/apps/{appId}/clock`: the application's clock; `system` is true while it
+/// follows the emulator's clock unmoved.
+#[utoipa::path(
+    get,
+    path = "/__emulator/apps/{app_id}/clock",
+    summary = "One application's time",
+    params(("app_id" = String, Path, description = "The application id")),
+    responses(
+        (status = 200, description = "Its clock: `system` when it follows the emulator's", body = ClockShown),
+        (status = 404, description = "No such application", body = ErrorBody)
+    )
+)]
+pub async fn app_get(
+    State(state): State<ServerState>,
+    AppInPath(app): AppInPath,
+) -> Result<Json<ClockShown>, ControlError> {
+    let reading = state.store.app_clock(&app)?;
+    Ok(Json(reading.into()))
 }
 
-control! {
-    [post "/__emulator/apps/{app_id}/clock", "Move, set or freeze one application's time", for_app,
-        request_body(content = Object, description = "As `POST /__emulator/clock`; `{\"system\": true}` makes it follow the emulator's clock again"),
-        responses(
-            (status = 200, description = "Its clock as it now is", body = ClockShown),
-            (status = 400, description = "A field the clock cannot take", body = ErrorBody),
-            (status = 404, description = "No such application", body = ErrorBody)
-        )]
-    /// `POST /__emulator/apps/{appId}/clock`: moves that application's clock alone. Its grace
-    /// periods, its signature window and its journal entries follow it; moving the emulator's clock
-    /// moves it too, unless it is frozen.
-    pub async fn app_post(
-        State(state): State<ServerState>,
-        AppInPath(app): AppInPath,
-        ControlJson(body): ControlJson,
-    ) -> Result<Json<ClockShown>, ControlError> {
-        let change = change_in(&body)?;
-        let reading = state.store.change_app_clock(&app, change)?;
-        Ok(Json(reading.into()))
-    }
+/// `POST /__emulator/apps/{appId}/clock`: moves that application's clock alone. Its grace
+/// periods, its signature window and its journal entries follow it; moving the emulator's clock
+/// moves it too, unless it is frozen.
+#[utoipa::path(
+    post,
+    path = "/__emulator/apps/{app_id}/clock",
+    summary = "Move, set or freeze one application's time",
+    params(("app_id" = String, Path, description = "The application id")),
+    request_body(content = Object, description = "As `POST /__emulator/clock`; `{\"system\": true}` makes it follow the emulator's clock again"),
+    responses(
+        (status = 200, description = "Its clock as it now is", body = ClockShown),
+        (status = 400, description = "A field the clock cannot take", body = ErrorBody),
+        (status = 404, description = "No such application", body = ErrorBody)
+    )
+)]
+pub async fn app_post(
+    State(state): State<ServerState>,
+    AppInPath(app): AppInPath,
+    ControlJson(body): ControlJson,
+) -> Result<Json<ClockShown>, ControlError> {
+    let change = change_in(&body)?;
+    let reading = state.store.change_app_clock(&app, change)?;
+    Ok(Json(reading.into()))
 }
 
 /// The change a clock body asks for; everything is read before anything moves, so a bad field

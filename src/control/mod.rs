@@ -2,24 +2,6 @@
 //! state (snapshot and reset), the request journal, fault injection and the console page. JSON in and out; errors are
 //! `{"error": "<text>"}` with a real status.
 
-/// One control-plane endpoint: its method, path and summary in one line, the rest of its
-/// OpenAPI description (`params`, `request_body`, `responses`) as utoipa takes it, then the
-/// handler. Writes the `control` tag once for the plane; `for_app` first describes the
-/// `{app_id}` path parameter, read by `apps::AppInPath`.
-macro_rules! control {
-    ([$method:ident $path:literal, $summary:literal, for_app, $($spec:tt)*] $handler:item) => {
-        control! {
-            [$method $path, $summary,
-                params(("app_id" = String, Path, description = "The application id")), $($spec)*]
-            $handler
-        }
-    };
-    ([$method:ident $path:literal, $summary:literal, $($spec:tt)*] $handler:item) => {
-        #[utoipa::path($method, path = $path, tag = "control", summary = $summary, $($spec)*)]
-        $handler
-    };
-}
-
 mod apps;
 mod clock;
 mod console;
@@ -84,14 +66,16 @@ fn ok() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
-control! {
-    [get "/__emulator/health", "Readiness probe",
-        responses((status = 200, description = "Serving", body = Status))]
-    /// `GET /__emulator/health`: 200 once the server accepts requests (and so once any imported or
-    /// stored state is loaded). The readiness probe for scripts, containers and CI.
-    async fn health() -> Json<Status> {
-        ok()
-    }
+/// `GET /__emulator/health`: 200 once the server accepts requests (and so once any imported or
+/// stored state is loaded). The readiness probe for scripts, containers and CI.
+#[utoipa::path(
+    get,
+    path = "/__emulator/health",
+    summary = "Readiness probe",
+    responses((status = 200, description = "Serving", body = Status))
+)]
+async fn health() -> Json<Status> {
+    ok()
 }
 
 /// What a tool or the console page needs to know about this emulator.
@@ -155,59 +139,63 @@ pub struct LogInfo {
     buffered_lines: usize,
 }
 
-control! {
-    [get "/__emulator/info", "Version, default application and limits",
-        responses((status = 200, description = "What this emulator is", body = Info))]
-    /// `GET /__emulator/info`: the version, the default application, the owner client made at
-    /// start, the assignable features, the limits of the journal and of fault rules, and the count
-    /// of log lines dropped.
-    async fn info(State(state): State<ServerState>) -> Json<Info> {
-        Json(Info {
-            version: env!("CARGO_PKG_VERSION"),
-            default_app_id: state.default_app.to_string(),
-            owner_client_id: state.config.owner.as_ref().map(|o| o.client_id.clone()),
-            assignable_features: Feature::ALL
-                .into_iter()
-                .filter(|feature| feature.is_assignable())
-                .map(Feature::as_str)
-                .collect(),
-            journal_capacity: state.config.journal_capacity,
-            max_fault_delay_ms: crate::faults::MAX_DELAY_MS,
-            log: LogInfo {
-                dropped_lines: state.log.dropped_lines(),
-                buffered_lines: crate::logging::BUFFERED_LINES,
-            },
-            tls: TlsInfo {
-                https_url: state.https_addr.get().map(|addr| format!("https://{addr}")),
-                ca_pem: CA_PEM_PATH,
-                ca_kept: state.ca.dir().is_some(),
-                permitted_names: state.ca.permitted_names(),
-                // Every root in use passed `ca::check_root`, which requires exactly these.
-                permitted_addresses: crate::ca::PERMITTED_ADDRESSES,
-                excluded: crate::ca::EXCLUDED_KINDS,
-                extended_key_usage: crate::ca::EXTENDED_KEY_USAGE,
-            },
-            max_connections: state.connections.cap(),
-        })
-    }
+/// `GET /__emulator/info`: the version, the default application, the owner client made at
+/// start, the assignable features, the limits of the journal and of fault rules, and the count
+/// of log lines dropped.
+#[utoipa::path(
+    get,
+    path = "/__emulator/info",
+    summary = "Version, default application and limits",
+    responses((status = 200, description = "What this emulator is", body = Info))
+)]
+async fn info(State(state): State<ServerState>) -> Json<Info> {
+    Json(Info {
+        version: env!("CARGO_PKG_VERSION"),
+        default_app_id: state.default_app.to_string(),
+        owner_client_id: state.config.owner.as_ref().map(|o| o.client_id.clone()),
+        assignable_features: Feature::ALL
+            .into_iter()
+            .filter(|feature| feature.is_assignable())
+            .map(Feature::as_str)
+            .collect(),
+        journal_capacity: state.config.journal_capacity,
+        max_fault_delay_ms: crate::faults::MAX_DELAY_MS,
+        log: LogInfo {
+            dropped_lines: state.log.dropped_lines(),
+            buffered_lines: crate::logging::BUFFERED_LINES,
+        },
+        tls: TlsInfo {
+            https_url: state.https_addr.get().map(|addr| format!("https://{addr}")),
+            ca_pem: CA_PEM_PATH,
+            ca_kept: state.ca.dir().is_some(),
+            permitted_names: state.ca.permitted_names(),
+            // Every root in use passed `ca::check_root`, which requires exactly these.
+            permitted_addresses: crate::ca::PERMITTED_ADDRESSES,
+            excluded: crate::ca::EXCLUDED_KINDS,
+            extended_key_usage: crate::ca::EXTENDED_KEY_USAGE,
+        },
+        max_connections: state.connections.cap(),
+    })
 }
 
 /// Where the root's certificate is served, open like health even with a control token.
 pub const CA_PEM_PATH: &str = "/__emulator/ca.pem";
 
-control! {
-    [get "/__emulator/ca.pem", "The local CA's root certificate",
-        responses((status = 200, description = "The root, PEM: trust it for Janrain's names only (its name constraints say so)", content_type = "application/x-pem-file"))]
-    /// `GET /__emulator/ca.pem`: the local CA's root certificate, public (it holds no secret).
-    async fn ca_pem(State(state): State<ServerState>) -> Response {
-        match state.ca.root_pem() {
-            Ok(pem) => (
-                [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
-                pem,
-            )
-                .into_response(),
-            Err(error) => ControlError::Api(ApiError::Internal(error.to_string())).into_response(),
-        }
+/// `GET /__emulator/ca.pem`: the local CA's root certificate, public (it holds no secret).
+#[utoipa::path(
+    get,
+    path = "/__emulator/ca.pem",
+    summary = "The local CA's root certificate",
+    responses((status = 200, description = "The root, PEM: trust it for Janrain's names only (its name constraints say so)", content_type = "application/x-pem-file"))
+)]
+async fn ca_pem(State(state): State<ServerState>) -> Response {
+    match state.ca.root_pem() {
+        Ok(pem) => (
+            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+            pem,
+        )
+            .into_response(),
+        Err(error) => ControlError::Api(ApiError::Internal(error.to_string())).into_response(),
     }
 }
 

@@ -11,84 +11,86 @@ use crate::journal::{Entry, Query};
 use crate::params::Params;
 use crate::state::ServerState;
 
-control! {
-    [get "/__emulator/requests", "Recent requests to the emulated APIs, newest first",
-        params(
-            ("family" = Option<String>, Query, description = "legacy or config"),
-            ("app_id" = Option<String>, Query, description = "Only this application"),
-            ("client_id" = Option<String>, Query, description = "Only this calling client"),
-            ("status" = Option<String>, Query, description = "Only this HTTP status (`404`) or class of statuses (`4xx`)"),
-            ("outcome" = Option<String>, Query, description = "`ok` or `error`; a legacy `stat: error` answer (HTTP 200) is an error"),
-            ("path" = Option<String>, Query, description = "Only this path, or the paths under a prefix ending in `*`"),
-            ("method" = Option<String>, Query, description = "Only this HTTP method"),
-            ("since" = Option<String>, Query, description = "Only entries after the one with this request id"),
-            ("wait_ms" = Option<u64>, Query, description = "Wait up to this long (at most 60000) for `min` entries to match"),
-            ("min" = Option<usize>, Query, description = "With `wait_ms`: answer as soon as this many match (default 1)"),
-            ("limit" = Option<usize>, Query, description = "At most this many")
-        ),
-        responses(
-            (status = 200, description = "The entries", body = Vec<Entry>),
-            (status = 400, description = "A bad filter", body = ErrorBody)
-        )]
-    /// `GET /__emulator/requests`: recent requests to the emulated APIs, newest first. Filters:
-    /// `family` (`legacy` or `config`), `app_id`, `client_id`, `status` (`404` or `4xx`), `outcome`
-    /// (`ok` or `error`), `path` (exact, or a prefix ending in `*`), `method`, `since` (a request id:
-    /// only the entries after it), `limit`. With `wait_ms`, it waits (at most that long) until at
-    /// least `min` entries (default 1) match, for code that calls Janrain from a background job.
-    pub async fn requests(
-        State(state): State<ServerState>,
-        RawQuery(query): RawQuery,
-    ) -> Result<Json<Vec<Entry>>, ControlError> {
-        let params = Params::parse(query.unwrap_or_default().as_bytes())?;
-        let filter = EntryFilter::parse(&params)?;
-        let whole = |name: &str| {
-            params
-                .optional(name)
-                .map(|raw| {
-                    raw.parse::<u64>()
-                        .map_err(|_| ControlError::Invalid(format!("{name} must be a whole number")))
-                })
-                .transpose()
-        };
-        let limit = whole("limit")?.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        let wait_ms = whole("wait_ms")?;
-        if wait_ms.is_some_and(|ms| ms > MAX_WAIT_MS) {
-            return Err(ControlError::Invalid(format!(
-                "wait_ms must be at most {MAX_WAIT_MS}"
-            )));
-        }
-        let min = match whole("min")? {
-            Some(_) if wait_ms.is_none() => {
-                return Err(ControlError::Invalid("min needs wait_ms".into()));
-            }
-            Some(0) => return Err(ControlError::Invalid("min must be 1 or more".into())),
-            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
-            None => 1,
-        };
-        let query = Query {
-            app_id: params.optional("app_id"),
-            since: params.optional("since"),
-        };
-        let read = || {
-            state
-                .journal
-                .newest_first(&query, |entry| filter.keeps(entry))
-                .map_err(|e| ControlError::Invalid(e.to_string()))
-        };
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms.unwrap_or(0));
-        let mut entries = loop {
-            // Registered before the read, so that an entry recorded in between still wakes it.
-            let mut arrival = state.journal.arrival();
-            arrival.enable();
-            let entries = read()?;
-            if entries.len() >= min || tokio::time::Instant::now() >= deadline {
-                break entries;
-            }
-            let _ = tokio::time::timeout_at(deadline, arrival).await;
-        };
-        entries.truncate(limit);
-        Ok(Json(entries))
+/// `GET /__emulator/requests`: recent requests to the emulated APIs, newest first. Filters:
+/// `family` (`legacy` or `config`), `app_id`, `client_id`, `status` (`404` or `4xx`), `outcome`
+/// (`ok` or `error`), `path` (exact, or a prefix ending in `*`), `method`, `since` (a request id:
+/// only the entries after it), `limit`. With `wait_ms`, it waits (at most that long) until at
+/// least `min` entries (default 1) match, for code that calls Janrain from a background job.
+#[utoipa::path(
+    get,
+    path = "/__emulator/requests",
+    summary = "Recent requests to the emulated APIs, newest first",
+    params(
+        ("family" = Option<String>, Query, description = "legacy or config"),
+        ("app_id" = Option<String>, Query, description = "Only this application"),
+        ("client_id" = Option<String>, Query, description = "Only this calling client"),
+        ("status" = Option<String>, Query, description = "Only this HTTP status (`404`) or class of statuses (`4xx`)"),
+        ("outcome" = Option<String>, Query, description = "`ok` or `error`; a legacy `stat: error` answer (HTTP 200) is an error"),
+        ("path" = Option<String>, Query, description = "Only this path, or the paths under a prefix ending in `*`"),
+        ("method" = Option<String>, Query, description = "Only this HTTP method"),
+        ("since" = Option<String>, Query, description = "Only entries after the one with this request id"),
+        ("wait_ms" = Option<u64>, Query, description = "Wait up to this long (at most 60000) for `min` entries to match"),
+        ("min" = Option<usize>, Query, description = "With `wait_ms`: answer as soon as this many match (default 1)"),
+        ("limit" = Option<usize>, Query, description = "At most this many")
+    ),
+    responses(
+        (status = 200, description = "The entries", body = Vec<Entry>),
+        (status = 400, description = "A bad filter", body = ErrorBody)
+    )
+)]
+pub async fn requests(
+    State(state): State<ServerState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<Entry>>, ControlError> {
+    let params = Params::parse(query.unwrap_or_default().as_bytes())?;
+    let filter = EntryFilter::parse(&params)?;
+    let whole = |name: &str| {
+        params
+            .optional(name)
+            .map(|raw| {
+                raw.parse::<u64>()
+                    .map_err(|_| ControlError::Invalid(format!("{name} must be a whole number")))
+            })
+            .transpose()
+    };
+    let limit = whole("limit")?.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let wait_ms = whole("wait_ms")?;
+    if wait_ms.is_some_and(|ms| ms > MAX_WAIT_MS) {
+        return Err(ControlError::Invalid(format!(
+            "wait_ms must be at most {MAX_WAIT_MS}"
+        )));
     }
+    let min = match whole("min")? {
+        Some(_) if wait_ms.is_none() => {
+            return Err(ControlError::Invalid("min needs wait_ms".into()));
+        }
+        Some(0) => return Err(ControlError::Invalid("min must be 1 or more".into())),
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => 1,
+    };
+    let query = Query {
+        app_id: params.optional("app_id"),
+        since: params.optional("since"),
+    };
+    let read = || {
+        state
+            .journal
+            .newest_first(&query, |entry| filter.keeps(entry))
+            .map_err(|e| ControlError::Invalid(e.to_string()))
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms.unwrap_or(0));
+    let mut entries = loop {
+        // Registered before the read, so that an entry recorded in between still wakes it.
+        let mut arrival = state.journal.arrival();
+        arrival.enable();
+        let entries = read()?;
+        if entries.len() >= min || tokio::time::Instant::now() >= deadline {
+            break entries;
+        }
+        let _ = tokio::time::timeout_at(deadline, arrival).await;
+    };
+    entries.truncate(limit);
+    Ok(Json(entries))
 }
 
 /// The longest `wait_ms` of `GET /__emulator/requests`.
@@ -188,81 +190,91 @@ impl StatusFilter {
     }
 }
 
-control! {
-    [delete "/__emulator/requests", "Forget the journal",
-        responses((status = 204, description = "Cleared"))]
-    /// `DELETE /__emulator/requests`: forgets the journal.
-    pub async fn clear_requests(State(state): State<ServerState>) -> StatusCode {
-        state.journal.clear();
-        StatusCode::NO_CONTENT
-    }
+/// `DELETE /__emulator/requests`: forgets the journal.
+#[utoipa::path(
+    delete,
+    path = "/__emulator/requests",
+    summary = "Forget the journal",
+    responses((status = 204, description = "Cleared"))
+)]
+pub async fn clear_requests(State(state): State<ServerState>) -> StatusCode {
+    state.journal.clear();
+    StatusCode::NO_CONTENT
 }
 
-control! {
-    [get "/__emulator/faults", "Pending fault rules",
-        responses((status = 200, description = "The rules", body = Vec<FaultRule>))]
-    /// `GET /__emulator/faults`: the pending rules, with the uses they have left.
-    pub async fn faults(State(state): State<ServerState>) -> Json<Vec<FaultRule>> {
-        Json(state.faults.list())
-    }
+/// `GET /__emulator/faults`: the pending rules, with the uses they have left.
+#[utoipa::path(
+    get,
+    path = "/__emulator/faults",
+    summary = "Pending fault rules",
+    responses((status = 200, description = "The rules", body = Vec<FaultRule>))
+)]
+pub async fn faults(State(state): State<ServerState>) -> Json<Vec<FaultRule>> {
+    Json(state.faults.list())
 }
 
-control! {
-    [post "/__emulator/faults", "Add a fault rule",
-        request_body = FaultSpec,
-        responses(
-            (status = 201, description = "The rule", body = FaultRule),
-            (status = 400, description = "An invalid rule", body = ErrorBody),
-            (status = 415, description = "Not JSON", body = ErrorBody)
-        )]
-    /// `POST /__emulator/faults`: adds a rule; 201 with it.
-    pub async fn add_fault(
-        State(state): State<ServerState>,
-        ControlJson(body): ControlJson,
-    ) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
-        // An application that does not exist is refused: its rule could never fire.
-        if let Some(app) = body.get("app_id").and_then(|v| v.as_str()) {
-            let known = crate::model::AppId::parse(app)
-                .ok()
-                .is_some_and(|id| state.store.app_summary(&id).is_ok());
-            if !known {
-                return Err(ControlError::Invalid(format!(
-                    "app_id: no application {app}"
-                )));
-            }
+/// `POST /__emulator/faults`: adds a rule; 201 with it.
+#[utoipa::path(
+    post,
+    path = "/__emulator/faults",
+    summary = "Add a fault rule",
+    request_body = FaultSpec,
+    responses(
+        (status = 201, description = "The rule", body = FaultRule),
+        (status = 400, description = "An invalid rule", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody)
+    )
+)]
+pub async fn add_fault(
+    State(state): State<ServerState>,
+    ControlJson(body): ControlJson,
+) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
+    // An application that does not exist is refused: its rule could never fire.
+    if let Some(app) = body.get("app_id").and_then(|v| v.as_str()) {
+        let known = crate::model::AppId::parse(app)
+            .ok()
+            .is_some_and(|id| state.store.app_summary(&id).is_ok());
+        if !known {
+            return Err(ControlError::Invalid(format!(
+                "app_id: no application {app}"
+            )));
         }
-        let rule = state.faults.add(&body).map_err(ControlError::Invalid)?;
-        Ok((StatusCode::CREATED, Json(rule)))
     }
+    let rule = state.faults.add(&body).map_err(ControlError::Invalid)?;
+    Ok((StatusCode::CREATED, Json(rule)))
 }
 
-control! {
-    [delete "/__emulator/faults", "Remove every fault rule",
-        responses((status = 204, description = "Removed"))]
-    /// `DELETE /__emulator/faults`: removes every rule.
-    pub async fn clear_faults(State(state): State<ServerState>) -> StatusCode {
-        state.faults.clear();
-        StatusCode::NO_CONTENT
-    }
+/// `DELETE /__emulator/faults`: removes every rule.
+#[utoipa::path(
+    delete,
+    path = "/__emulator/faults",
+    summary = "Remove every fault rule",
+    responses((status = 204, description = "Removed"))
+)]
+pub async fn clear_faults(State(state): State<ServerState>) -> StatusCode {
+    state.faults.clear();
+    StatusCode::NO_CONTENT
 }
 
-control! {
-    [delete "/__emulator/faults/{id}", "Remove one fault rule",
-        params(("id" = String, Path, description = "The rule's id")),
-        responses(
-            (status = 204, description = "Removed"),
-            (status = 404, description = "No such rule", body = ErrorBody)
-        )]
-    /// `DELETE /__emulator/faults/{id}`: removes one rule.
-    pub async fn remove_fault(
-        State(state): State<ServerState>,
-        ControlPath(id): ControlPath,
-    ) -> Result<StatusCode, ControlError> {
-        let found = id.parse::<u64>().is_ok_and(|id| state.faults.remove(id));
-        if found {
-            Ok(StatusCode::NO_CONTENT)
-        } else {
-            Err(ControlError::NotFound(format!("no fault rule {id}")))
-        }
+/// `DELETE /__emulator/faults/{id}`: removes one rule.
+#[utoipa::path(
+    delete,
+    path = "/__emulator/faults/{id}",
+    summary = "Remove one fault rule",
+    params(("id" = String, Path, description = "The rule's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such rule", body = ErrorBody)
+    )
+)]
+pub async fn remove_fault(
+    State(state): State<ServerState>,
+    ControlPath(id): ControlPath,
+) -> Result<StatusCode, ControlError> {
+    let found = id.parse::<u64>().is_ok_and(|id| state.faults.remove(id));
+    if found {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ControlError::NotFound(format!("no fault rule {id}")))
     }
 }

@@ -4,38 +4,6 @@
 //! `client_id`/`client_secret` parameters. Every response, success or error, is HTTP 200 with a
 //! `stat` field: client libraries read `stat`, and some throw on any other status.
 
-/// One legacy operation: its OpenAPI entry and its handler. What every legacy operation shares
-/// is written here once: GET and POST alike, the `legacy` tag, and the one answer, HTTP 200 with
-/// the envelope around `$answer`, success or error (`-> Answer as Type` for a handler that
-/// renders its envelope itself).
-macro_rules! operation {
-    (
-        $(#[$meta:meta])*
-        $path:literal, $operation_id:literal: $summary:literal,
-        $(params($($params:tt)*),)?
-        async fn $name:ident($state:ident, $call:pat => $extractor:ty)
-            -> $answer:ty $(as $returned:ty)? $body:block
-    ) => {
-        $(#[$meta])*
-        #[utoipa::path(
-            method(get, post),
-            path = $path,
-            operation_id = $operation_id,
-            tag = "legacy",
-            summary = $summary,
-            $(params($($params)*),)?
-            responses((status = 200, body = $crate::legacy::Answer<$answer>))
-        )]
-        pub async fn $name(
-            ::axum::extract::State($state): ::axum::extract::State<$crate::state::ServerState>,
-            $call: $extractor,
-        ) -> operation!(@returns $answer $(, $returned)?) $body
-    };
-    // The envelope around the answer, unless the handler renders it itself.
-    (@returns $answer:ty) => { $crate::legacy::LegacyResult<$answer> };
-    (@returns $answer:ty, $returned:ty) => { $returned };
-}
-
 mod clients;
 mod render;
 mod settings;

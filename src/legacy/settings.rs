@@ -5,6 +5,7 @@
 //! itself); another client's need `owner`, as do every change to the defaults and `get_all`;
 //! `get_default` is open to every client. Values are stored as sent, as strings.
 
+use axum::extract::State;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -157,165 +158,242 @@ fn delete_one(state: &ServerState, call: &LegacyCall, level: &Level) -> LegacyRe
     outcome(existed.first().copied().unwrap_or(false))
 }
 
-operation! {
-    /// `/settings/get`: the value of `key` for `for_client_id` (default: the caller), falling back
-    /// to the application's default; `null` if set at neither level.
-    "/settings/get", "settings_get": "Get a client's setting",
+/// `/settings/get`: the value of `key` for `for_client_id` (default: the caller), falling back
+/// to the application's default; `null` if set at neither level.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/get",
+    operation_id = "settings_get",
+    summary = "Get a client's setting",
     params(
         ("key" = String, Query, description = "The setting"),
         ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
-    async fn get(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        let key = call.params.required("key")?;
-        let (own, defaults) = read(&state, &call)?;
-        outcome(settings::effective_value(&own, &defaults, key).cloned())
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn get(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    let key = call.params.required("key")?;
+    let (own, defaults) = read(&state, &call)?;
+    outcome(settings::effective_value(&own, &defaults, key).cloned())
 }
 
-operation! {
-    /// `/settings/get_multi`: the values of `keys` (a JSON array), each as `/settings/get` finds it.
-    "/settings/get_multi", "settings_get_multi": "Get several of a client's settings",
+/// `/settings/get_multi`: the values of `keys` (a JSON array), each as `/settings/get` finds it.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/get_multi",
+    operation_id = "settings_get_multi",
+    summary = "Get several of a client's settings",
     params(
         ("keys" = String, Query, description = "A JSON array of setting names"),
         ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
-    async fn get_multi(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        let keys = call.params.required_json_array("keys")?;
-        let keys = keys
-            .iter()
-            .map(|key| {
-                key.as_str().ok_or(ApiError::InvalidArgument {
-                    argument: "keys",
-                    reason: InvalidReason::NotString,
-                })
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn get_multi(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    let keys = call.params.required_json_array("keys")?;
+    let keys = keys
+        .iter()
+        .map(|key| {
+            key.as_str().ok_or(ApiError::InvalidArgument {
+                argument: "keys",
+                reason: InvalidReason::NotString,
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let (own, defaults) = read(&state, &call)?;
-        let values: Map<String, Value> = keys
-            .into_iter()
-            .map(|key| {
-                let value = settings::effective_value(&own, &defaults, key).cloned();
-                (key.to_owned(), value.unwrap_or(Value::Null))
-            })
-            .collect();
-        outcome(values)
-    }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (own, defaults) = read(&state, &call)?;
+    let values: Map<String, Value> = keys
+        .into_iter()
+        .map(|key| {
+            let value = settings::effective_value(&own, &defaults, key).cloned();
+            (key.to_owned(), value.unwrap_or(Value::Null))
+        })
+        .collect();
+    outcome(values)
 }
 
-operation! {
-    /// `/settings/items`: every setting the client sees, its own values over the defaults.
-    "/settings/items", "settings_items": "Get all of a client's settings, defaults included",
+/// `/settings/items`: every setting the client sees, its own values over the defaults.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/items",
+    operation_id = "settings_items",
+    summary = "Get all of a client's settings, defaults included",
     params(("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)),
-    async fn items(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        let (own, defaults) = read(&state, &call)?;
-        outcome(settings::effective(&own, &defaults))
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn items(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    let (own, defaults) = read(&state, &call)?;
+    outcome(settings::effective(&own, &defaults))
 }
 
-operation! {
-    /// `/settings/keys`: the names of every setting the client sees, defaults included.
-    "/settings/keys", "settings_keys": "List the names of a client's settings, defaults included",
+/// `/settings/keys`: the names of every setting the client sees, defaults included.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/keys",
+    operation_id = "settings_keys",
+    summary = "List the names of a client's settings, defaults included",
     params(("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)),
-    async fn keys(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        let (own, defaults) = read(&state, &call)?;
-        let names: Vec<Value> = settings::effective(&own, &defaults)
-            .keys()
-            .map(|key| Value::String(key.clone()))
-            .collect();
-        outcome(names)
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn keys(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    let (own, defaults) = read(&state, &call)?;
+    let names: Vec<Value> = settings::effective(&own, &defaults)
+        .keys()
+        .map(|key| Value::String(key.clone()))
+        .collect();
+    outcome(names)
 }
 
-operation! {
-    /// `/settings/set`: sets `key` to `value` for `for_client_id` (default: the caller); `result`
-    /// says whether the key already existed there.
-    "/settings/set", "settings_set": "Set a client's setting",
+/// `/settings/set`: sets `key` to `value` for `for_client_id` (default: the caller); `result`
+/// says whether the key already existed there.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/set",
+    operation_id = "settings_set",
+    summary = "Set a client's setting",
     params(
         ("key" = String, Query, description = "The setting"),
         ("value" = String, Query, description = "Its value, a string (may be empty)"),
         ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
-    async fn set(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        set_one(&state, &call, &target(&call))
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn set(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    set_one(&state, &call, &target(&call))
 }
 
-operation! {
-    /// `/settings/set_multi`: sets every key of `items` (a JSON object of strings) for
-    /// `for_client_id` (default: the caller), all or none; `result` says, per key, whether it
-    /// already existed.
-    "/settings/set_multi", "settings_set_multi": "Set several of a client's settings",
+/// `/settings/set_multi`: sets every key of `items` (a JSON object of strings) for
+/// `for_client_id` (default: the caller), all or none; `result` says, per key, whether it
+/// already existed.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/set_multi",
+    operation_id = "settings_set_multi",
+    summary = "Set several of a client's settings",
     params(
         ("items" = String, Query, description = "A JSON object of setting names to string values"),
         ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
-    async fn set_multi(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        set_many(&state, &call, &target(&call))
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn set_multi(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    set_many(&state, &call, &target(&call))
 }
 
-operation! {
-    /// `/settings/delete`: removes the client's own value of `key`; the default stays. `result`
-    /// says whether the client had one.
-    "/settings/delete", "settings_delete": "Delete a client's setting",
+/// `/settings/delete`: removes the client's own value of `key`; the default stays. `result`
+/// says whether the client had one.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/delete",
+    operation_id = "settings_delete",
+    summary = "Delete a client's setting",
     params(
         ("key" = String, Query, description = "The setting"),
         ("for_client_id" = Option<String>, Query, description = FOR_CLIENT_ID)
     ),
-    async fn delete(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        delete_one(&state, &call, &target(&call))
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn delete(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    delete_one(&state, &call, &target(&call))
 }
 
-operation! {
-    /// `/settings/get_default`: the application's default for `key`, `null` if there is none. Any
-    /// client may call it.
-    "/settings/get_default", "settings_get_default": "Get an application default",
+/// `/settings/get_default`: the application's default for `key`, `null` if there is none. Any
+/// client may call it.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/get_default",
+    operation_id = "settings_get_default",
+    summary = "Get an application default",
     params(("key" = String, Query, description = "The setting")),
-    async fn get_default(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        let key = call.params.required("key")?;
-        let defaults = state
-            .store
-            .default_settings(&call.caller.app)
-            .map_err(refused("key"))?;
-        outcome(defaults.get(key).cloned())
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn get_default(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    let key = call.params.required("key")?;
+    let defaults = state
+        .store
+        .default_settings(&call.caller.app)
+        .map_err(refused("key"))?;
+    outcome(defaults.get(key).cloned())
 }
 
-operation! {
-    /// `/settings/set_default` (owner): sets the application's default of `key`; `result` says
-    /// whether it already existed.
-    "/settings/set_default", "settings_set_default": "Set an application default",
+/// `/settings/set_default` (owner): sets the application's default of `key`; `result` says
+/// whether it already existed.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/set_default",
+    operation_id = "settings_set_default",
+    summary = "Set an application default",
     params(
         ("key" = String, Query, description = "The setting"),
         ("value" = String, Query, description = "Its value, a string (may be empty)")
     ),
-    async fn set_default(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        call.caller.require_owner()?;
-        set_one(&state, &call, &Level::Defaults)
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn set_default(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    call.caller.require_owner()?;
+    set_one(&state, &call, &Level::Defaults)
 }
 
-operation! {
-    /// `/settings/set_default_multi` (owner): sets every key of `items` as an application default;
-    /// `result` says, per key, whether it already existed.
-    "/settings/set_default_multi", "settings_set_default_multi": "Set several application defaults",
+/// `/settings/set_default_multi` (owner): sets every key of `items` as an application default;
+/// `result` says, per key, whether it already existed.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/set_default_multi",
+    operation_id = "settings_set_default_multi",
+    summary = "Set several application defaults",
     params(("items" = String, Query, description = "A JSON object of setting names to string values")),
-    async fn set_default_multi(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        call.caller.require_owner()?;
-        set_many(&state, &call, &Level::Defaults)
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn set_default_multi(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    call.caller.require_owner()?;
+    set_many(&state, &call, &Level::Defaults)
 }
 
-operation! {
-    /// `/settings/delete_default` (owner): removes the application's default of `key`; clients'
-    /// own values stay. `result` says whether there was one.
-    "/settings/delete_default", "settings_delete_default": "Delete an application default",
+/// `/settings/delete_default` (owner): removes the application's default of `key`; clients'
+/// own values stay. `result` says whether there was one.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/delete_default",
+    operation_id = "settings_delete_default",
+    summary = "Delete an application default",
     params(("key" = String, Query, description = "The setting")),
-    async fn delete_default(state, LegacySettingsCall(call) => LegacySettingsCall) -> Outcome {
-        call.caller.require_owner()?;
-        delete_one(&state, &call, &Level::Defaults)
-    }
+    responses((status = 200, body = Answer<Outcome>))
+)]
+pub async fn delete_default(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Outcome> {
+    call.caller.require_owner()?;
+    delete_one(&state, &call, &Level::Defaults)
 }
 
 /// The body of `/settings/get_all`: no `result` wrapper.
@@ -329,22 +407,29 @@ pub struct Everything {
     default_settings: Settings,
 }
 
-operation! {
-    /// `/settings/get_all` (owner; not in the documentation, but what `janrain-datalib` reads): the
-    /// defaults and every client's own settings, at the top level of the envelope.
-    "/settings/get_all", "settings_get_all": "Get the defaults and every client's settings",
-    async fn get_all(state, LegacySettingsCall(call) => LegacySettingsCall) -> Everything {
-        call.caller.require_owner()?;
-        let (defaults, clients) = state
-            .store
-            .all_settings(&call.caller.app)
-            .map_err(refused("for_client_id"))?;
-        Ok(LegacyOk(Everything {
-            client_settings: clients
-                .into_iter()
-                .map(|(id, own)| (id.to_string(), Value::Object(own)))
-                .collect(),
-            default_settings: defaults,
-        }))
-    }
+/// `/settings/get_all` (owner; not in the documentation, but what `janrain-datalib` reads): the
+/// defaults and every client's own settings, at the top level of the envelope.
+#[utoipa::path(
+    method(get, post),
+    path = "/settings/get_all",
+    operation_id = "settings_get_all",
+    summary = "Get the defaults and every client's settings",
+    responses((status = 200, body = Answer<Everything>))
+)]
+pub async fn get_all(
+    State(state): State<ServerState>,
+    LegacySettingsCall(call): LegacySettingsCall,
+) -> LegacyResult<Everything> {
+    call.caller.require_owner()?;
+    let (defaults, clients) = state
+        .store
+        .all_settings(&call.caller.app)
+        .map_err(refused("for_client_id"))?;
+    Ok(LegacyOk(Everything {
+        client_settings: clients
+            .into_iter()
+            .map(|(id, own)| (id.to_string(), Value::Object(own)))
+            .collect(),
+        default_settings: defaults,
+    }))
 }

@@ -46,7 +46,6 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
 #[utoipa::path(
     get,
     path = "/__emulator/openapi.json",
-    tag = "control",
     responses((status = 200, description = "This document", content_type = "application/json"))
 )]
 async fn serve_document() -> Json<&'static utoipa::openapi::OpenApi> {

@@ -25,31 +25,37 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (headers, body)
 }
 
-control! {
-    [get "/__emulator/ui", "The console page",
-        responses((status = 200, description = "The page", content_type = "text/html", body = String))]
-    /// `GET /__emulator/ui`: the console page.
-    pub async fn page() -> impl IntoResponse {
-        asset("text/html; charset=utf-8", include_str!("index.html"))
-    }
+/// `GET /__emulator/ui`: the console page.
+#[utoipa::path(
+    get,
+    path = "/__emulator/ui",
+    summary = "The console page",
+    responses((status = 200, description = "The page", content_type = "text/html", body = String))
+)]
+pub async fn page() -> impl IntoResponse {
+    asset("text/html; charset=utf-8", include_str!("index.html"))
 }
 
-control! {
-    [get "/__emulator/ui/console.js", "The console page's script",
-        responses((status = 200, description = "The script", content_type = "text/javascript", body = String))]
-    /// `GET /__emulator/ui/console.js`: the console page's script.
-    pub async fn script() -> impl IntoResponse {
-        asset("text/javascript; charset=utf-8", SCRIPT)
-    }
+/// `GET /__emulator/ui/console.js`: the console page's script.
+#[utoipa::path(
+    get,
+    path = "/__emulator/ui/console.js",
+    summary = "The console page's script",
+    responses((status = 200, description = "The script", content_type = "text/javascript", body = String))
+)]
+pub async fn script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
-control! {
-    [get "/__emulator/ui/console.css", "The console page's style sheet",
-        responses((status = 200, description = "The style sheet", content_type = "text/css", body = String))]
-    /// `GET /__emulator/ui/console.css`: the console page's style sheet.
-    pub async fn style() -> impl IntoResponse {
-        asset("text/css; charset=utf-8", include_str!("console.css"))
-    }
+/// `GET /__emulator/ui/console.css`: the console page's style sheet.
+#[utoipa::path(
+    get,
+    path = "/__emulator/ui/console.css",
+    summary = "The console page's style sheet",
+    responses((status = 200, description = "The style sheet", content_type = "text/css", body = String))
+)]
+pub async fn style() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", include_str!("console.css"))
 }
 
 /// The console page's script, one file for the browser, kept as three under `script/` so that
