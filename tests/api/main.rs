@@ -2,7 +2,6 @@
 //!
 //! Arranged like `src/`: one place for each family's operations and one for the control plane,
 //! then the files that cut across them, each named for what it covers.
-
 // The families and the control plane.
 mod config_api;
 mod control;
@@ -10,16 +9,16 @@ mod legacy;
 
 // Across the families.
 mod allowlist;
-mod bad_input;
+mod bodies;
+mod clients;
 mod concurrency;
-mod cross_family;
-mod documented;
 mod embedded;
+mod features;
 mod invariants;
 mod limits;
 mod listings;
-mod quirks;
-mod refusals;
+mod routes;
+mod secrets;
 mod settings;
 mod tenants;
 

@@ -1,10 +1,13 @@
-//! `/clients/add` and `/clients/list`, as seeds 000-002 and the reference describe them.
+//! The legacy client operations: `/clients/add` and `/clients/list` as seeds 000-002 and the
+//! reference describe them, `delete`, `set_description` and `set_features`, and an owner's rule
+//! over all of them.
 
 use insta::assert_json_snapshot;
-use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
+use janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID;
 use serde_json::{Value, json};
 
-use crate::helpers::{basic, redact, spawn_app};
+use crate::helpers::{redact, spawn_app};
+use crate::legacy::{add, invalid, listed, missing};
 
 #[tokio::test]
 async fn add_the_documented_example() {
@@ -166,122 +169,6 @@ async fn descriptions_are_kept_exactly_and_may_repeat() {
 }
 
 #[tokio::test]
-async fn every_credential_form_authenticates() {
-    let app = spawn_app().await;
-    let (id, secret) = (DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET);
-    // Form fields, as janrain-python-api sends them with sign_requests=False.
-    let body = app
-        .legacy_send(app.http.post(app.url("/clients/add")).form(&[
-            ("client_id", id),
-            ("client_secret", secret),
-            ("description", "form"),
-        ]))
-        .await;
-    assert_eq!(body["stat"], "ok", "{body}");
-    // Everything in the query string of a body-less POST, as the PHP and Mule clients do.
-    let body = app
-        .legacy_send(app.http.post(app.url("/clients/add")).query(&[
-            ("client_id", id),
-            ("client_secret", secret),
-            ("description", "query"),
-        ]))
-        .await;
-    assert_eq!(body["stat"], "ok", "{body}");
-    // Basic without base64 padding, as the documentation's curl examples send it.
-    let unpadded = basic(id, secret).trim_end_matches('=').to_owned();
-    let body = app
-        .legacy_send(
-            app.http
-                .get(app.url("/clients/list"))
-                .header("authorization", unpadded),
-        )
-        .await;
-    assert_eq!(body["stat"], "ok", "{body}");
-    assert_eq!(body["results"].as_array().expect("results").len(), 3);
-}
-
-#[tokio::test]
-async fn credential_failures_are_402_and_non_owners_403() {
-    let app = spawn_app().await;
-    let worker = app
-        .legacy(
-            "/clients/add",
-            &[
-                ("description", "worker"),
-                ("features", r#"["direct_access"]"#),
-            ],
-        )
-        .await;
-    let worker_id = worker["client_id"].as_str().expect("id");
-    let worker_secret = worker["client_secret"].as_str().expect("secret");
-    let attempts = [
-        (None, 402, "invalid_client_credentials"),
-        (
-            Some(basic(DEFAULT_OWNER_CLIENT_ID, "wrong")),
-            402,
-            "invalid_client_credentials",
-        ),
-        (
-            Some(basic("nosuchclient", "x")),
-            402,
-            "invalid_client_credentials",
-        ),
-        (
-            Some("Basic %%%".to_owned()),
-            402,
-            "invalid_client_credentials",
-        ),
-        (Some("Digest x".to_owned()), 205, "invalid_auth_method"),
-        (
-            Some("OAuth sometoken".to_owned()),
-            403,
-            "client_permission_error",
-        ),
-        (
-            Some(basic(worker_id, worker_secret)),
-            403,
-            "client_permission_error",
-        ),
-    ];
-    for (authorization, code, name) in attempts {
-        let mut request = app
-            .http
-            .post(app.url("/clients/add"))
-            .form(&[("description", "intruder")]);
-        if let Some(value) = &authorization {
-            request = request.header("authorization", value);
-        }
-        let body = app.legacy_send(request).await;
-        assert_eq!(
-            (body["code"].as_i64(), body["error"].as_str()),
-            (Some(code), Some(name)),
-            "{authorization:?}: {body}"
-        );
-    }
-    let forbidden = app
-        .legacy_send(
-            app.http
-                .post(app.url("/clients/list"))
-                .header("authorization", basic(worker_id, worker_secret)),
-        )
-        .await;
-    assert_eq!(
-        forbidden["error_description"],
-        "the provided client does not have authorization for this action"
-    );
-    // Only one of the two credential parameters.
-    let half = app
-        .legacy_send(
-            app.http
-                .post(app.url("/clients/list"))
-                .form(&[("client_id", DEFAULT_OWNER_CLIENT_ID)]),
-        )
-        .await;
-    assert_eq!(half["code"], 402);
-    assert_eq!(app.names().await, ["Emulator owner client", "worker"]);
-}
-
-#[tokio::test]
 async fn list_filters_with_or() {
     let app = spawn_app().await;
     for (name, features) in [
@@ -372,4 +259,185 @@ async fn list_shows_every_field() {
       "stat": "ok"
     }
     "#);
+}
+
+#[tokio::test]
+async fn delete_removes_the_client_everywhere() {
+    let app = spawn_app().await;
+    let (id, secret) = add(&app, "doomed", r#"["owner"]"#).await;
+    let body = app
+        .legacy("/clients/delete", &[("client_id_for_deletion", &id)])
+        .await;
+    assert_eq!(body, json!({"stat": "ok"}));
+    assert!(listed(&app, &id).await.is_none());
+    assert_eq!(app.names().await, ["Emulator owner client"]);
+    let gone = app.legacy_as("/clients/list", &id, &secret, &[]).await;
+    assert_eq!(gone["code"], 402, "its credentials stop working");
+    // Its name is free again for the Configuration API.
+    let again = app.config_api_create(json!({"name": "doomed"})).await;
+    assert_eq!(again.status, reqwest::StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn delete_errors() {
+    let app = spawn_app().await;
+    let unknown = app
+        .legacy(
+            "/clients/delete",
+            &[("client_id_for_deletion", "cepqfrsvtyqmyxf8")],
+        )
+        .await;
+    invalid(
+        &unknown,
+        "client_id_for_deletion",
+        "client_id_for_deletion was not valid for the following reason: client_id_for_deletion is not a valid id",
+    );
+    missing(
+        &app.legacy("/clients/delete", &[]).await,
+        "client_id_for_deletion",
+    );
+    let itself = app
+        .legacy(
+            "/clients/delete",
+            &[("client_id_for_deletion", DEFAULT_OWNER_CLIENT_ID)],
+        )
+        .await;
+    invalid(
+        &itself,
+        "client_id_for_deletion",
+        "client_id_for_deletion was not valid for the following reason: a client cannot delete itself",
+    );
+    assert_eq!(app.names().await, ["Emulator owner client"]);
+}
+
+#[tokio::test]
+async fn set_description_for_another_client_and_for_itself() {
+    let app = spawn_app().await;
+    let (id, _) = add(&app, "old", "[]").await;
+    let body = app
+        .legacy(
+            "/clients/set_description",
+            &[("for_client_id", &id), ("description", "new")],
+        )
+        .await;
+    assert_eq!(body, json!({"stat": "ok"}));
+    let body = app
+        .legacy("/clients/set_description", &[("description", "the owner")])
+        .await;
+    assert_eq!(body, json!({"stat": "ok"}));
+    assert_eq!(app.names().await, ["the owner", "new"]);
+    let unknown = app
+        .legacy(
+            "/clients/set_description",
+            &[("for_client_id", "73et727cxds4vwtx"), ("description", "x")],
+        )
+        .await;
+    invalid(
+        &unknown,
+        "for_client_id",
+        "for_client_id was not valid for the following reason: for_client_id is not a valid id",
+    );
+    missing(
+        &app.legacy("/clients/set_description", &[("for_client_id", &id)])
+            .await,
+        "description",
+    );
+}
+
+#[tokio::test]
+async fn set_features_replaces_the_list_within_the_rules() {
+    let app = spawn_app().await;
+    let (id, _) = add(&app, "worker", r#"["direct_read_access"]"#).await;
+    let body = app
+        .legacy(
+            "/clients/set_features",
+            &[
+                ("for_client_id", &id),
+                ("features", r#"["direct_access","access_issuer"]"#),
+            ],
+        )
+        .await;
+    assert_eq!(body, json!({"stat": "ok"}));
+    assert_eq!(
+        listed(&app, &id).await.expect("listed")["features"],
+        json!(["direct_access", "access_issuer"])
+    );
+    let reason = |text: &str| format!("features was not valid for the following reason: {text}");
+    for (target, features, text) in [
+        (
+            id.as_str(),
+            r#"["login_client","owner"]"#,
+            reason("clients with the login_client feature cannot have any other features"),
+        ),
+        (
+            id.as_str(),
+            r#"["metadata"]"#,
+            reason("the metadata feature can only be applied to a client by Akamai"),
+        ),
+        (
+            id.as_str(),
+            r#"["root"]"#,
+            reason("root is not a valid feature name"),
+        ),
+        (
+            DEFAULT_OWNER_CLIENT_ID,
+            r#"["direct_access"]"#,
+            reason("an owner client cannot remove the owner feature from itself"),
+        ),
+    ] {
+        let body = app
+            .legacy(
+                "/clients/set_features",
+                &[("for_client_id", target), ("features", features)],
+            )
+            .await;
+        invalid(&body, "features", &text);
+    }
+    // Without for_client_id the call acts on the caller, so the owner rule applies too.
+    let body = app
+        .legacy("/clients/set_features", &[("features", "[]")])
+        .await;
+    invalid(
+        &body,
+        "features",
+        &reason("an owner client cannot remove the owner feature from itself"),
+    );
+    missing(
+        &app.legacy("/clients/set_features", &[("for_client_id", &id)])
+            .await,
+        "features",
+    );
+    // An empty list is a featureless client.
+    let body = app
+        .legacy(
+            "/clients/set_features",
+            &[("for_client_id", &id), ("features", "[]")],
+        )
+        .await;
+    assert_eq!(body, json!({"stat": "ok"}));
+    assert_eq!(
+        listed(&app, &id).await.expect("listed")["features"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn non_owners_may_call_none_of_them() {
+    let app = spawn_app().await;
+    let (id, secret) = add(&app, "reader", r#"["direct_read_access"]"#).await;
+    for path in [
+        "/clients/add",
+        "/clients/list",
+        "/clients/delete",
+        "/clients/set_description",
+        "/clients/set_features",
+        "/clients/set_whitelist",
+        "/clients/clear_whitelist",
+        "/clients/reset_secret",
+    ] {
+        let body = app
+            .legacy_as(path, &id, &secret, &[("for_client_id", &id)])
+            .await;
+        assert_eq!(body["code"], 403, "{path}: {body}");
+    }
 }

@@ -1,10 +1,12 @@
-//! Every legacy operation through every credential form.
+//! Legacy credentials: every operation through every credential form, failures as `402`,
+//! non-owners as `403`, end-user tokens and half a pair of parameter credentials refused.
 
 use janrain_emulator::clock::Clock;
 use janrain_emulator::config::{DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET};
-use reqwest::RequestBuilder;
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::json;
 
-use crate::helpers::{TestApp, basic, date_header, signed_headers, spawn_app};
+use crate::helpers::{TestApp, basic, date_header, read, signed_headers, spawn_app};
 
 #[derive(Debug, Clone, Copy)]
 enum Form {
@@ -191,4 +193,185 @@ async fn every_settings_operation_in_every_form() {
             "{form:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn end_user_tokens_cannot_manage_clients() {
+    let app = spawn_app().await;
+    let legacy = [
+        app.http
+            .post(app.url("/clients/list"))
+            .form(&[("access_token", "abc")]),
+        app.http.post(app.url("/clients/list?access_token=abc")),
+        app.http
+            .post(app.url("/clients/list"))
+            .header("authorization", "OAuth abc"),
+        app.http
+            .post(app.url("/clients/list"))
+            .header("authorization", "Bearer abc"),
+    ];
+    for request in legacy {
+        let body = app.legacy_send(request).await;
+        assert_eq!(
+            (&body["code"], &body["error"]),
+            (&json!(403), &json!("client_permission_error")),
+            "{body}"
+        );
+    }
+    let config = read(
+        app.http
+            .get(app.clients_url())
+            .header("authorization", "Bearer abc"),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn half_a_pair_of_parameter_credentials_is_invalid() {
+    let app = spawn_app().await;
+    for form in [
+        &[(
+            "client_id",
+            janrain_emulator::config::DEFAULT_OWNER_CLIENT_ID,
+        )][..],
+        &[(
+            "client_secret",
+            janrain_emulator::config::DEFAULT_OWNER_CLIENT_SECRET,
+        )][..],
+    ] {
+        let body = app
+            .legacy_send(app.http.post(app.url("/clients/list")).form(form))
+            .await;
+        assert_eq!(
+            (&body["code"], &body["error"]),
+            (&json!(402), &json!("invalid_client_credentials")),
+            "{body}"
+        );
+    }
+    let journal = read(app.http.get(app.url("/__emulator/requests?limit=2")))
+        .await
+        .body;
+    for entry in journal.as_array().expect("entries") {
+        assert_eq!(
+            entry["detail"],
+            "client credentials are invalid: client_id and client_secret must be given together"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_credential_form_authenticates() {
+    let app = spawn_app().await;
+    let (id, secret) = (DEFAULT_OWNER_CLIENT_ID, DEFAULT_OWNER_CLIENT_SECRET);
+    // Form fields, as janrain-python-api sends them with sign_requests=False.
+    let body = app
+        .legacy_send(app.http.post(app.url("/clients/add")).form(&[
+            ("client_id", id),
+            ("client_secret", secret),
+            ("description", "form"),
+        ]))
+        .await;
+    assert_eq!(body["stat"], "ok", "{body}");
+    // Everything in the query string of a body-less POST, as the PHP and Mule clients do.
+    let body = app
+        .legacy_send(app.http.post(app.url("/clients/add")).query(&[
+            ("client_id", id),
+            ("client_secret", secret),
+            ("description", "query"),
+        ]))
+        .await;
+    assert_eq!(body["stat"], "ok", "{body}");
+    // Basic without base64 padding, as the documentation's curl examples send it.
+    let unpadded = basic(id, secret).trim_end_matches('=').to_owned();
+    let body = app
+        .legacy_send(
+            app.http
+                .get(app.url("/clients/list"))
+                .header("authorization", unpadded),
+        )
+        .await;
+    assert_eq!(body["stat"], "ok", "{body}");
+    assert_eq!(body["results"].as_array().expect("results").len(), 3);
+}
+
+#[tokio::test]
+async fn credential_failures_are_402_and_non_owners_403() {
+    let app = spawn_app().await;
+    let worker = app
+        .legacy(
+            "/clients/add",
+            &[
+                ("description", "worker"),
+                ("features", r#"["direct_access"]"#),
+            ],
+        )
+        .await;
+    let worker_id = worker["client_id"].as_str().expect("id");
+    let worker_secret = worker["client_secret"].as_str().expect("secret");
+    let attempts = [
+        (None, 402, "invalid_client_credentials"),
+        (
+            Some(basic(DEFAULT_OWNER_CLIENT_ID, "wrong")),
+            402,
+            "invalid_client_credentials",
+        ),
+        (
+            Some(basic("nosuchclient", "x")),
+            402,
+            "invalid_client_credentials",
+        ),
+        (
+            Some("Basic %%%".to_owned()),
+            402,
+            "invalid_client_credentials",
+        ),
+        (Some("Digest x".to_owned()), 205, "invalid_auth_method"),
+        (
+            Some("OAuth sometoken".to_owned()),
+            403,
+            "client_permission_error",
+        ),
+        (
+            Some(basic(worker_id, worker_secret)),
+            403,
+            "client_permission_error",
+        ),
+    ];
+    for (authorization, code, name) in attempts {
+        let mut request = app
+            .http
+            .post(app.url("/clients/add"))
+            .form(&[("description", "intruder")]);
+        if let Some(value) = &authorization {
+            request = request.header("authorization", value);
+        }
+        let body = app.legacy_send(request).await;
+        assert_eq!(
+            (body["code"].as_i64(), body["error"].as_str()),
+            (Some(code), Some(name)),
+            "{authorization:?}: {body}"
+        );
+    }
+    let forbidden = app
+        .legacy_send(
+            app.http
+                .post(app.url("/clients/list"))
+                .header("authorization", basic(worker_id, worker_secret)),
+        )
+        .await;
+    assert_eq!(
+        forbidden["error_description"],
+        "the provided client does not have authorization for this action"
+    );
+    // Only one of the two credential parameters.
+    let half = app
+        .legacy_send(
+            app.http
+                .post(app.url("/clients/list"))
+                .form(&[("client_id", DEFAULT_OWNER_CLIENT_ID)]),
+        )
+        .await;
+    assert_eq!(half["code"], 402);
+    assert_eq!(app.names().await, ["Emulator owner client", "worker"]);
 }

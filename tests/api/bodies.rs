@@ -1,10 +1,66 @@
-//! Malformed requests, unknown paths and methods: each family answers in its own shape, never
-//! with a panic, a 500 or axum's plain-text rejection, and nothing stored changes.
+//! Request bodies and parameters: broken bodies refused in each family's shape (never a panic, a
+//! 500 or axum's plain-text rejection, and nothing stored changes), any JSON media type taken as
+//! JSON, and an empty legacy parameter counted as absent.
 
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{owner_basic, read, spawn_app};
+
+#[tokio::test]
+async fn any_json_media_type_is_json() {
+    let app = spawn_app().await;
+    for (content_type, expected) in [
+        ("application/vnd.janrain+json", StatusCode::CREATED),
+        ("Application/JSON; charset=utf-8", StatusCode::CREATED),
+        ("application/merge-patch+json; q=1", StatusCode::CREATED),
+        ("application/jsonx", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("text/json", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        let reply = read(
+            app.http
+                .post(app.clients_url())
+                .header("authorization", owner_basic())
+                .header("content-type", content_type)
+                .body(json!({"name": content_type}).to_string()),
+        )
+        .await;
+        assert_eq!(reply.status, expected, "{content_type}: {:?}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn an_empty_parameter_counts_as_absent() {
+    let app = spawn_app().await;
+    let made = app
+        .legacy(
+            "/clients/add",
+            &[("description", "no features"), ("features", "")],
+        )
+        .await;
+    assert_eq!(made["features"], json!([]));
+    let id = made["client_id"].as_str().expect("id");
+    // Where the parameter is required, empty is missing.
+    let body = app
+        .legacy(
+            "/clients/set_features",
+            &[("for_client_id", id), ("features", "")],
+        )
+        .await;
+    assert_eq!(
+        (&body["code"], &body["argument_name"]),
+        (&json!(100), &json!("features"))
+    );
+    // An empty for_client_id is the caller itself.
+    let renamed = app
+        .legacy(
+            "/clients/set_description",
+            &[("for_client_id", ""), ("description", "me")],
+        )
+        .await;
+    assert_eq!(renamed["stat"], "ok");
+    assert!(app.names().await.contains(&"me".to_owned()));
+}
 
 const MIB: usize = 1024 * 1024;
 
@@ -153,112 +209,4 @@ async fn broken_legacy_bodies() {
         "the request parameters are not valid UTF-8"
     );
     assert_eq!(app.names().await, ["Emulator owner client"]);
-}
-
-#[tokio::test]
-async fn unknown_legacy_paths_and_methods_keep_the_envelope() {
-    let app = spawn_app().await;
-    for (method, path, description) in [
-        (
-            reqwest::Method::POST,
-            "/clients/frobnicate",
-            "no such endpoint: /clients/frobnicate",
-        ),
-        (reqwest::Method::GET, "/", "no such endpoint: /"),
-        (
-            reqwest::Method::PUT,
-            "/clients/add",
-            "/clients/add does not accept PUT",
-        ),
-        (
-            reqwest::Method::DELETE,
-            "/clients/list",
-            "/clients/list does not accept DELETE",
-        ),
-    ] {
-        let body = app
-            .legacy_send(
-                app.http
-                    .request(method, app.url(path))
-                    .header("authorization", owner_basic()),
-            )
-            .await;
-        assert_eq!(
-            (body["code"].as_i64(), body["error"].as_str()),
-            (Some(404), Some("not_found"))
-        );
-        assert_eq!(body["error_description"], description);
-    }
-}
-
-#[tokio::test]
-async fn unknown_configuration_paths_and_methods() {
-    let app = spawn_app().await;
-    let cases = [
-        (
-            reqwest::Method::GET,
-            "/config".to_owned(),
-            404,
-            "The requested URL was not found on the server.",
-        ),
-        (
-            reqwest::Method::GET,
-            format!("/config/{}/flows", app.app_id()),
-            404,
-            "The requested URL was not found on the server.",
-        ),
-        (
-            reqwest::Method::PATCH,
-            format!("/config/{}/clients", app.app_id()),
-            405,
-            "The method is not allowed for the requested URL.",
-        ),
-        (
-            reqwest::Method::DELETE,
-            format!("/config/{}/clients", app.app_id()),
-            405,
-            "The method is not allowed for the requested URL.",
-        ),
-    ];
-    for (method, path, status, text) in cases {
-        let reply = read(
-            app.http
-                .request(method, app.url(&path))
-                .header("authorization", owner_basic()),
-        )
-        .await;
-        assert_eq!(
-            (reply.status.as_u16(), reply.body),
-            (status, json!({ "errors": text })),
-            "{path}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn control_plane_health_and_unknown_paths() {
-    let app = spawn_app().await;
-    let health = read(app.http.get(app.url("/__emulator/health"))).await;
-    assert_eq!(
-        (health.status, health.body),
-        (StatusCode::OK, json!({"status": "ok"}))
-    );
-    let head = app
-        .http
-        .head(app.url("/__emulator/health"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(head.status(), StatusCode::OK);
-    let unknown = read(app.http.get(app.url("/__emulator/nope"))).await;
-    assert_eq!(
-        (unknown.status, unknown.body),
-        (
-            StatusCode::NOT_FOUND,
-            json!({"error": "no such endpoint: /__emulator/nope"})
-        )
-    );
-    let wrong = read(app.http.delete(app.url("/__emulator/health"))).await;
-    assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert!(unknown.request_id.is_some() && wrong.request_id.is_some());
 }
