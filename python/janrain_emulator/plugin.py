@@ -132,6 +132,7 @@ class Journal:
         exactly, or at least one. On failure the message gives what was expected and every call
         the application received, nearest first, with each failed call's error and detail.
         Returns the matching calls, newest first."""
+        __tracebackhide__ = True  # pytest shows the test's line and this message, not this code
         received = self.entries()
         matching = [e for e in received if _matches(e, path, method, params, status)]
         if (times is None and matching) or (times is not None and len(matching) == times):
@@ -147,6 +148,7 @@ class Journal:
     def assert_not_called(self, path: str, method: Optional[str] = None, params: Optional[Dict[str, Any]] = None) -> None:
         """Asserts that the application received no call of ``path`` (with ``method`` and
         ``params``, when given)."""
+        __tracebackhide__ = True
         received = self.entries()
         matching = [e for e in received if _matches(e, path, method, params, None)]
         if matching:
@@ -179,11 +181,13 @@ def _describe(path: str, method: Optional[str], params: Optional[Dict[str, Any]]
 
 
 def _line(entry: Dict[str, Any]) -> str:
-    line = f"{entry['method']} {entry['path']} -> {entry['status']}"
-    if entry.get("legacy_code") is not None:
-        line += f" (legacy code {entry['legacy_code']})"
+    # The HTTP status, then the error: a legacy error's code (200 for invalid_argument) beside its
+    # name, so that it cannot be read as a second HTTP status.
+    line = f"{entry['method']} {entry['path']} -> HTTP {entry['status']}"
     if entry.get("error"):
-        line += f" {entry['error']}: {entry.get('detail', '')}"
+        code = entry.get("legacy_code")
+        kind = f"legacy error {entry['error']} (code {code})" if code is not None else f"error {entry['error']}"
+        line += f", {kind}: {entry.get('detail', '')}"
     if entry.get("params"):
         line += f" params={entry['params']}"
     return line

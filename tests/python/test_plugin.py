@@ -35,16 +35,18 @@ def test_a_failing_test_shows_what_its_application_received(pytester, emulator_u
     # failed call's error and detail.
     assert "expected /clients/add with {'description': 'x'} answered 200 1 time; the application" in out
     assert "received it 0 times." in out
+    # The helper's own frame is hidden: pytest shows the test's line, not the plugin's code.
+    assert "matching = [e for e in received" not in out, out
     lines = out.splitlines()
     at = next(i for i, line in enumerate(lines) if "What it received, nearest first:" in line)
     nearest = lines[at + 1]
-    assert "POST /clients/add -> 200 (legacy code 402) invalid_client_credentials" in nearest, out
+    assert "POST /clients/add -> HTTP 200, legacy error invalid_client_credentials (code 402): " in nearest, out
     assert "'description': 'first try'" in nearest
-    assert "POST /clients/list -> 200" in lines[at + 2]
+    assert "POST /clients/list -> HTTP 200" in lines[at + 2]
     # The report section, for the failing test only, secrets hidden.
     assert out.count("janrain-emulator journal") == 1, out
     section = out.split("janrain-emulator journal", 1)[1].split("short test summary", 1)[0]
-    assert "invalid_client_credentials" in section and "POST /clients/list -> 200" in section
+    assert "invalid_client_credentials" in section and "POST /clients/list -> HTTP 200" in section
     # The wrong secret (in the test's own source, which pytest prints) is not in the journal.
     assert "not-the-secret" not in section
 
