@@ -481,7 +481,12 @@ test("the settings block works as shown", async (t) => {
   // Through the emulator as the proxy, to the Configuration API's real host name.
   const proxied = curls[2].replace("$(janrain-emulator ", `$('${BINARY}' `);
   assert.match(proxied, /--proxy /);
-  const viaProxy = JSON.parse((await run("sh", ["-c", proxied])).stdout);
+  // `janrain-emulator ca --url` leaves its bundle in the temporary directory, as a user wants:
+  // here, one of the test's own, removed after.
+  const bundles = await mkdtemp(path.join(tmpdir(), "janrain-console-bundle-"));
+  t.after(() => rm(bundles, { recursive: true, force: true }));
+  const inBundles = { env: { ...process.env, TMPDIR: bundles } };
+  const viaProxy = JSON.parse((await run("sh", ["-c", proxied], inBundles)).stdout);
   assert.deepEqual(viaProxy.map((client) => client._id), [OWNER_ID]);
   assert.match(text, /TLS listener: +off/);
   const listing = JSON.parse((await run("sh", ["-c", curls[0]])).stdout);
