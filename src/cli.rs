@@ -11,12 +11,17 @@ use crate::config::{self, Config, ControlToken, OwnerCredentials};
 use crate::fixture::Fixture;
 pub use crate::logging::LogFormat;
 
+/// What comes with the emulator besides the command, at the end of `--help`.
+const AROUND: &str = "Check a tenant (the emulator or your real one) against the documented behaviour, \
+and record its answers to replay them offline in CI: python -m janrain_emulator.conformance \
+--help (with the Python package; docs/conformance.md).";
+
 /// A local emulator of the Janrain / Akamai Identity Cloud client-management APIs.
 ///
 /// With no command it serves the emulated APIs until SIGINT or SIGTERM. Every flag also reads the
 /// environment variable shown with it.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = AROUND)]
 pub struct Cli {
     /// What to do instead of serving.
     #[command(subcommand)]

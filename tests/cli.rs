@@ -170,6 +170,11 @@ fn version_and_help() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
     assert!(help.contains("[default: 127.0.0.1:8080]"));
+    // The conformance check, with its record and replay, is found from the command's own help.
+    assert!(
+        help.contains("python -m janrain_emulator.conformance") && help.contains("replay"),
+        "{help}"
+    );
 }
 
 #[test]

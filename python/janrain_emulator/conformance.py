@@ -3,6 +3,7 @@ real service.
 
     python -m janrain_emulator.conformance --capture-url URL --config-url URL \\
         --app-id ID --client-id ID --client-secret SECRET [--auth all] [--json FILE] [--read-only]
+        [--record FILE | --replay FILE]
 
 Each check makes the calls a client library would make and compares the answer with the
 documented behaviour: success shapes and field names, error codes and texts, status codes, the
@@ -11,6 +12,13 @@ settings. The result is a table (matched, differed, not run) and, for each diffe
 request with the expected and the received body side by side; ``--json`` writes the same as
 data. The exit status is 0 only when everything that ran matched; 2 when the run could not start
 (credentials refused, caller not an owner).
+
+``--record FILE`` keeps every call of every check and the tenant's answer (status, content type,
+body), with secrets, client ids, the run's prefix, the application id, request ids and times
+replaced by placeholders, so that the file can be committed. ``--replay FILE`` runs the same
+checks against any target and compares each answer with the recorded one, field by field after
+the same placeholders: a table of matched, differed and not in the recording, and exit status 1
+on a difference. Record once against a development tenant, replay in CI against the emulator.
 
 Safe against a real tenant: it creates only clients and settings whose names start with a unique
 prefix (``conformance-<random>-``), deletes them at the end even when interrupted or when a check
@@ -32,6 +40,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import signal
 import sys
@@ -103,6 +112,9 @@ class Target:
         self.owner = owner
         self.secrets = {owner.client_secret}
         self.last: Optional[Call] = None
+        self.content_type: Optional[str] = None
+        # Set by --record and --replay: every call of a check, kept with placeholders.
+        self.recorder: Optional[Recorder] = None
         self.emulator = self._detect_emulator()
 
     def _detect_emulator(self) -> Optional[Dict[str, Any]]:
@@ -122,8 +134,10 @@ class Target:
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, text = response.status, response.read().decode()
+                self.content_type = response.headers.get("Content-Type")
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read().decode()
+            self.content_type = error.headers.get("Content-Type")
         try:
             body = json.loads(text) if text else None
         except ValueError:
@@ -156,6 +170,9 @@ class Target:
         url = f"{self.capture_url}{path}"
         status, body = self._send("POST", url, urllib.parse.urlencode(form).encode(), headers)
         self.last = Call("POST", url, {"auth": auth, **params}, status, body)
+        if self.recorder:
+            self.recorder.add(self, {"method": "POST", "path": path, "params": {"auth": auth, **params}},
+                              status, body)
         return status, body
 
     def signing_date(self) -> str:
@@ -180,6 +197,9 @@ class Target:
         url = f"{self.config_url}/config/{self.app_id}{path}"
         status, answer = self._send(method, url, data, headers)
         self.last = Call(method, url, body, status, answer)
+        if self.recorder:
+            self.recorder.add(self, {"method": method, "path": f"/config/{self.app_id}{path}", "body": body},
+                              status, answer)
         return status, answer
 
     def move_clock(self, **change: Any) -> None:
@@ -251,6 +271,9 @@ class Run:
             result.outcome = "not run"
             result.note = "needs time to pass, which only the emulator's clock can do"
         else:
+            recorder = self.target.recorder
+            if recorder:
+                recorder.begin(name)
             try:
                 body()
             except Differed as difference:
@@ -263,6 +286,9 @@ class Run:
                                       "params": difference.call.params, "status": difference.call.status}
             except NotRun as reason:
                 result.outcome, result.note = "not run", str(reason)
+            finally:
+                if recorder:
+                    recorder.end()
         if quirk and result.outcome == "matched":
             result.note = (result.note + "; " if result.note else "") + "the emulator's choice (docs/quirks.md)"
         self.results.append(result)
@@ -587,6 +613,148 @@ def hide(target: Target, value: Any) -> Any:
     return value
 
 
+# Recorded parity ------------------------------------------------------------------------------
+#
+# --record keeps every call of every check that ran, with what differs from run to run replaced
+# by placeholders: secrets, client ids, the run's prefix, the application id, request ids and
+# times. --replay runs the same checks and compares each call with the recorded one, field by
+# field after the same replacements.
+
+RECORDING_FORMAT = 1
+ID_KEYS = ("client_id", "_id")
+TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+
+
+class Recorder:
+    """The calls of each check, with placeholders. Ids and secrets are numbered in the order the
+    run first meets them, so that two runs of the same checks on tenants in the same state name
+    them alike."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.names: Dict[str, str] = {}
+        self.checks: Dict[str, List[Dict[str, Any]]] = {}
+        self.current: Optional[str] = None
+
+    def begin(self, check: str) -> None:
+        self.current = check
+        self.checks[check] = []
+
+    def end(self) -> None:
+        self.current = None
+
+    def add(self, target: Target, request: Dict[str, Any], status: int, body: Any) -> None:
+        if self.current is None:
+            return
+        self.learn(target, body)
+        answer = {"status": status, "content_type": target.content_type, "body": body}
+        self.checks[self.current].append(self.placeheld(target, {"request": request, "answer": answer}))
+
+    def learn(self, target: Target, value: Any) -> None:
+        """Names the ids and secrets of an answer before it, or a later request, is written."""
+        if target.owner.client_id not in self.names:
+            self.names[target.owner.client_id] = "<owner>"
+            self.names[target.owner.client_secret] = "<owner-secret>"
+            self.names[target.app_id] = "<app>"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str) and item and item not in self.names:
+                    if "secret" in key.lower():
+                        self.names[item] = f"<secret-{self.count('<secret-')}>"
+                    elif key in ID_KEYS:
+                        self.names[item] = f"<client-{self.count('<client-')}>"
+                self.learn(target, item)
+        elif isinstance(value, list):
+            for item in value:
+                self.learn(target, item)
+
+    def count(self, kind: str) -> int:
+        return sum(name.startswith(kind) for name in self.names.values()) + 1
+
+    def placeheld(self, target: Target, value: Any) -> Any:
+        if isinstance(value, dict):
+            # Keys too: a setting's name holds the run's prefix.
+            return {self.placeheld(target, key): "<request-id>" if key == "request_id" and isinstance(item, str)
+                    else HIDDEN if "secret" in key.lower() and isinstance(item, str) and item not in self.names
+                    else self.placeheld(target, item)
+                    for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.placeheld(target, item) for item in value]
+        if isinstance(value, str):
+            # Longest first, so that an id inside a longer known text is not cut apart.
+            for known in sorted(self.names, key=len, reverse=True):
+                if known in value:
+                    value = value.replace(known, self.names[known])
+            for secret in target.secrets:
+                if secret and secret in value:
+                    value = value.replace(secret, HIDDEN)
+            return TIME.sub("<time>", value.replace(self.prefix, "conformance-<run>-"))
+        return value
+
+    def document(self, target: Target, started: str) -> Dict[str, Any]:
+        return {
+            "format": RECORDING_FORMAT,
+            "recorded": started,
+            "against": f"the emulator {target.emulator['version']}" if target.emulator else "a real tenant",
+            "checks": self.checks,
+        }
+
+
+def differences(recorded: Any, received: Any, at: str) -> List[Tuple[str, Any, Any]]:
+    """Every place where two placeheld values differ: (path, recorded, received)."""
+    if isinstance(recorded, dict) and isinstance(received, dict):
+        found = []
+        for key in list(recorded) + [k for k in received if k not in recorded]:
+            found += differences(recorded.get(key, "(absent)"), received.get(key, "(absent)"), f"{at}.{key}")
+        return found
+    if isinstance(recorded, list) and isinstance(received, list) and len(recorded) == len(received):
+        found = []
+        for index, (one, other) in enumerate(zip(recorded, received)):
+            found += differences(one, other, f"{at}[{index}]")
+        return found
+    return [] if recorded == received else [(at, recorded, received)]
+
+
+def replay_results(recording: Dict[str, Any], replayed: Dict[str, List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    """Each check of the replay against the recording: matched, differed (with each difference)
+    or not in the recording; then the recorded checks this run did not run."""
+    results = []
+    recorded = recording.get("checks", {})
+    for check, calls in replayed.items():
+        if check not in recorded:
+            results.append({"check": check, "outcome": "not in the recording", "differences": []})
+            continue
+        before = recorded[check]
+        found: List[str] = []
+        if len(before) != len(calls):
+            found.append(f"{len(before)} calls recorded, {len(calls)} made")
+        for index, (then, now) in enumerate(zip(before, calls), start=1):
+            request = now.get("request", {})
+            where = f"call {index} ({request.get('method')} {request.get('path')})"
+            for path, was, got in differences(then, now, ""):
+                found.append(f"{where} {path.lstrip('.')}: recorded {json.dumps(was)}, received {json.dumps(got)}")
+        results.append({"check": check, "outcome": "differed" if found else "matched", "differences": found})
+    for check in recorded:
+        if check not in replayed:
+            results.append({"check": check, "outcome": "recorded, not run", "differences": []})
+    return results
+
+
+def replay_report(results: List[Dict[str, Any]], source: str, out: Any) -> None:
+    width = max([len(r["check"]) for r in results] + [10])
+    print(f"\nreplay of {source}", file=out)
+    print(f"{'check':{width}}  result", file=out)
+    for r in results:
+        print(f"{r['check']:{width}}  {r['outcome']}", file=out)
+        for line in r["differences"]:
+            print(f"{'':{width}}    {line}", file=out)
+    counts = {o: sum(r["outcome"] == o for r in results)
+              for o in ("matched", "differed", "not in the recording", "recorded, not run")}
+    print(f"\n{counts['matched']} matched, {counts['differed']} differed, "
+          f"{counts['not in the recording']} not in the recording, {counts['recorded, not run']} recorded but not run",
+          file=out)
+
+
 def report(run: Run, out: Any) -> None:
     t = run.target
     width = max(len(r.check) for r in run.results) if run.results else 10
@@ -635,6 +803,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="the legacy credential forms to check (default: all)")
     parser.add_argument("--read-only", action="store_true", help="only list and read: create and change nothing")
     parser.add_argument("--json", metavar="FILE", help="also write the results, with the target and the time, to FILE")
+    parity = parser.add_mutually_exclusive_group()
+    parity.add_argument("--record", metavar="FILE",
+                        help="also write every call of the checks and its answer to FILE, with secrets, ids, "
+                             "request ids and times replaced by placeholders, so that it can be committed")
+    parity.add_argument("--replay", metavar="FILE",
+                        help="compare every call's answer with the one recorded in FILE (by --record), field by "
+                             "field; exit 1 on a difference")
     args = parser.parse_args(argv)
     if not args.client_secret:
         parser.error("--client-secret (or JANRAIN_CLIENT_SECRET) is required")
@@ -645,7 +820,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    recording = None
+    if args.replay:
+        try:
+            with open(args.replay) as source:
+                recording = json.load(source)
+        except (OSError, ValueError) as error:
+            print(f"conformance: cannot read the recording {args.replay}: {error}", file=sys.stderr)
+            return 2
+        if not isinstance(recording, dict) or recording.get("format") != RECORDING_FORMAT:
+            print(f"conformance: {args.replay} is not a recording of this version's format "
+                  f"({RECORDING_FORMAT}): record it again with --record", file=sys.stderr)
+            return 2
     run = Run(target, forms, args.read_only, progress)
+    if args.record or args.replay:
+        target.recorder = Recorder(run.prefix)
     which = f"the emulator {target.emulator['version']}" if target.emulator else "a real tenant"
     progress(f"conformance: {which} at {target.capture_url}, application {target.app_id}, prefix {run.prefix}")
     # SIGTERM ends the run as Ctrl-C does: through the clean-up below.
@@ -671,9 +860,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.json:
         with open(args.json, "w") as out:
             json.dump(as_data(run, started, interrupted), out, indent=2)
+    replay_differed = False
+    if target.recorder and not interrupted:
+        if args.record:
+            # Written whole, then renamed: an interrupted write leaves no half a recording.
+            partial = f"{args.record}.partial"
+            with open(partial, "w") as out:
+                json.dump(target.recorder.document(target, started), out, indent=2)
+                out.write("\n")
+            os.replace(partial, args.record)
+            progress(f"conformance: recorded {len(target.recorder.checks)} checks in {args.record}")
+        else:
+            results = replay_results(recording, target.recorder.checks)
+            replay_report(results, f"{args.replay} ({recording.get('against')}, {recording.get('recorded')})",
+                          sys.stdout)
+            replay_differed = any(r["outcome"] == "differed" for r in results)
     if interrupted:
         return 130
-    return 0 if all(r.outcome != "differed" for r in run.results) and not left else 1
+    matched = all(r.outcome != "differed" for r in run.results) and not left
+    return 0 if matched and not replay_differed else 1
 
 
 if __name__ == "__main__":

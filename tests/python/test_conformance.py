@@ -1,10 +1,11 @@
 """The conformance command against the emulator, run from the checkout (not the wheel): in full
-and in every credential form, read-only, refused for a wrong secret and for a non-owner, and
-interrupted."""
+and in every credential form, read-only, refused for a wrong secret and for a non-owner,
+interrupted, and recorded then replayed (clean, and tampered)."""
 
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -121,3 +122,72 @@ def test_the_readme_command_as_written(emulator_url, tmp_path):
                             timeout=120, env=environment(), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads((tmp_path / "conformance.json").read_text())["results"]
+
+
+def recorded_run(url, tmp_path, name="recording.json"):
+    recording = tmp_path / name
+    result = conformance(url, "--record", str(recording))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return recording
+
+
+def test_a_recording_holds_every_check_and_no_secret_or_id(emulator_url, tmp_path):
+    recording = recorded_run(emulator_url, tmp_path)
+    text = recording.read_text()
+    data = json.loads(text)
+    assert data["format"] == 1 and data["against"].startswith("the emulator")
+    assert len(data["checks"]) >= 30
+    calls = [call for check in data["checks"].values() for call in check]
+    assert all({"request", "answer"} <= set(call) for call in calls)
+    assert {call["answer"]["content_type"] for call in calls} == {"application/json"}
+    # No secret, and no id or secret of any client: the emulator's are 32 characters of [a-z0-9],
+    # and every one the run met is a placeholder now, as are the run's prefix and request ids.
+    assert OWNER["client_secret"] not in text and OWNER["client_id"] not in text
+    assert re.findall(r"\b[a-z0-9]{32}\b", text) == []
+    assert "<owner>" in text and "<client-1>" in text and "<secret-1>" in text and "<request-id>" in text
+    assert re.findall(r"conformance-[0-9a-f]{8}-", text) == []
+
+
+def test_a_recording_replays_clean_against_another_emulator(emulator_url, tmp_path):
+    from janrain_emulator import Emulator
+
+    recording = recorded_run(emulator_url, tmp_path)
+    with Emulator.start(binary=os.environ["JANRAIN_EMULATOR_BIN"]) as other:
+        result = conformance(other.url, "--replay", str(recording))
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("replay of ", 1)[1]
+    checks = len(json.loads(recording.read_text())["checks"])
+    assert f"{checks} matched, 0 differed, 0 not in the recording, 0 recorded but not run" in table, table
+
+
+def test_a_tampered_recording_names_each_difference(emulator_url, tmp_path):
+    recording = recorded_run(emulator_url, tmp_path)
+    data = json.loads(recording.read_text())
+    field = "clients/add: the documented answer [basic]"
+    status = "clients/add: no description [basic]"
+    missing = "clients/add: an unknown feature [basic]"
+    data["checks"][field][0]["answer"]["body"]["features"] = ["direct_access"]
+    data["checks"][status][0]["answer"]["status"] = 400
+    del data["checks"][missing]
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(data))
+    result = conformance(emulator_url, "--replay", str(tampered))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.split("replay of ", 1)[1].splitlines()
+    at = {line.split("  ")[0]: i for i, line in enumerate(lines)}
+    assert lines[at[field]].endswith("differed")
+    assert ('call 1 (POST /clients/add) answer.body.features[0]: recorded "direct_access", '
+            'received "direct_read_access"') in lines[at[field] + 1]
+    assert lines[at[status]].endswith("differed")
+    assert "call 1 (POST /clients/add) answer.status: recorded 400, received 200" in lines[at[status] + 1]
+    assert lines[at[missing]].endswith("not in the recording")
+    assert f"{len(data['checks']) - 2} matched, 2 differed, 1 not in the recording" in result.stdout
+
+
+def test_a_file_that_is_no_recording_is_refused_before_any_check(emulator_url, tmp_path):
+    other = tmp_path / "report.json"
+    other.write_text(json.dumps({"results": []}))
+    result = conformance(emulator_url, "--replay", str(other))
+    assert result.returncode == 2
+    assert "is not a recording of this version's format" in result.stderr
+    assert "running" not in result.stderr
