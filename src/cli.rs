@@ -146,6 +146,36 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Read, and only read, what an owner client sees of a tenant's application (its clients,
+    /// their settings, the application's defaults) and write it as a fixture for --import. Each
+    /// client gets a fresh secret unless --keep-secrets; the owners' new secrets are printed.
+    /// The owner's secret comes from JANRAIN_CLIENT_SECRET, or a prompt.
+    Clone {
+        /// The Capture domain's base URL, as https://acme.us.janraincapture.com; its host is the
+        /// fixture's capture domain.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// An owner client of the application.
+        #[arg(long)]
+        client_id: String,
+        /// Read through the Configuration API at this base URL (https://v1.api.us.janrain.com)
+        /// instead of the legacy API; needs --app-id.
+        #[arg(long, value_name = "URL", requires = "app_id")]
+        config_url: Option<String>,
+        /// The application's id [default, without --config-url: the first label of --from's
+        /// host].
+        #[arg(long)]
+        app_id: Option<String>,
+        /// The fixture file to write (whole, then renamed into place).
+        #[arg(long, value_name = "FILE", default_value = "fixture.json")]
+        output: PathBuf,
+        /// Keep the tenant's secrets, in a file only you may read (0600).
+        #[arg(long)]
+        keep_secrets: bool,
+        /// Trust the roots of this PEM file instead of the machine's.
+        #[arg(long, value_name = "FILE")]
+        ca_bundle: Option<PathBuf>,
+    },
 }
 
 impl Cli {

@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use crate::ca_command;
 use crate::cli::{Cli, Command, exposure_warnings};
 use crate::clock::SystemClock;
+use crate::clone_command::{self, CloneError, CloneRequest};
 use crate::config::OwnerCredentials;
 use crate::connections::raise_descriptor_limit;
 use crate::healthcheck;
@@ -61,6 +62,40 @@ async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow
             writeln!(std::io::stdout(), "{}", path.display())
                 .context("could not print the bundle's path")?;
             return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Clone {
+            from,
+            client_id,
+            config_url,
+            app_id,
+            output,
+            keep_secrets,
+            ca_bundle,
+        }) => {
+            let request = CloneRequest {
+                from: from.clone(),
+                client_id: client_id.clone(),
+                client_secret: clone_secret(client_id)?,
+                config_url: config_url.clone(),
+                app_id: app_id.clone(),
+                output: output.clone(),
+                keep_secrets: *keep_secrets,
+                ca_bundle: ca_bundle.clone(),
+            };
+            return match clone_command::run(request).await {
+                Ok(lines) => {
+                    let mut out = std::io::stdout().lock();
+                    for line in lines {
+                        writeln!(out, "{line}").context("could not print the new secrets")?;
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(CloneError::Refused(why)) => {
+                    let _ = writeln!(std::io::stderr(), "error: {why}; nothing was written");
+                    Ok(ExitCode::from(2))
+                }
+                Err(CloneError::Failed(why)) => Err(anyhow::anyhow!("{why}; nothing was written")),
+            };
         }
         None => {}
     }
@@ -164,6 +199,45 @@ fn plain_only_domains(state: &ServerState) -> Vec<(String, String)> {
         })
         .filter(|(_, domain)| !may_vouch_for(domain, &permits))
         .collect()
+}
+
+/// The owner's secret for `clone`: `JANRAIN_CLIENT_SECRET`, else asked for on the terminal
+/// without echo. Never a flag: a command line is seen by every user of the machine.
+fn clone_secret(client_id: &str) -> anyhow::Result<String> {
+    if let Some(secret) = std::env::var("JANRAIN_CLIENT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        return Ok(secret);
+    }
+    read_secret(&format!("secret of {client_id}: "))
+        .context("set JANRAIN_CLIENT_SECRET to the owner client's secret")
+}
+
+#[cfg(unix)]
+fn read_secret(prompt: &str) -> anyhow::Result<String> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    use std::io::IsTerminal as _;
+    let stdin = std::io::stdin();
+    anyhow::ensure!(stdin.is_terminal(), "no terminal to ask for the secret on");
+    let before = tcgetattr(&stdin).context("cannot read the terminal's mode")?;
+    let mut quiet = before.clone();
+    quiet.local_flags.remove(LocalFlags::ECHO);
+    tcsetattr(&stdin, SetArg::TCSANOW, &quiet).context("cannot turn echo off")?;
+    let _ = write!(std::io::stderr(), "{prompt}");
+    let mut line = String::new();
+    let read = stdin.read_line(&mut line);
+    let _ = tcsetattr(&stdin, SetArg::TCSANOW, &before);
+    let _ = writeln!(std::io::stderr());
+    read.context("cannot read the secret")?;
+    let secret = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!secret.is_empty(), "no secret was given");
+    Ok(secret)
+}
+
+#[cfg(not(unix))]
+fn read_secret(_prompt: &str) -> anyhow::Result<String> {
+    anyhow::bail!("no secret was given")
 }
 
 /// Prints a line on standard output that is not the address line; best effort.

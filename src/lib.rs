@@ -110,6 +110,7 @@ mod ca_command;
 pub mod caller;
 mod cli;
 pub mod clock;
+mod clone_command;
 pub mod command;
 pub mod config;
 mod config_api;

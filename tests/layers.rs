@@ -58,6 +58,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "command",
             "healthcheck",
             "ca_command",
+            "clone_command",
         ],
     ),
 ];

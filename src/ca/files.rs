@@ -267,14 +267,25 @@ pub fn write_bundle(path: &Path, root_pem: &str) -> std::io::Result<()> {
     write_file(path, bundle(root_pem, path).as_bytes(), PUBLIC_MODE)
 }
 
+/// The files that may hold the machine's trusted roots, `SSL_CERT_FILE` first.
+fn system_root_files() -> impl Iterator<Item = PathBuf> {
+    let from_env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
+    from_env
+        .into_iter()
+        .chain(SYSTEM_ROOTS.iter().map(PathBuf::from))
+}
+
+/// The machine's trusted roots, as PEM: the first of their files that holds a certificate.
+pub fn system_roots() -> Option<String> {
+    system_root_files()
+        .filter_map(|path| fs::read_to_string(path).ok())
+        .find(|text| text.contains("-----BEGIN CERTIFICATE-----"))
+}
+
 /// The machine's roots followed by `root_pem`; the roots of `skip` (the bundle being written)
 /// are never taken.
 fn bundle(root_pem: &str, skip: &Path) -> String {
-    let from_env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
-    let candidates = from_env
-        .into_iter()
-        .chain(SYSTEM_ROOTS.iter().map(PathBuf::from));
-    for path in candidates {
+    for path in system_root_files() {
         if path == skip {
             continue;
         }
