@@ -9,6 +9,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -152,29 +153,17 @@ fn is_owner(client: &Map<String, Value>) -> bool {
         .is_some_and(|features| features.iter().any(|f| f == "owner"))
 }
 
-/// Writes `text` to a file beside `path`, then renames it: an interrupted run leaves no half a
-/// fixture. With the tenant's secrets in it, only its owner may read it.
+/// Writes the fixture whole or not at all, through the CA directory's writer: a new file
+/// beside `path` (never one planted there, never through a link) with its mode whatever the
+/// umask, renamed over it. With the tenant's secrets in it, only its owner may read it.
 fn write_whole(path: &Path, text: &str, private: bool) -> Result<(), CloneError> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(if private { 0o600 } else { 0o644 });
-    }
-    let written = options.open(&partial).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        file.write_all(b"\n")?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&partial, path));
-    renamed.map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        failed(format!("could not write {}: {e}", path.display()))
-    })
+    let mode = if private {
+        crate::ca::PRIVATE_MODE
+    } else {
+        crate::ca::PUBLIC_MODE
+    };
+    crate::ca::write_file(path, format!("{text}\n").as_bytes(), mode)
+        .map_err(|e| failed(format!("could not write {}: {e}", path.display())))
 }
 
 /// The tenant, as an owner reads it.

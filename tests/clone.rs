@@ -287,7 +287,8 @@ async fn the_rate_limit_is_waited_out_and_a_refused_owner_writes_nothing() {
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .expect("dir")
             .filter_map(Result::ok)
-            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".partial"))
+            // The writer's temporary file is a hidden one beside the fixture.
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty(), "{family}: {leftovers:?}");
     }

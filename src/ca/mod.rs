@@ -29,8 +29,8 @@ use rustls::sign::CertifiedKey;
 
 use check::PermitRule;
 pub use check::{EXCLUDED_KINDS, EXTENDED_KEY_USAGE, PERMITTED_ADDRESSES, RootProblem};
-use files::{PRIVATE_MODE, PUBLIC_MODE, write_file};
-pub use files::{system_roots, write_bundle};
+
+pub use files::{PRIVATE_MODE, PUBLIC_MODE, system_roots, write_bundle, write_file};
 use root::Root;
 
 use crate::hostnames;
