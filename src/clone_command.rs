@@ -265,11 +265,8 @@ impl Tenant {
                     .into_iter()
                     .filter_map(|key| Some((key.to_owned(), listed.get(key)?.clone())))
                     .collect();
-            let settings = settings_of(
-                &self
-                    .config(&format!("{base}/clients/{id}/settings"))
-                    .await?,
-            );
+            let url = format!("{base}/clients/{id}/settings");
+            let settings = settings_of(&self.config(&url).await?, &url)?;
             if !settings.is_empty() {
                 client.insert("settings".into(), Value::Object(settings));
             }
@@ -281,7 +278,8 @@ impl Tenant {
                 ));
             }
         }
-        let defaults = settings_of(&self.config(&format!("{base}/settings")).await?);
+        let url = format!("{base}/settings");
+        let defaults = settings_of(&self.config(&url).await?, &url)?;
         Ok((clients, defaults))
     }
 
@@ -391,18 +389,15 @@ fn object(value: Option<&Value>) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
-/// A Configuration API settings object as the fixture holds settings: its top-level keys and
-/// those of `custom`, without `_self`, `global`, `clients` and `null` values.
-fn settings_of(object: &Value) -> Map<String, Value> {
+/// A Configuration API settings object as the fixture holds settings, read as the API reads
+/// one sent back to it.
+fn settings_of(object: &Value, url: &str) -> Result<Map<String, Value>, CloneError> {
     let Some(object) = object.as_object() else {
-        return Map::new();
+        return Err(failed(format!("{url} answered without a settings object")));
     };
-    let custom = object.get("custom").and_then(Value::as_object);
-    object
-        .iter()
-        .filter(|(key, _)| !matches!(key.as_str(), "_self" | "custom" | "global" | "clients"))
-        .chain(custom.into_iter().flatten())
-        .filter(|(_, value)| !value.is_null())
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect()
+    crate::config_api::settings_from_body(object).map_err(|e| {
+        failed(format!(
+            "{url} answered settings the emulator cannot hold: {e}"
+        ))
+    })
 }

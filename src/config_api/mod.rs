@@ -19,6 +19,7 @@ pub use clients::client_from_json;
 #[cfg(feature = "internals")]
 pub use render::clients_listing;
 pub use render::{ConfigApiError, ConfigApiResult, ConfigFailures, Errors, injected};
+pub use settings::settings_from_body;
 
 use crate::auth::{self, AuthorizationHeader, Caller};
 use crate::body;

@@ -172,8 +172,9 @@ pub async fn options(ConfigApiCaller(caller): ConfigApiCaller) -> ConfigApiResul
 }
 
 /// The settings a body holds: its top-level keys and those of its `custom` object, `null`
-/// values left out; `_self`, `global` and `clients` (which the GETs add) are ignored.
-fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
+/// values left out; `_self`, `global` and `clients` (which the GETs add) are ignored. `clone`
+/// reads a tenant's settings objects with it too.
+pub fn settings_from_body(body: &Map<String, Value>) -> Result<Settings, ApiError> {
     let invalid = |problem: SettingError| ApiError::InvalidArgument {
         argument: "settings",
         reason: problem.into(),
