@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{basic, owner_basic, per_client_operations, read, spawn_app};
+use crate::helpers::{NOT_UTF8, basic, owner_basic, per_client_operations, read, spawn_app};
 
 #[tokio::test]
 async fn a_legacy_client_is_a_configuration_client() {
@@ -107,9 +107,6 @@ async fn a_configuration_name_can_collide_with_a_legacy_description() {
         )
     );
 }
-
-/// Escapes that do not decode to UTF-8: a lone byte, a broken two-byte sequence, a surrogate.
-pub(crate) const NOT_UTF8: [&str; 3] = ["%FF", "%C3%28", "%ED%A0%80"];
 
 #[tokio::test]
 async fn an_undecodable_client_id_is_an_unknown_client() {

@@ -314,3 +314,6 @@ fn redact_field(key: &str, value: &Value) -> Value {
         _ => value.clone(),
     }
 }
+
+/// Escapes that do not decode to UTF-8: a lone byte, a broken two-byte sequence, a surrogate.
+pub const NOT_UTF8: [&str; 3] = ["%FF", "%C3%28", "%ED%A0%80"];

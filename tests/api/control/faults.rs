@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::clients::NOT_UTF8;
 use crate::control::{add_fault, control};
-use crate::helpers::{owner_basic, read, spawn_app};
+use crate::helpers::{NOT_UTF8, owner_basic, read, spawn_app};
 
 #[tokio::test]
 async fn faults_fail_the_next_matching_calls_in_the_family_shape() {
