@@ -4,10 +4,12 @@
 //! whose routes are registered together with their `#[utoipa::path]` description, so a route
 //! cannot exist without appearing in the document.
 
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ArrayBuilder, ObjectBuilder, RefOr, Schema, Type};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
+use crate::family::Family;
 use crate::model::{Cidr, ClientId, ClientName, ClientSecret, Feature, Features, Whitelist};
 
 #[derive(OpenApi)]
@@ -74,27 +76,31 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     document
 }
 
-/// An operation's family is its path's, so that no handler repeats it: `/__emulator/...` is the
-/// control plane, `/config/...` the Configuration API, the rest the legacy API.
+/// An operation's family is its path's ([`Family::of`], as the journal and the fault rules
+/// tell it), so that no handler repeats it.
 fn family_tags(document: &mut utoipa::openapi::OpenApi) {
     for (path, item) in document.paths.paths.iter_mut() {
-        let tag = if path.starts_with("/__emulator/") {
-            "control"
-        } else if path.starts_with("/config/") {
-            "config"
-        } else {
-            "legacy"
+        let tag = match Family::of(path) {
+            Family::Legacy => "legacy",
+            Family::ConfigApi => "config",
+            Family::Control => "control",
         };
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for (_, operation) in operations(item) {
             operation.tags = Some(vec![tag.to_owned()]);
         }
     }
+}
+
+/// The operations of a path, with their methods: the four the routes use.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("post", &mut item.post),
+        ("put", &mut item.put),
+        ("delete", &mut item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation.as_mut()?)))
 }
 
 /// What every legacy operation has, written here once rather than on each handler: its three
@@ -109,7 +115,7 @@ fn legacy_family(document: &mut utoipa::openapi::OpenApi) {
         SecurityRequirement::new("client_id", none).add("client_secret", none),
     ];
     for item in document.paths.paths.values_mut() {
-        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+        for (_, operation) in operations(item) {
             let legacy = operation
                 .tags
                 .as_ref()
@@ -136,14 +142,7 @@ const LEGACY_ANSWER: &str = "Always HTTP 200: `stat` is `ok` or `error`";
 fn unique_operation_ids(document: &mut utoipa::openapi::OpenApi) {
     let mut seen = std::collections::HashSet::new();
     for item in document.paths.paths.values_mut() {
-        let operations = [
-            ("get", &mut item.get),
-            ("post", &mut item.post),
-            ("put", &mut item.put),
-            ("delete", &mut item.delete),
-        ];
-        for (method, operation) in operations {
-            let Some(operation) = operation else { continue };
+        for (method, operation) in operations(item) {
             let tag = operation
                 .tags
                 .as_ref()
