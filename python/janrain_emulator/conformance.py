@@ -685,9 +685,8 @@ class Recorder:
             for known in sorted(self.names, key=len, reverse=True):
                 if known in value:
                     value = value.replace(known, self.names[known])
-            for secret in target.secrets:
-                if secret and secret in value:
-                    value = value.replace(secret, HIDDEN)
+            # A secret the run knows but the recording never named, as the report hides it.
+            value = hide(target, value)
             return TIME.sub("<time>", value.replace(self.prefix, "conformance-<run>-"))
         return value
 
