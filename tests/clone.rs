@@ -297,34 +297,27 @@ async fn the_rate_limit_is_waited_out_and_a_refused_owner_writes_nothing() {
 
 #[test]
 fn the_secret_never_comes_from_the_command_line() {
-    let output = Command::new(BINARY)
-        .args([
-            "clone",
-            "--from",
-            "http://127.0.0.1:9",
-            "--client-id",
-            OWNER,
-        ])
-        .args(["--client-secret", SECRET])
-        .env_remove("JANRAIN_CLIENT_SECRET")
-        .output()
-        .expect("runs");
+    let without_secret = |extra: &[&str]| {
+        Command::new(BINARY)
+            .args([
+                "clone",
+                "--from",
+                "http://127.0.0.1:9",
+                "--client-id",
+                OWNER,
+            ])
+            .args(extra)
+            .env_remove("JANRAIN_CLIENT_SECRET")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("runs")
+    };
+    let output = without_secret(&["--client-secret", SECRET]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--client-secret"), "{stderr}");
     // Without the environment variable and without a terminal: one line saying what to set.
-    let output = Command::new(BINARY)
-        .args([
-            "clone",
-            "--from",
-            "http://127.0.0.1:9",
-            "--client-id",
-            OWNER,
-        ])
-        .env_remove("JANRAIN_CLIENT_SECRET")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("runs");
+    let output = without_secret(&[]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("set JANRAIN_CLIENT_SECRET"), "{stderr}");
