@@ -134,9 +134,14 @@ pub enum Command {
         /// The URL to ask [default: the health URL of --listen, through loopback].
         #[arg(long)]
         url: Option<String>,
-        /// How long to wait, in milliseconds.
+        /// How long to wait for each answer, in milliseconds.
         #[arg(long, default_value_t = 2000)]
         timeout_ms: u64,
+        /// Keep asking until it is healthy, for up to this many milliseconds: for a script,
+        /// compose service or CI step that starts the emulator and waits for it [default: ask
+        /// once].
+        #[arg(long, value_name = "MS")]
+        wait_ms: Option<u64>,
     },
     /// Print the path of a PEM bundle of this machine's trusted roots plus the local CA's
     /// root, for REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE and NODE_EXTRA_CA_CERTS. With

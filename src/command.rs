@@ -45,9 +45,14 @@ pub async fn main() -> ExitCode {
 
 async fn run(cli: Cli, matches: &ArgMatches, log_stats: Arc<LogStats>) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Some(Command::Healthcheck { url, timeout_ms }) => {
+        Some(Command::Healthcheck {
+            url,
+            timeout_ms,
+            wait_ms,
+        }) => {
             let limit = Duration::from_millis(*timeout_ms);
-            let healthy = healthcheck::run(url.as_deref(), &cli.listen, limit).await;
+            let wait = Duration::from_millis(wait_ms.unwrap_or(0));
+            let healthy = healthcheck::run(url.as_deref(), &cli.listen, limit, wait).await;
             return Ok(if healthy {
                 ExitCode::SUCCESS
             } else {

@@ -31,12 +31,16 @@ pub fn url_of(listen: &str, path: &str) -> Result<String, String> {
     Ok(format!("http://{}{path}", SocketAddr::new(ip, addr.port())))
 }
 
+/// The pause between two questions of a `healthcheck --wait-ms`.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
 /// The `healthcheck` command: asks `url`, or the health URL of `listen`, and says whether the
-/// emulator is healthy, printing why not on standard error.
-pub async fn run(url: Option<&str>, listen: &str, limit: Duration) -> bool {
+/// emulator is healthy, printing why not on standard error. With a `wait` it asks again, after
+/// a short pause, until the emulator answers or `wait` has passed.
+pub async fn run(url: Option<&str>, listen: &str, limit: Duration, wait: Duration) -> bool {
     let url = url.map_or_else(|| url_for(listen), |url| Ok(url.to_owned()));
     let verdict = match url {
-        Ok(url) => check(&url, limit).await,
+        Ok(url) => check_within(&url, limit, wait).await,
         Err(error) => Err(error),
     };
     if let Err(error) = &verdict {
@@ -44,6 +48,28 @@ pub async fn run(url: Option<&str>, listen: &str, limit: Duration) -> bool {
         let _ = writeln!(std::io::stderr(), "unhealthy: {error}");
     }
     verdict.is_ok()
+}
+
+/// Asks `url` until it answers healthy or `wait` has passed (once when `wait` is zero); the
+/// error is the last try's.
+async fn check_within(url: &str, limit: Duration, wait: Duration) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut tries = 1u32;
+    loop {
+        let error = match check(url, limit).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        if tokio::time::Instant::now() + RETRY_PAUSE > deadline {
+            return Err(if tries > 1 {
+                format!("{error} (asked {tries} times in {wait:?})")
+            } else {
+                error
+            });
+        }
+        tokio::time::sleep(RETRY_PAUSE).await;
+        tries += 1;
+    }
 }
 
 /// GETs `url` and succeeds on a 200 answer within `limit`.

@@ -189,4 +189,35 @@ fn the_healthcheck_subcommand_sets_the_exit_status() {
     let down = run(&["healthcheck", "--url", &url, "--timeout-ms", "500"]);
     assert_eq!(down.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&down.stderr).starts_with("unhealthy: "));
+    // --wait-ms keeps asking, and still gives up.
+    let gave_up = run(&["healthcheck", "--url", &url, "--wait-ms", "400"]);
+    assert_eq!(gave_up.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&gave_up.stderr).into_owned();
+    assert!(
+        said.starts_with("unhealthy: ") && said.contains(" times in "),
+        "{said}"
+    );
+}
+
+#[test]
+fn healthcheck_wait_ms_waits_for_an_emulator_that_starts_later() {
+    // A free port, closed again: the emulator will take it once the waiting has begun.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}/__emulator/health");
+    let waiting = std::process::Command::new(support::BINARY)
+        .args(["healthcheck", "--url", &url, "--wait-ms", "30000"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("healthcheck starts");
+    let running = start(&["--listen", &format!("127.0.0.1:{port}")], &[]);
+    let waited = waiting.wait_with_output().expect("healthcheck ends");
+    assert!(
+        waited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+    assert!(stop(running).success());
 }
