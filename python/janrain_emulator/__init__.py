@@ -189,6 +189,17 @@ class Emulator:
         return self.info()["default_app_id"]
 
     @property
+    def owner(self) -> Dict[str, str]:
+        """The default application's owner credentials, as ``janrain.capture.Api`` takes them:
+        the flags' owner or, from a fixture, the application's first owner client."""
+        owner_id = self.info().get("owner_client_id")
+        clients = self.snapshot(self.app_id)["apps"][0]["clients"]
+        owner = next(
+            c for c in clients if c["_id"] == owner_id or (owner_id is None and "owner" in c.get("features", []))
+        )
+        return {"client_id": owner["_id"], "client_secret": owner["_secret"]}
+
+    @property
     def legacy_base_url(self) -> str:
         """The base URL of the legacy API (``janrain.capture.Api`` takes it)."""
         return self.url

@@ -69,7 +69,6 @@ class JanrainEmulatorContainer(DockerContainer):
             .with_startup_timeout(int(startup_timeout))
         )
         self._emulator: Optional[Emulator] = None
-        self._owner: Optional[Dict[str, str]] = None
 
     @property
     def url(self) -> str:
@@ -99,17 +98,8 @@ class JanrainEmulatorContainer(DockerContainer):
 
     @property
     def owner(self) -> Dict[str, str]:
-        """The default application's owner credentials, as ``janrain.capture.Api`` takes them
-        (read from the running emulator, so a fixture's or a seed's owner too)."""
-        if self._owner is None:
-            owner_id = self.emulator.info().get("owner_client_id")
-            clients = self.emulator.snapshot(self.app_id)["apps"][0]["clients"]
-            # The flags' owner, or (from a fixture) the application's first owner client.
-            owner = next(
-                c for c in clients if c["_id"] == owner_id or (owner_id is None and "owner" in c.get("features", []))
-            )
-            self._owner = {"client_id": owner["_id"], "client_secret": owner["_secret"]}
-        return self._owner
+        """The default application's owner credentials (``Emulator.owner``)."""
+        return self.emulator.owner
 
     def new_app(self, **body: Any) -> App:
         """A new isolated application (``POST /__emulator/apps``)."""
