@@ -3,7 +3,7 @@
 // 127.0.0.1, waits for its health, and exports where it is and its owner's credentials.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { flagValue, input, owner, splitFlags } from "./common.mjs";
@@ -53,8 +53,9 @@ const flags = splitFlags(input("flags"));
 const fixture = input("fixture");
 const image = input("image");
 const version = input("version") || "latest";
-const directory = join(process.env.RUNNER_TEMP || tmpdir(), `janrain-emulator-${process.pid}`);
-mkdirSync(directory, { recursive: true });
+// A new directory of this run's own (0700), never one a name could have been prepared at: the
+// binary is written there after its checksum is checked, then run.
+const directory = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), "janrain-emulator-"));
 const log = join(directory, "emulator.log");
 const url = `http://127.0.0.1:${port}`;
 
@@ -80,7 +81,7 @@ if (image) {
   waited = spawnSync(binary, ["healthcheck", "--url", `${url}/__emulator/health`, "--wait-ms", "30000"], { encoding: "utf8" });
 }
 if (waited.status !== 0) {
-  const told = image ? "" : spawnSync("cat", [log], { encoding: "utf8" }).stdout;
+  const told = image ? "" : readFileSync(log, "utf8");
   fail(`the emulator did not become healthy: ${waited.stderr}${told}`);
 }
 append("GITHUB_STATE", `url=${url}`);
