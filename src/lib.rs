@@ -139,6 +139,8 @@ mod server;
 pub mod settings;
 mod state;
 pub mod store;
+#[cfg(feature = "testcontainers")]
+pub mod testcontainers;
 mod tokens;
 
 pub use config::Config;

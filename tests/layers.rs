@@ -59,6 +59,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "healthcheck",
             "ca_command",
             "clone_command",
+            "testcontainers",
         ],
     ),
 ];
