@@ -67,6 +67,21 @@ fn ci_runs_the_readme_test_command() {
     assert_eq!(last.trim(), command.trim());
 }
 
+const CONTAINERS: &str = include_str!("../docs/ci-and-containers.md");
+const RUST_RECIPE: &str = include_str!("recipes/testcontainers.rs");
+
+/// scripts/check-container runs tests/recipes/testcontainers.rs; what it runs is the recipe a
+/// reader pastes.
+#[test]
+fn the_rust_testcontainers_recipe_is_the_file_the_check_runs() {
+    let block = CONTAINERS
+        .split("<!-- recipe: testcontainers -->\n```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a Rust testcontainers recipe");
+    assert_eq!(block, RUST_RECIPE);
+}
+
 const QUIRKS: &str = include_str!("../docs/quirks.md");
 
 /// One table row of docs/quirks.md: its behaviour and its last cell.
