@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 /// A client's name: `name` in the Configuration API, `description` in the legacy API. Shared,
-/// like [`ClientId`].
+/// like [`ClientId`](super::ClientId).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientName(Arc<str>);
 
