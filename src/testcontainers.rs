@@ -1,4 +1,4 @@
-//! The emulator's container image for the [`testcontainers`](::testcontainers) crate (the cargo
+//! The emulator's container image for the [`testcontainers`] crate (the cargo
 //! feature `testcontainers`), with a handle like [`Emulator`](crate::Emulator)'s: the base URL,
 //! the default application and its owner, and an application of its own per test.
 //!

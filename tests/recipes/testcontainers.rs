@@ -1,3 +1,5 @@
+//! My service against the Janrain emulator, in a container of its image.
+
 use janrain_emulator::testcontainers::JanrainEmulator;
 
 #[tokio::test]
