@@ -410,3 +410,67 @@ impl JanrainEmulatorContainer {
         Ok(self.container.rm().await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_splits_into_name_and_tag_past_a_registry_port() {
+        let cases = [
+            ("janrain-emulator", "janrain-emulator", "latest"),
+            (
+                "ghcr.io/o/janrain-emulator:0.1.0",
+                "ghcr.io/o/janrain-emulator",
+                "0.1.0",
+            ),
+            (
+                "localhost:5000/janrain-emulator",
+                "localhost:5000/janrain-emulator",
+                "latest",
+            ),
+            (
+                "localhost:5000/janrain-emulator:ci",
+                "localhost:5000/janrain-emulator",
+                "ci",
+            ),
+        ];
+        for (reference, name, tag) in cases {
+            let image = JanrainEmulator::new(reference);
+            assert_eq!((image.name(), image.tag()), (name, tag), "{reference}");
+        }
+    }
+
+    #[test]
+    fn the_flags_follow_the_builder_and_the_fixture_is_mounted_read_only() {
+        let image = JanrainEmulator::new("janrain-emulator")
+            .with_seed(7)
+            .with_fixture("/fixtures/tenant.json")
+            .with_control_token("t0ken")
+            .with_args(["--log-format", "json"]);
+        let cmd: Vec<String> = image
+            .cmd()
+            .into_iter()
+            .map(|a| a.into().into_owned())
+            .collect();
+        assert_eq!(
+            cmd,
+            [
+                "--seed",
+                "7",
+                "--import",
+                FIXTURE_PATH,
+                "--control-token",
+                "t0ken",
+                "--log-format",
+                "json",
+            ]
+        );
+        let mounts: Vec<&Mount> = image.mounts().into_iter().collect();
+        assert_eq!(mounts.len(), 1);
+        assert_eq!(mounts[0].source(), Some("/fixtures/tenant.json"));
+        assert_eq!(mounts[0].target(), Some(FIXTURE_PATH));
+        assert_eq!(mounts[0].access_mode(), AccessMode::ReadOnly);
+        assert_eq!(image.expose_ports(), [ContainerPort::Tcp(PORT)]);
+    }
+}
