@@ -52,7 +52,7 @@ pub async fn run(url: Option<&str>, listen: &str, limit: Duration, wait: Duratio
 
 /// Asks `url` until it answers healthy or `wait` has passed (once when `wait` is zero); the
 /// error is the last try's.
-async fn check_within(url: &str, limit: Duration, wait: Duration) -> Result<(), String> {
+pub(crate) async fn check_within(url: &str, limit: Duration, wait: Duration) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + wait;
     let mut tries = 1u32;
     loop {

@@ -286,25 +286,13 @@ impl JanrainEmulatorContainer {
         Ok(handle)
     }
 
-    /// The printed address line can come before the published port forwards: ask until it does.
+    /// The printed address line can come before the published port forwards: ask until it does,
+    /// as `healthcheck --wait-ms` does.
     async fn wait_until_healthy(&self, timeout: Duration) -> Result<(), ContainerError> {
         let url = format!("{}/__emulator/health", self.uri);
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let answer = self
-                .http
-                .get(&url)
-                .timeout(Duration::from_secs(5))
-                .send()
-                .await;
-            if answer.is_ok_and(|a| a.status().is_success()) {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(ContainerError::NotHealthy(self.uri.clone()));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        crate::healthcheck::check_within(&url, Duration::from_secs(5), timeout)
+            .await
+            .map_err(|_| ContainerError::NotHealthy(self.uri.clone()))
     }
 
     /// The base URL of both API families and the control plane, from this machine.
